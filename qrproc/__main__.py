@@ -1,0 +1,3 @@
+from qrproc.cli import main
+
+main()

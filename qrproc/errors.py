@@ -1,0 +1,42 @@
+"""The one error vocabulary of qrproc. The CLI turns these into one-line messages (exit 1)."""
+
+
+class QrprocError(Exception):
+    """Base class of every error qrproc raises on purpose."""
+
+
+class SourceError(QrprocError):
+    """A catalogue source (file, portal) could not be read."""
+
+
+class ParseError(SourceError):
+    """A source was read but its content is not what we expected."""
+
+
+class LegacyEncodingError(ParseError):
+    """Text is in a legacy 8-bit Vietnamese encoding (TCVN3, VNI, VISCII)."""
+
+    def __init__(self, encoding: str, where: str, sample: str):
+        self.encoding = encoding
+        self.where = where
+        self.sample = sample
+        super().__init__(
+            f"{where}: text is in the legacy {encoding} encoding ({sample!r}); "
+            "convert the file to Unicode (UTF-8) and import it again"
+        )
+
+
+class ImportRefused(QrprocError):
+    """An import was checked and refused; the registry is left as it was."""
+
+
+class RegistryError(QrprocError):
+    """The registry file cannot be used (wrong version, not initialised, unknown code)."""
+
+
+class PayloadError(QrprocError):
+    """A QR payload is not allowed (scheme or host not on the allow-list)."""
+
+
+class VerificationError(QrprocError):
+    """A printed PDF failed verification: some code is missing, unreadable or wrong."""
