@@ -1,0 +1,124 @@
+"""The `qrproc` command line: thin commands over the library.
+
+Each command turns options into library arguments, calls the library, and prints the result.
+Domain errors become one-line `Error: …` messages with exit code 1; bad arguments are usage
+errors with exit code 2. Data goes to stdout; progress, warnings and logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+import click
+
+from qrproc import __version__
+from qrproc.errors import QrprocError
+from qrproc.model import is_valid_code, normalise_code, parse_date
+from qrproc.registry import Registry
+
+DEFAULT_DB = "qrproc.db"
+
+
+class DateType(click.ParamType):
+    """A date written as 2026-11-28 or 28/11/2026."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_date(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date; write it as 2026-11-28 or 28/11/2026", param, ctx)
+
+
+class CodeType(click.ParamType):
+    """A procedure code: 1.001193 or a local version such as 1.001193.000.00.00.H35."""
+
+    name = "code"
+
+    def convert(self, value, param, ctx):
+        code, fixed = normalise_code(value)
+        if not code or fixed or not is_valid_code(code):
+            self.fail(f"{value!r} is not a procedure code like 1.001193 "
+                      "or 1.001193.000.00.00.H35", param, ctx)
+        return code
+
+
+DATE = DateType()
+CODE = CodeType()
+
+
+class AppContext:
+    """What every command shares: where the registry is, and the clock."""
+
+    def __init__(self, db: str, debug: bool):
+        self.db = db
+        self.debug = debug
+        self._registry: Registry | None = None
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = Registry(self.db)
+        return self._registry
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now().replace(microsecond=0)
+
+    @staticmethod
+    def today() -> date:
+        return date.today()
+
+
+class QrprocGroup(click.Group):
+    """Turns library errors into one-line messages (exit 1), never tracebacks."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except QrprocError as e:
+            raise click.ClickException(str(e)) from e
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as e:  # a bug: say so in one line unless --debug asks for the traceback
+            app = ctx.obj
+            if app is not None and app.debug:
+                raise
+            raise click.ClickException(
+                f"unexpected error ({type(e).__name__}: {e}); run again with --debug for details"
+            ) from e
+
+
+@click.group(cls=QrprocGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", type=click.Path(dir_okay=False), envvar="QRPROC_DB", default=DEFAULT_DB,
+              show_default=True, show_envvar=True, help="The registry file (SQLite).")
+@click.option("-v", "--verbose", is_flag=True, help="Log more (to stderr).")
+@click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
+@click.version_option(__version__, prog_name="qrproc")
+@click.pass_context
+def cli(ctx, db, verbose, debug):
+    """Keep the commune's QR notice board of administrative procedures (TTHC) in step with the
+    official catalogue, and prove it.
+
+    Example: qrproc demo
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = AppContext(db, debug)
+    ctx.call_on_close(lambda: ctx.obj._registry and ctx.obj._registry.close())
+
+
+def warn(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def main() -> None:
+    cli(prog_name="qrproc")
+
+
+# Commands register themselves on `cli` when their module is imported.
+from qrproc.cli import board_commands  # noqa: E402,F401

@@ -1,0 +1,186 @@
+"""Commands for the registry and the board: init, import, diff, post, takedown, status, demo."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import click
+
+from qrproc import board, catalogue, demo as demomod
+from qrproc.cli import CODE, DATE, cli, warn
+from qrproc.diff import Diff, vn_date
+from qrproc.sources import load_file
+
+PROVINCE_CODE = re.compile(r"H\d{2}")
+
+
+def _province(ctx, param, value):
+    if value is None:
+        return value
+    value = value.strip().upper()
+    if not PROVINCE_CODE.fullmatch(value):
+        raise click.BadParameter(f"{value!r} is not a province code like H31 (Hưng Yên)")
+    return value
+
+
+@cli.command()
+@click.option("--unit", required=True, help='The unit whose board this is, e.g. "UBND xã Mẫu".')
+@click.option("--province", required=True, callback=_province, help="Province code, e.g. H31.")
+@click.pass_obj
+def init(app, unit, province):
+    """Create (or update) the registry for one unit.
+
+    Example: qrproc init --unit "UBND xã Nghĩa Trụ" --province H31
+    """
+    app.registry.set_settings({"unit": unit.strip(), "province": province}, at=app.now())
+    click.echo(f"Registry {app.db} ready for {unit.strip()} ({province}).")
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--effective", type=DATE, help="Date the list takes effect (default: the list's own, else today).")
+@click.option("--decision", help='Publication decision, e.g. "123/QĐ-UBND".')
+@click.option("--amend", is_flag=True, help="The file lists only changes (a decision annex): apply them to the current list.")
+@click.option("--accept-drop", is_flag=True, help="Accept a list that drops more than 20% of the previous one.")
+@click.pass_obj
+def import_(app, file, effective, decision, amend, accept_drop):
+    """Import a catalogue from a CSV, XLSX, DOCX (decision annex) or JSON (portal) file.
+
+    Example: qrproc import danh-muc.xlsx --effective 2026-12-15 --decision "2345/QĐ-UBND"
+    """
+    app.registry.require_initialised()
+    cat = load_file(file)
+    for w in cat.warnings:
+        warn(f"Warning: {w}")
+    out = catalogue.import_catalogue(app.registry, cat, effective=effective, decision=decision,
+                                     amend=amend, accept_drop=accept_drop, at=app.now())
+    s = out.snapshot
+    dec = f", {s.decision}" if s.decision else ""
+    click.echo(f"Imported {s.total} procedures from {file} ({s.in_force} in force, {s.abolished} "
+               f"abolished or replaced, {s.uncoded} without code); effective {vn_date(s.effective)}{dec}.")
+    if out.added or out.changed or out.dropped:
+        click.echo(f"Compared with the previous list: {len(out.added)} new, {len(out.changed)} changed, "
+                   f"{len(out.dropped)} no longer listed.")
+
+
+def _print_section(title: str, items) -> None:
+    click.echo(f"{title} ({len(items)}):")
+    for i in items:
+        p = i.procedure
+        click.echo(f"  {p.code or '-':<24} {p.name}  [{p.field or '-'}]  — {i.reason}")
+
+
+def _echo_diff(d: Diff) -> None:
+    click.echo(f"Board against the catalogue in force on {vn_date(d.as_of)}:")
+    _print_section("To print", d.to_post)
+    _print_section("To reprint", d.to_reprint)
+    _print_section("To take down", d.to_take_down)
+    _print_section("Announced, not yet in force", d.not_yet_effective)
+    if d.needs_code:
+        _print_section("Listed without a code (check the source)", d.needs_code)
+    click.echo(f"Unchanged: {len(d.unchanged)}")
+
+
+@cli.command("diff")
+@click.option("--as-of", type=DATE, help="Date to compare on (default: today).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_obj
+def diff_(app, as_of, as_json):
+    """Show what to print, reprint and take down, and what is announced for later.
+
+    Example: qrproc diff --as-of 2026-12-15 --json
+    """
+    d = board.board_diff(app.registry, as_of or app.today())
+    if as_json:
+        click.echo(json.dumps(d.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _echo_diff(d)
+
+
+@cli.command()
+@click.argument("codes", nargs=-1, type=CODE)
+@click.option("--all-pending", is_flag=True, help="Post everything the diff says to print or reprint.")
+@click.option("--batch", type=int, help="Mark a print batch (from qrproc posters) as put up.")
+@click.option("--date", "day", type=DATE, help="Day the labels went up (default: today).")
+@click.pass_obj
+def post(app, codes, all_pending, batch, day):
+    """Record that labels were put up on the board.
+
+    Example: qrproc post 1.001193 1.004227 --date 2026-12-15
+    """
+    chosen = sum([bool(codes), all_pending, batch is not None])
+    if chosen != 1:
+        raise click.UsageError("give procedure CODES, --all-pending or --batch N (exactly one)")
+    day = day or app.today()
+    if all_pending:
+        done, same = board.post_pending(app.registry, day=day, at=app.now())
+    elif batch is not None:
+        done, same = board.post_batch(app.registry, batch, day=day, at=app.now())
+    else:
+        done, same = board.post_codes(app.registry, codes, day=day, at=app.now())
+    click.echo(f"Posted {len(done)} labels on {vn_date(day)}" +
+               (f"; {len(same)} already up to date." if same else "."))
+
+
+@cli.command()
+@click.argument("codes", nargs=-1, type=CODE, required=True)
+@click.option("--date", "day", type=DATE, help="Day the labels came down (default: today).")
+@click.pass_obj
+def takedown(app, codes, day):
+    """Record that labels were taken down from the board.
+
+    Example: qrproc takedown 1.000775 --date 2026-12-15
+    """
+    day = day or app.today()
+    done, absent = board.take_down(app.registry, codes, day=day, at=app.now())
+    for code in absent:
+        warn(f"Warning: {code} was not on the board")
+    click.echo(f"Took down {len(done)} labels on {vn_date(day)}.")
+
+
+@cli.command()
+@click.option("--as-of", type=DATE, help="Date to report on (default: today).")
+@click.pass_obj
+def status(app, as_of):
+    """Summarise the registry: unit, catalogue in force, labels on the board, pending work.
+
+    Example: qrproc status
+    """
+    st = board.status(app.registry, as_of or app.today())
+    click.echo(f"Unit: {st.unit} ({st.province})   registry: {app.db}")
+    if st.in_force:
+        s = st.in_force
+        click.echo(f"Catalogue in force: {s.source}, effective {vn_date(s.effective)}"
+                   f"{', ' + s.decision if s.decision else ''} ({s.in_force} procedures in force)")
+    else:
+        click.echo("Catalogue in force: none yet (qrproc import FILE)")
+    for s in st.upcoming:
+        click.echo(f"Announced: {s.source}, takes effect {vn_date(s.effective)}"
+                   f"{', ' + s.decision if s.decision else ''}")
+    d = st.diff
+    click.echo(f"On the board: {st.posted} labels; to print {len(d.to_post)}, to reprint "
+               f"{len(d.to_reprint)}, to take down {len(d.to_take_down)}, not yet in force "
+               f"{len(d.not_yet_effective)}.")
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="qrproc-demo",
+              show_default=True, help="Folder for the demo registry and outputs.")
+@click.pass_obj
+def demo(app, out_dir):
+    """Run the whole job on the bundled sample data, offline.
+
+    Imports a commune's list, marks it all posted, imports an amended list announced for a later
+    date, and shows the diff before and on that date.
+
+    Example: qrproc demo
+    """
+    result = demomod.run(out_dir, at=app.now(), on_step=warn)
+    click.echo(f"Sample unit: {result.unit} ({result.province}); registry {result.db}")
+    click.echo(f"Before the amendment takes effect ({vn_date(result.before.as_of)}): "
+               f"{len(result.before.to_post)} to print, {len(result.before.not_yet_effective)} "
+               "announced changes not yet in force.")
+    _echo_diff(result.after)
+    for line in result.extra_lines:
+        click.echo(line)

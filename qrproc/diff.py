@@ -1,0 +1,164 @@
+"""Compare the catalogue in force on a date with what is on the board. Pure: no I/O.
+
+The result says what to print (new), reprint (label content changed, or a code replaced by a new
+one), take down (abolished, replaced, no longer listed, not yet in force) and what is announced
+for a later date. A decision that takes effect later changes nothing before that date: its
+changes only appear under `not_yet_effective`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable, Mapping, Sequence
+
+from qrproc.model import ABOLISHED, REPLACED, Procedure
+
+FIELD_LABELS = {
+    "code": "mã", "name": "tên", "field": "lĩnh vực", "portal_id": "liên kết trên Cổng",
+    "processing_time": "thời hạn", "fees": "phí, lệ phí",
+}
+
+
+def vn_date(day: date) -> str:
+    """28/11/2026."""
+    return day.strftime("%d/%m/%Y")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of a diff: the procedure concerned and why it is there."""
+
+    procedure: Procedure
+    reason: str
+
+    @property
+    def code(self) -> str:
+        return self.procedure.code
+
+    def to_dict(self) -> dict:
+        p = self.procedure
+        return {"code": p.code, "name": p.name, "field": p.field, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """A catalogue announced to take effect after the diff date."""
+
+    effective: date
+    decision: str
+    procedures: Sequence[Procedure]
+
+
+@dataclass(frozen=True)
+class Diff:
+    as_of: date
+    to_post: tuple[Item, ...]
+    to_reprint: tuple[Item, ...]
+    to_take_down: tuple[Item, ...]
+    not_yet_effective: tuple[Item, ...]
+    unchanged: tuple[Item, ...]
+    needs_code: tuple[Item, ...] = ()
+
+    @property
+    def is_clean(self) -> bool:
+        """Nothing to print, reprint or take down."""
+        return not (self.to_post or self.to_reprint or self.to_take_down)
+
+    def to_json(self) -> dict:
+        """The documented JSON shape of `qrproc diff --json`."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "to_post": [i.to_dict() for i in self.to_post],
+            "to_reprint": [i.to_dict() for i in self.to_reprint],
+            "to_take_down": [i.to_dict() for i in self.to_take_down],
+            "not_yet_effective": [i.to_dict() for i in self.not_yet_effective],
+            "unchanged": len(self.unchanged),
+            "needs_code": [i.to_dict() for i in self.needs_code],
+        }
+
+
+def _why_gone(p: Procedure, as_of: date) -> str:
+    when = f" (QĐ {p.decision})" if p.decision else ""
+    if p.status == ABOLISHED:
+        return f"abolished{when}"
+    if p.status == REPLACED:
+        return f"replaced by {p.replaced_by}{when}" if p.replaced_by else f"replaced{when}"
+    return f"not yet in force: takes effect on {vn_date(p.effective)}{when}"
+
+
+def compute(current: Iterable[Procedure], posted: Mapping[str, Procedure], as_of: date,
+            upcoming: Sequence[Upcoming] = ()) -> Diff:
+    """Diff the catalogue in force on `as_of` against the posted labels (code -> version)."""
+    current = list(current)
+    by_code = {p.code: p for p in current if p.code}
+    replaces = {p.replaced_by: p.code for p in current if p.status == REPLACED and p.replaced_by}
+    to_post, to_reprint, to_take_down, unchanged, later = [], [], [], [], []
+
+    for code, p in by_code.items():
+        on_board = posted.get(code)
+        if p.applies_on(as_of):
+            if on_board is None:
+                old = replaces.get(code)
+                if old and old in posted:
+                    to_reprint.append(Item(p, f"replaces {old}, which is on the board"))
+                else:
+                    since = f" since {vn_date(p.effective)}" if p.effective else ""
+                    to_post.append(Item(p, f"in force{since}, not on the board"))
+            elif on_board.content_hash == p.content_hash:
+                unchanged.append(Item(p, "on the board, up to date"))
+            else:
+                changed = ", ".join(FIELD_LABELS.get(f, f) for f in p.label_changes(on_board))
+                to_reprint.append(Item(p, f"label changed: {changed}"))
+        else:
+            if p.in_force:  # effective after as_of
+                later.append(Item(p, f"takes effect on {vn_date(p.effective)}"
+                                     + (f" (QĐ {p.decision})" if p.decision else "")))
+            if on_board is not None:
+                to_take_down.append(Item(on_board, _why_gone(p, as_of)))
+
+    for code, on_board in posted.items():
+        if code not in by_code:
+            to_take_down.append(Item(on_board, "no longer listed in the catalogue"))
+
+    later.extend(_upcoming_changes(by_code, as_of, upcoming))
+    needs_code = [Item(p, f"no procedure code ({p.origin})" if p.origin else "no procedure code")
+                  for p in current if not p.code]
+    key = lambda i: (i.procedure.field, i.code)  # noqa: E731
+    return Diff(
+        as_of=as_of,
+        to_post=tuple(sorted(to_post, key=key)),
+        to_reprint=tuple(sorted(to_reprint, key=key)),
+        to_take_down=tuple(sorted(to_take_down, key=key)),
+        not_yet_effective=tuple(sorted(later, key=lambda i: (i.reason, i.procedure.field, i.code))),
+        unchanged=tuple(sorted(unchanged, key=key)),
+        needs_code=tuple(needs_code),
+    )
+
+
+def _upcoming_changes(base: Mapping[str, Procedure], as_of: date,
+                      upcoming: Sequence[Upcoming]) -> list[Item]:
+    """What each later catalogue will change, each compared with the one before it."""
+    out: list[Item] = []
+    before = {c: p for c, p in base.items() if p.applies_on(as_of)}
+    for up in upcoming:
+        when = f"from {vn_date(up.effective)}" + (f" (QĐ {up.decision})" if up.decision else "")
+        after = {p.code: p for p in up.procedures if p.code and p.in_force}
+        gone = {p.code: p for p in up.procedures if p.code and not p.in_force}
+        for code, p in after.items():
+            if code not in before:
+                out.append(Item(p, f"new {when}"))
+            elif before[code].content_hash != p.content_hash:
+                changed = ", ".join(FIELD_LABELS.get(f, f) for f in p.label_changes(before[code]))
+                out.append(Item(p, f"label changes {when}: {changed}"))
+        for code, p in before.items():
+            if code not in after:
+                g = gone.get(code)
+                if g is not None and g.status == REPLACED and g.replaced_by:
+                    out.append(Item(p, f"replaced by {g.replaced_by} {when}"))
+                elif g is not None:
+                    out.append(Item(p, f"abolished {when}"))
+                else:
+                    out.append(Item(p, f"no longer listed {when}"))
+        before = after
+    return out

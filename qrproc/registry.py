@@ -1,0 +1,490 @@
+"""The registry: one SQLite file holding what the catalogue said and what is on the board.
+
+This is the only module that touches SQL. Tables:
+
+* ``settings``: unit name, province code, payload template;
+* ``snapshots`` + ``snapshot_items``: every accepted catalogue, each a full list with the date it
+  takes effect (an amending decision is stored merged onto the list it amends);
+* ``versions``: each procedure version seen, keyed by code + content hash of its label fields;
+* ``batches`` + ``batch_items``: print runs;
+* ``postings``: which version of which code went up on the board on which day, and when it
+  came down;
+* ``events``: an append-only log (triggers refuse UPDATE and DELETE).
+
+Every public method that writes runs in one transaction; `transaction()` lets a caller group
+several writes into one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from qrproc.errors import RegistryError
+from qrproc.model import Catalogue, Procedure
+
+SCHEMA_VERSION = 1
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE snapshots (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('full', 'amend')),
+        imported_at TEXT NOT NULL,
+        effective TEXT NOT NULL,
+        decision TEXT NOT NULL DEFAULT '',
+        total INTEGER NOT NULL,
+        in_force INTEGER NOT NULL,
+        abolished INTEGER NOT NULL,
+        uncoded INTEGER NOT NULL
+    );
+    CREATE TABLE versions (
+        code TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        data TEXT NOT NULL,
+        first_snapshot INTEGER REFERENCES snapshots(id),
+        PRIMARY KEY (code, content_hash)
+    );
+    CREATE TABLE snapshot_items (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+        seq INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (snapshot_id, seq)
+    );
+    CREATE INDEX snapshot_items_code ON snapshot_items(code);
+    CREATE TABLE batches (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        layout TEXT NOT NULL,
+        path TEXT NOT NULL,
+        as_of TEXT NOT NULL,
+        count INTEGER NOT NULL
+    );
+    CREATE TABLE batch_items (
+        batch_id INTEGER NOT NULL REFERENCES batches(id),
+        code TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        PRIMARY KEY (batch_id, code)
+    );
+    CREATE TABLE postings (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        posted_on TEXT NOT NULL,
+        taken_down_on TEXT,
+        batch_id INTEGER REFERENCES batches(id),
+        FOREIGN KEY (code, content_hash) REFERENCES versions(code, content_hash)
+    );
+    CREATE UNIQUE INDEX postings_one_open ON postings(code) WHERE taken_down_on IS NULL;
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        day TEXT,
+        kind TEXT NOT NULL,
+        code TEXT,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    """,
+}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One accepted catalogue."""
+
+    id: int
+    source: str
+    kind: str
+    imported_at: datetime
+    effective: date
+    decision: str
+    total: int
+    in_force: int
+    abolished: int
+    uncoded: int
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One label on the board: which version of a procedure, since when (until when)."""
+
+    id: int
+    code: str
+    content_hash: str
+    posted_on: date
+    taken_down_on: date | None
+    batch_id: int | None
+    procedure: Procedure
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One print run."""
+
+    id: int
+    created_at: datetime
+    layout: str
+    path: str
+    as_of: date
+    count: int
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    at: datetime
+    day: date | None
+    kind: str
+    code: str | None
+    detail: dict
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+class Registry:
+    """The SQLite registry of one unit (a commune's one-stop centre).
+
+    `Registry(":memory:")` gives a throw-away registry for tests.
+    """
+
+    def __init__(self, path: str | Path = ":memory:"):
+        self.path = str(path)
+        try:
+            self.conn = sqlite3.connect(self.path, isolation_level=None)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            if self.path != ":memory:":
+                self.conn.execute("PRAGMA journal_mode = WAL")
+            self._migrate()
+        except sqlite3.DatabaseError as e:
+            raise RegistryError(f"{self.path}: not a qrproc registry ({e})") from e
+        self._depth = 0
+
+    # -- plumbing -------------------------------------------------------------------------
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Registry":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator["Registry"]:
+        """Group writes into one transaction: all of them happen, or none (nestable)."""
+        if self._depth == 0:
+            self.conn.execute("BEGIN IMMEDIATE")
+        self._depth += 1
+        try:
+            yield self
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self._depth -= 1
+            if self._depth == 0:
+                self.conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        current = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if current > SCHEMA_VERSION:
+            raise RegistryError(
+                f"{self.path}: registry schema version {current} is newer than this qrproc "
+                f"understands ({SCHEMA_VERSION}); upgrade qrproc"
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _split_sql(_MIGRATIONS[version]):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {version}")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _log(self, kind: str, *, at: datetime, day: date | None = None, code: str | None = None,
+             **detail) -> None:
+        self.conn.execute(
+            "INSERT INTO events (at, day, kind, code, detail) VALUES (?, ?, ?, ?, ?)",
+            (at.isoformat(timespec="seconds"), _iso(day), kind, code,
+             json.dumps(detail, ensure_ascii=False, default=str)),
+        )
+
+    # -- settings -------------------------------------------------------------------------
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row["value"] if row else default
+
+    def settings(self) -> dict[str, str]:
+        return {r["key"]: r["value"] for r in self.conn.execute("SELECT key, value FROM settings")}
+
+    def set_settings(self, values: dict[str, str], *, at: datetime) -> None:
+        """Store settings (unit, province, …) and log the change."""
+        with self.transaction():
+            for key, value in values.items():
+                self.conn.execute(
+                    "INSERT INTO settings (key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+            self._log("settings", at=at, **values)
+
+    @property
+    def initialised(self) -> bool:
+        return self.get_setting("unit") is not None
+
+    def require_initialised(self) -> None:
+        if not self.initialised:
+            raise RegistryError(
+                f"{self.path}: registry not initialised; run: qrproc init --unit \"UBND xã …\" --province H31")
+
+    # -- snapshots ------------------------------------------------------------------------
+    def add_snapshot(self, catalogue: Catalogue, *, effective: date, decision: str, kind: str,
+                     at: datetime) -> Snapshot:
+        """Store an accepted catalogue (already checked by the caller) as a new snapshot."""
+        procs = catalogue.procedures
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO snapshots (source, kind, imported_at, effective, decision, total, "
+                "in_force, abolished, uncoded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (catalogue.source, kind, at.isoformat(timespec="seconds"), effective.isoformat(),
+                 decision, len(procs), sum(p.in_force and bool(p.code) for p in procs),
+                 sum(not p.in_force for p in procs), sum(not p.code for p in procs)),
+            )
+            sid = cur.lastrowid
+            rows = []
+            for seq, p in enumerate(procs):
+                data = json.dumps(p.to_dict(), ensure_ascii=False)
+                rows.append((sid, seq, p.code, p.content_hash, data))
+                if p.code:
+                    self.conn.execute(
+                        "INSERT OR IGNORE INTO versions (code, content_hash, data, first_snapshot) "
+                        "VALUES (?, ?, ?, ?)", (p.code, p.content_hash, data, sid))
+            self.conn.executemany(
+                "INSERT INTO snapshot_items (snapshot_id, seq, code, content_hash, data) "
+                "VALUES (?, ?, ?, ?, ?)", rows)
+            self._log("import", at=at, day=effective, snapshot=sid, source=catalogue.source,
+                      mode=kind, decision=decision, total=len(procs))
+        return self.snapshot(sid)
+
+    def _snapshot_from_row(self, r: sqlite3.Row) -> Snapshot:
+        return Snapshot(
+            id=r["id"], source=r["source"], kind=r["kind"],
+            imported_at=datetime.fromisoformat(r["imported_at"]),
+            effective=date.fromisoformat(r["effective"]), decision=r["decision"],
+            total=r["total"], in_force=r["in_force"], abolished=r["abolished"], uncoded=r["uncoded"])
+
+    def snapshot(self, snapshot_id: int) -> Snapshot:
+        r = self.conn.execute("SELECT * FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
+        if r is None:
+            raise RegistryError(f"{self.path}: no snapshot {snapshot_id}")
+        return self._snapshot_from_row(r)
+
+    def snapshots(self) -> list[Snapshot]:
+        """All snapshots in timeline order (effective date, then import order)."""
+        rows = self.conn.execute("SELECT * FROM snapshots ORDER BY effective, id")
+        return [self._snapshot_from_row(r) for r in rows]
+
+    def snapshot_as_of(self, day: date) -> Snapshot | None:
+        """The catalogue in force on `day`: the last snapshot effective on or before it."""
+        r = self.conn.execute(
+            "SELECT * FROM snapshots WHERE effective <= ? ORDER BY effective DESC, id DESC LIMIT 1",
+            (day.isoformat(),)).fetchone()
+        return self._snapshot_from_row(r) if r else None
+
+    def latest_snapshot(self) -> Snapshot | None:
+        """The last snapshot on the timeline, whatever its date (what amendments build on)."""
+        r = self.conn.execute(
+            "SELECT * FROM snapshots ORDER BY effective DESC, id DESC LIMIT 1").fetchone()
+        return self._snapshot_from_row(r) if r else None
+
+    def future_snapshots(self, day: date) -> list[Snapshot]:
+        """Snapshots announced to take effect after `day`, in order."""
+        rows = self.conn.execute(
+            "SELECT * FROM snapshots WHERE effective > ? ORDER BY effective, id", (day.isoformat(),))
+        return [self._snapshot_from_row(r) for r in rows]
+
+    def snapshot_procedures(self, snapshot_id: int) -> tuple[Procedure, ...]:
+        rows = self.conn.execute(
+            "SELECT data FROM snapshot_items WHERE snapshot_id = ? ORDER BY seq", (snapshot_id,))
+        return tuple(Procedure.from_dict(json.loads(r["data"])) for r in rows)
+
+    def version(self, code: str, content_hash: str) -> Procedure:
+        r = self.conn.execute("SELECT data FROM versions WHERE code = ? AND content_hash = ?",
+                              (code, content_hash)).fetchone()
+        if r is None:
+            raise RegistryError(f"{self.path}: no version {content_hash} of {code}")
+        return Procedure.from_dict(json.loads(r["data"]))
+
+    def known_codes(self) -> set[str]:
+        return {r["code"] for r in self.conn.execute("SELECT DISTINCT code FROM versions")}
+
+    # -- postings -------------------------------------------------------------------------
+    def _posting_from_row(self, r: sqlite3.Row) -> Posting:
+        return Posting(
+            id=r["id"], code=r["code"], content_hash=r["content_hash"],
+            posted_on=date.fromisoformat(r["posted_on"]), taken_down_on=_day(r["taken_down_on"]),
+            batch_id=r["batch_id"], procedure=Procedure.from_dict(json.loads(r["data"])))
+
+    def posted(self, on: date | None = None) -> dict[str, Posting]:
+        """The labels on the board: now (open postings), or as they stood at the end of `on`."""
+        sql = ("SELECT p.*, v.data FROM postings p JOIN versions v "
+               "ON v.code = p.code AND v.content_hash = p.content_hash ")
+        if on is None:
+            rows = self.conn.execute(sql + "WHERE p.taken_down_on IS NULL")
+        else:
+            d = on.isoformat()
+            rows = self.conn.execute(
+                sql + "WHERE p.posted_on <= ? AND (p.taken_down_on IS NULL OR p.taken_down_on > ?) "
+                "ORDER BY p.id", (d, d))
+        return {r["code"]: self._posting_from_row(r) for r in rows}
+
+    def postings(self) -> list[Posting]:
+        """Every posting ever made, in order."""
+        rows = self.conn.execute(
+            "SELECT p.*, v.data FROM postings p JOIN versions v "
+            "ON v.code = p.code AND v.content_hash = p.content_hash ORDER BY p.id")
+        return [self._posting_from_row(r) for r in rows]
+
+    def post(self, procedures: Iterable[Procedure], *, day: date, at: datetime,
+             batch_id: int | None = None) -> tuple[list[str], list[str]]:
+        """Put labels up on `day`. Returns (posted codes, codes already up with that version).
+
+        A code already up with another version is replaced (its old posting closes on `day`).
+        """
+        done, same = [], []
+        with self.transaction():
+            for p in procedures:
+                if not p.code:
+                    raise RegistryError(f"cannot post a procedure without a code: {p.name!r}")
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO versions (code, content_hash, data) VALUES (?, ?, ?)",
+                    (p.code, p.content_hash, json.dumps(p.to_dict(), ensure_ascii=False)))
+                open_ = self.conn.execute(
+                    "SELECT id, content_hash, posted_on FROM postings "
+                    "WHERE code = ? AND taken_down_on IS NULL", (p.code,)).fetchone()
+                if open_ and open_["content_hash"] == p.content_hash:
+                    same.append(p.code)
+                    continue
+                if open_:
+                    if date.fromisoformat(open_["posted_on"]) > day:
+                        raise RegistryError(
+                            f"{p.code} was put up on {open_['posted_on']}, after {day.isoformat()}")
+                    self.conn.execute("UPDATE postings SET taken_down_on = ? WHERE id = ?",
+                                      (day.isoformat(), open_["id"]))
+                self.conn.execute(
+                    "INSERT INTO postings (code, content_hash, posted_on, batch_id) VALUES (?, ?, ?, ?)",
+                    (p.code, p.content_hash, day.isoformat(), batch_id))
+                self._log("post", at=at, day=day, code=p.code, version=p.content_hash,
+                          batch=batch_id, replaced=open_["content_hash"] if open_ else None)
+                done.append(p.code)
+        return done, same
+
+    def take_down(self, codes: Iterable[str], *, day: date, at: datetime) -> tuple[list[str], list[str]]:
+        """Take labels down on `day`. Returns (codes taken down, codes that were not up)."""
+        done, absent = [], []
+        with self.transaction():
+            for code in codes:
+                r = self.conn.execute(
+                    "SELECT id, posted_on FROM postings WHERE code = ? AND taken_down_on IS NULL",
+                    (code,)).fetchone()
+                if r is None:
+                    absent.append(code)
+                    continue
+                if date.fromisoformat(r["posted_on"]) > day:
+                    raise RegistryError(f"{code} was put up on {r['posted_on']}, after {day.isoformat()}")
+                self.conn.execute("UPDATE postings SET taken_down_on = ? WHERE id = ?",
+                                  (day.isoformat(), r["id"]))
+                self._log("takedown", at=at, day=day, code=code)
+                done.append(code)
+        return done, absent
+
+    # -- print batches ---------------------------------------------------------------------
+    def add_batch(self, *, layout: str, path: str, as_of: date, items: Iterable[tuple[Procedure, str]],
+                  at: datetime) -> Batch:
+        """Record a print run: each (procedure, QR payload) that went into the file."""
+        items = list(items)
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO batches (created_at, layout, path, as_of, count) VALUES (?, ?, ?, ?, ?)",
+                (at.isoformat(timespec="seconds"), layout, path, as_of.isoformat(), len(items)))
+            bid = cur.lastrowid
+            for p, payload in items:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO versions (code, content_hash, data) VALUES (?, ?, ?)",
+                    (p.code, p.content_hash, json.dumps(p.to_dict(), ensure_ascii=False)))
+                self.conn.execute(
+                    "INSERT INTO batch_items (batch_id, code, content_hash, payload) VALUES (?, ?, ?, ?)",
+                    (bid, p.code, p.content_hash, payload))
+            self._log("print", at=at, day=as_of, batch=bid, layout=layout, path=path, count=len(items))
+        return self.batch(bid)
+
+    def batch(self, batch_id: int) -> Batch:
+        r = self.conn.execute("SELECT * FROM batches WHERE id = ?", (batch_id,)).fetchone()
+        if r is None:
+            raise RegistryError(f"{self.path}: no print batch {batch_id}")
+        return Batch(id=r["id"], created_at=datetime.fromisoformat(r["created_at"]), layout=r["layout"],
+                     path=r["path"], as_of=date.fromisoformat(r["as_of"]), count=r["count"])
+
+    def batch_procedures(self, batch_id: int) -> list[Procedure]:
+        self.batch(batch_id)
+        rows = self.conn.execute(
+            "SELECT v.data FROM batch_items b JOIN versions v "
+            "ON v.code = b.code AND v.content_hash = b.content_hash WHERE b.batch_id = ? ORDER BY b.rowid",
+            (batch_id,))
+        return [Procedure.from_dict(json.loads(r["data"])) for r in rows]
+
+    # -- events ---------------------------------------------------------------------------
+    def events(self, kind: str | None = None) -> list[Event]:
+        sql, args = "SELECT * FROM events", ()
+        if kind:
+            sql, args = sql + " WHERE kind = ?", (kind,)
+        rows = self.conn.execute(sql + " ORDER BY id", args)
+        return [Event(id=r["id"], at=datetime.fromisoformat(r["at"]), day=_day(r["day"]), kind=r["kind"],
+                      code=r["code"], detail=json.loads(r["detail"])) for r in rows]
+
+    def log(self, kind: str, *, at: datetime, day: date | None = None, code: str | None = None,
+            **detail) -> None:
+        """Append one event to the log in its own transaction."""
+        with self.transaction():
+            self._log(kind, at=at, day=day, code=code, **detail)
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration script into statements, keeping trigger bodies whole."""
+    out, buf = [], []
+    for line in script.strip().splitlines():
+        buf.append(line)
+        text = "\n".join(buf).strip()
+        if text.endswith(";") and sqlite3.complete_statement(text):
+            out.append(text)
+            buf = []
+    if "\n".join(buf).strip():
+        out.append("\n".join(buf).strip())
+    return out
