@@ -1,0 +1,66 @@
+"""The `report` command: the coverage figure with its numerator, denominator and evidence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from qrproc import report as reportmod
+from qrproc.cli import DATE, cli, warn
+
+FORMATS = ("html", "json", "csv", "text")
+
+
+def _render(report: reportmod.Report, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(reportmod.to_json(report), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        return reportmod.render_csv(report)
+    if fmt == "text":
+        return reportmod.render_text(report) + "\n"
+    return reportmod.render_html(report)
+
+
+@cli.command()
+@click.option("--as-of", type=DATE, help="Date to report on (default: today).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True,
+              help="html: a self-contained page; json, csv, text: data to stdout unless --out.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file "
+              "(html default: bao-cao-niem-yet-YYYY-MM-DD.html in the current folder).")
+@click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PCT",
+              help="Exit with code 2 when coverage is below PCT percent (after writing the output).")
+@click.pass_context
+def report(ctx, as_of, fmt, out, fail_under):
+    """Report posting coverage: posted ÷ applicable procedures, and what is missing, stale,
+    orphaned or late.
+
+    Example: qrproc report --as-of 2026-12-31 --format text --fail-under 100
+    """
+    app = ctx.obj
+    as_of = as_of or app.today()
+    rep = reportmod.build_report(app.registry, as_of)
+    content = _render(rep, fmt)
+    if fmt == "html" and out is None:
+        out = f"bao-cao-niem-yet-{as_of.isoformat()}.html"
+    if out is None:
+        click.echo(content, nl=False)
+    else:
+        # utf-8-sig for CSV so that Excel opens Vietnamese text correctly when double-clicked.
+        encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+        try:
+            Path(out).write_text(content, encoding=encoding, newline="")
+        except OSError as e:
+            raise click.ClickException(f"cannot write {out}: {e.strerror or e}") from e
+        click.echo(out if fmt == "html" else f"Wrote the {fmt} report to {out}")
+    cov = rep.coverage
+    if fail_under is not None:
+        if cov.ratio is None:
+            warn(f"Coverage is undefined on {as_of.isoformat()} (no applicable procedures); "
+                 f"--fail-under {fail_under:g} is not met.")
+            ctx.exit(2)
+        if cov.posted * 100 < fail_under * cov.applicable:
+            warn(f"Coverage {cov.posted}/{cov.applicable} ({cov.coverage_percent}%) is below "
+                 f"--fail-under {fail_under:g}%.")
+            ctx.exit(2)

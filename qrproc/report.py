@@ -1,0 +1,590 @@
+"""The coverage report: how much of the applicable catalogue is on the board, and the evidence.
+
+Definitions (posting-rules.md §B4), for a report date D:
+
+* **applicable**: a coded procedure of the catalogue in force on D (the snapshot `catalogue_as_of`
+  picks) that applies on D (`Procedure.applies_on`: in force, effective on or before D). This is
+  the denominator. Rows without a code are left out of it and counted under ``uncoded``.
+* **posted**: applicable, and its label is on the board at the end of D with the current version
+  (same content hash). This is the numerator.
+* **stale**: applicable, and on the board with a superseded label: the label's content changed, or
+  the board still carries the label of the code it replaces (the row then names that old code in
+  ``on_board``). Stale procedures are not counted as posted.
+* **missing**: applicable, and nothing on the board for it.
+* **orphan**: a label on the board for a procedure that is abolished, replaced (when the new code
+  has a label of its own or is not applicable), not yet in force, or not listed in the catalogue
+  in force on D.
+* **late**: posted, but the current label went up after the version's effective date (or after the
+  first catalogue's effective date, for versions older than the registry).
+
+So applicable = posted + stale + missing, and the board = posted + stale labels + orphans. A
+replaced code whose label stands in for its replacement keeps a row of its own, in state
+``not_applicable`` with the label in ``on_board``, so that its label is counted once (as stale).
+Catalogue rows that do not apply and have no label are ``not_applicable`` too.
+Coverage = posted ÷ applicable; it is undefined (None) when nothing is applicable.
+
+`compute_coverage` is pure. `coverage_history` and `build_report` read the registry. The renderers
+turn a `Report` into JSON, HTML (a Jinja2 template with autoescape), CSV or one Vietnamese sentence.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Mapping, Protocol, Sequence
+
+from jinja2 import Environment, PackageLoader
+
+from qrproc.catalogue import catalogue_as_of
+from qrproc.diff import FIELD_LABELS, vn_date
+from qrproc.model import ABOLISHED, REPLACED, Procedure
+from qrproc.registry import Registry
+
+POSTED = "posted"
+STALE = "stale"
+MISSING = "missing"
+ORPHAN = "orphan"
+NOT_APPLICABLE = "not_applicable"
+#: Every state a row can have, in report order.
+STATES = (MISSING, STALE, ORPHAN, POSTED, NOT_APPLICABLE)
+
+# Why a row has its state (machine-readable; `Row.note` says it in Vietnamese).
+CAUSE_UP_TO_DATE = "up_to_date"
+CAUSE_NOT_ON_BOARD = "not_on_board"
+CAUSE_LABEL_CHANGED = "label_changed"
+CAUSE_REPLACES_POSTED = "replaces_posted_code"
+CAUSE_ABOLISHED = "abolished"
+CAUSE_REPLACED = "replaced"
+CAUSE_NOT_YET_IN_FORCE = "not_yet_in_force"
+CAUSE_NOT_LISTED = "not_listed"
+
+NO_FIELD = "(không ghi lĩnh vực)"
+
+CSV_COLUMNS = ("code", "name", "field", "state", "cause", "note", "effective", "posted_on",
+               "late", "late_days", "on_board")
+
+
+class PostedLabel(Protocol):
+    """What `compute_coverage` needs of a label on the board (a `registry.Posting` fits)."""
+
+    @property
+    def procedure(self) -> Procedure: ...
+
+    @property
+    def posted_on(self) -> date: ...
+
+
+@dataclass(frozen=True)
+class Row:
+    """One procedure in the report and its state.
+
+    `on_board` lists the codes of the labels on the board this row accounts for: its own code, or
+    for a stale replacement the old code(s) still up. `posted_on` is when the label now up went up;
+    `late_days` how many days after it was due (posted rows only).
+    """
+
+    code: str
+    name: str
+    field: str
+    state: str
+    cause: str
+    note: str
+    effective: date | None = None
+    posted_on: date | None = None
+    on_board: tuple[str, ...] = ()
+    replaced_by: str = ""
+    late_days: int = 0
+
+    @property
+    def applicable(self) -> bool:
+        return self.state in (POSTED, STALE, MISSING)
+
+    @property
+    def late(self) -> bool:
+        return self.late_days > 0
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code, "name": self.name, "field": self.field, "state": self.state,
+            "cause": self.cause, "note": self.note,
+            "effective": self.effective.isoformat() if self.effective else None,
+            "posted_on": self.posted_on.isoformat() if self.posted_on else None,
+            "late": self.late, "late_days": self.late_days, "on_board": list(self.on_board),
+        }
+
+
+@dataclass(frozen=True)
+class FieldCoverage:
+    """Coverage of one lĩnh vực (field)."""
+
+    field: str
+    applicable: int
+    posted: int
+    missing: int
+    stale: int
+
+    @property
+    def coverage_percent(self) -> float | None:
+        return percent(self.posted, self.applicable)
+
+    def to_dict(self) -> dict:
+        return {"field": self.field, "applicable": self.applicable, "posted": self.posted,
+                "coverage_percent": self.coverage_percent, "missing": self.missing,
+                "stale": self.stale}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The state of every procedure on one date, and the counts derived from it."""
+
+    as_of: date
+    rows: tuple[Row, ...]
+    uncoded: int = 0
+
+    def _codes(self, state: str) -> tuple[str, ...]:
+        return tuple(sorted(r.code for r in self.rows if r.state == state))
+
+    def rows_in(self, state: str) -> tuple[Row, ...]:
+        return tuple(r for r in self.rows if r.state == state)
+
+    @property
+    def applicable(self) -> int:
+        return sum(r.applicable for r in self.rows)
+
+    @property
+    def posted(self) -> int:
+        return sum(r.state == POSTED for r in self.rows)
+
+    @property
+    def ratio(self) -> float | None:
+        """posted ÷ applicable, unrounded; None when nothing is applicable."""
+        return self.posted / self.applicable if self.applicable else None
+
+    @property
+    def coverage_percent(self) -> float | None:
+        return percent(self.posted, self.applicable)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return self._codes(MISSING)
+
+    @property
+    def stale(self) -> tuple[str, ...]:
+        return self._codes(STALE)
+
+    @property
+    def orphan(self) -> tuple[str, ...]:
+        return self._codes(ORPHAN)
+
+    @property
+    def late(self) -> tuple[str, ...]:
+        return tuple(sorted(r.code for r in self.rows if r.late))
+
+    @property
+    def late_rows(self) -> tuple[Row, ...]:
+        return tuple(r for r in self.rows if r.late)
+
+    @property
+    def excluded(self) -> dict[str, int]:
+        """Catalogue rows left out of the denominator, by cause (on the board or not)."""
+        out = {CAUSE_ABOLISHED: 0, CAUSE_REPLACED: 0, CAUSE_NOT_YET_IN_FORCE: 0}
+        for r in self.rows:
+            if not r.applicable and r.cause in out:
+                out[r.cause] += 1
+        out["uncoded"] = self.uncoded
+        return out
+
+    @property
+    def by_field(self) -> tuple[FieldCoverage, ...]:
+        groups: dict[str, list[Row]] = {}
+        for r in self.rows:
+            if r.applicable:
+                groups.setdefault(r.field, []).append(r)
+        return tuple(
+            FieldCoverage(field=f, applicable=len(rs), posted=sum(r.state == POSTED for r in rs),
+                          missing=sum(r.state == MISSING for r in rs),
+                          stale=sum(r.state == STALE for r in rs))
+            for f, rs in sorted(groups.items(), key=lambda kv: vn_sort_key(kv[0])))
+
+
+def percent(part: int, whole: int) -> float | None:
+    """part ÷ whole as a percentage with one decimal; None when whole is 0.
+
+    Never rounds up to 100 or down to 0: 404/405 is 99.8, and 4049/4050 is 99.9, not 100.0 (a
+    "100%" must mean every procedure).
+    """
+    if not whole:
+        return None
+    value = round(100 * part / whole, 1)
+    if value >= 100 and part < whole:
+        return 99.9
+    if value <= 0 and part > 0:
+        return 0.1
+    return value
+
+
+def vn_percent(value: float | None) -> str:
+    """98.3 -> '98,3%', 100.0 -> '100%', None -> 'không xác định'."""
+    if value is None:
+        return "không xác định"
+    text = f"{value:.1f}".replace(".", ",")
+    return (text[:-2] if text.endswith(",0") else text) + "%"
+
+
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+_LETTER_MARKS = {"\u0306": 1, "\u0302": 2, "\u031b": 3}  # ă < â ; ô < ơ ; u < ư
+
+
+def vn_sort_key(text: str) -> tuple:
+    """Sort key for Vietnamese text: a < ă < â, d < đ, o < ô < ơ, u < ư; tone marks break ties."""
+    letters, tones = [], []
+    for ch in unicodedata.normalize("NFD", text.lower()):
+        if ch in _TONES:
+            tones.append(_TONES[ch])
+        elif ch in _LETTER_MARKS and letters:
+            base, _ = letters[-1]
+            letters[-1] = (base, _LETTER_MARKS[ch])
+        else:
+            letters.append(("d~" if ch == "đ" else ch, 0))
+    return tuple(letters), tuple(tones)
+
+
+def _note_changed(current: Procedure, on_board: Procedure) -> str:
+    changed = ", ".join(FIELD_LABELS.get(f, f) for f in current.label_changes(on_board))
+    return f"nhãn đang niêm yết là phiên bản cũ (thay đổi: {changed})"
+
+
+def _since(p: Procedure) -> str:
+    return f"có hiệu lực từ {vn_date(p.effective)}" if p.effective else "đang có hiệu lực"
+
+
+def _why_not_applicable(p: Procedure) -> tuple[str, str]:
+    decision = f" (QĐ {p.decision})" if p.decision else ""
+    if p.status == ABOLISHED:
+        return CAUSE_ABOLISHED, f"đã bị bãi bỏ{decision}"
+    if p.status == REPLACED:
+        by = f" bằng {p.replaced_by}" if p.replaced_by else ""
+        return CAUSE_REPLACED, f"đã được thay thế{by}{decision}"
+    return CAUSE_NOT_YET_IN_FORCE, f"chưa có hiệu lực: có hiệu lực từ {vn_date(p.effective)}{decision}"
+
+
+def _late_days(p: Procedure, posted_on: date, tracked_since: date | None) -> int:
+    due = p.effective
+    if due is not None and tracked_since is not None and due < tracked_since:
+        due = tracked_since
+    return max(0, (posted_on - due).days) if due is not None else 0
+
+
+def compute_coverage(applicable_catalogue: Sequence[Procedure], posted: Mapping[str, PostedLabel],
+                     as_of: date, *, tracked_since: date | None = None) -> Coverage:
+    """Pure: the state of every procedure on `as_of`.
+
+    `applicable_catalogue` is the catalogue applicable to the unit on that date: every row of the
+    snapshot in force (`catalogue_as_of`), abolished, replaced and not-yet-effective rows included;
+    which rows apply on `as_of` is decided here. `posted` maps a code to the label on the board
+    at the end of `as_of` (`Registry.posted(on=as_of)`).
+
+    A posted label is late when it went up after the version's effective date. `tracked_since`
+    (the day the registry's first catalogue took effect) moves that date forward for versions that
+    took effect before it: nothing is known of the board before the registry started.
+    """
+    by_code: dict[str, Procedure] = {}
+    uncoded = 0
+    for p in applicable_catalogue:
+        if p.code:
+            by_code[p.code] = p
+        else:
+            uncoded += 1
+    applies = {c: p for c, p in by_code.items() if p.applies_on(as_of)}
+    # A replaced code still on the board stands in for its replacement when the replacement has
+    # no label of its own: that label is stale (reprint), not an orphan (take down).
+    stands_in: dict[str, list[str]] = {}
+    for c, p in by_code.items():
+        if (p.status == REPLACED and p.replaced_by in applies and p.replaced_by not in posted
+                and c in posted):
+            stands_in.setdefault(p.replaced_by, []).append(c)
+    rows: list[Row] = []
+
+    for code, p in by_code.items():
+        label = posted.get(code)
+        base = dict(code=code, name=p.name, field=p.field, effective=p.effective,
+                    replaced_by=p.replaced_by)
+        if code in applies:
+            if label is not None and label.procedure.content_hash == p.content_hash:
+                rows.append(Row(state=POSTED, cause=CAUSE_UP_TO_DATE, posted_on=label.posted_on,
+                                on_board=(code,), note="đã niêm yết phiên bản hiện hành",
+                                late_days=_late_days(p, label.posted_on, tracked_since), **base))
+            elif label is not None:
+                rows.append(Row(state=STALE, cause=CAUSE_LABEL_CHANGED, posted_on=label.posted_on,
+                                on_board=(code,), note=_note_changed(p, label.procedure), **base))
+            elif code in stands_in:
+                olds = tuple(sorted(stands_in[code]))
+                rows.append(Row(state=STALE, cause=CAUSE_REPLACES_POSTED,
+                                posted_on=min(posted[o].posted_on for o in olds), on_board=olds,
+                                note=f"thay thế {', '.join(olds)}, nhãn cũ vẫn đang niêm yết",
+                                **base))
+            else:
+                rows.append(Row(state=MISSING, cause=CAUSE_NOT_ON_BOARD,
+                                note=f"{_since(p)}, chưa niêm yết", **base))
+        else:
+            cause, note = _why_not_applicable(p)
+            if code in stands_in.get(p.replaced_by, ()):
+                # Counted once, as the stale label of its replacement (see there).
+                rows.append(Row(state=NOT_APPLICABLE, cause=cause, posted_on=label.posted_on,
+                                on_board=(code,), **base,
+                                note=f"{note}, nhãn cũ vẫn đang niêm yết: tính là phiên bản cũ "
+                                     f"của {p.replaced_by}"))
+            elif label is not None:
+                rows.append(Row(state=ORPHAN, cause=cause, note=f"{note}, nhãn vẫn đang niêm yết",
+                                posted_on=label.posted_on, on_board=(code,), **base))
+            else:
+                rows.append(Row(state=NOT_APPLICABLE, cause=cause, note=note, **base))
+
+    for code, label in posted.items():
+        if code in by_code:
+            continue
+        p = label.procedure
+        rows.append(Row(code=code, name=p.name, field=p.field, state=ORPHAN, cause=CAUSE_NOT_LISTED,
+                        note="không có trong danh mục đang áp dụng, nhãn vẫn đang niêm yết",
+                        effective=p.effective, posted_on=label.posted_on, on_board=(code,)))
+
+    order = {s: i for i, s in enumerate(STATES)}
+    rows.sort(key=lambda r: (order[r.state], vn_sort_key(r.field), r.code))
+    return Coverage(as_of=as_of, rows=tuple(rows), uncoded=uncoded)
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """Coverage on one date of the history."""
+
+    date: date
+    applicable: int
+    posted: int
+
+    @property
+    def coverage_percent(self) -> float | None:
+        return percent(self.posted, self.applicable)
+
+    def to_dict(self) -> dict:
+        return {"date": self.date.isoformat(), "coverage_percent": self.coverage_percent,
+                "applicable": self.applicable, "posted": self.posted}
+
+
+def coverage_history(registry: Registry, as_of: date) -> tuple[HistoryPoint, ...]:
+    """Coverage recomputed on each day an event changed something, up to and including `as_of`.
+
+    Candidate days are the days of posts and take-downs and the effective dates of catalogues and
+    of their rows, from the first catalogue's effective date on. A day is kept when applicable or
+    posted differ from the last day kept; `as_of` is always the last point. Each day counts the
+    board as it stood at the end of that day.
+    """
+    snapshots = registry.snapshots()
+    procedures = {s.id: registry.snapshot_procedures(s.id) for s in snapshots}
+    days = {e.day for e in registry.events() if e.kind in ("post", "takedown", "import") and e.day}
+    for procs in procedures.values():
+        days.update(p.effective for p in procs if p.effective)
+    # Rows may carry the dates of old decisions; before the first catalogue there is nothing to count.
+    start = snapshots[0].effective if snapshots else as_of
+    points: list[HistoryPoint] = []
+    for day in sorted(d for d in days if start <= d < as_of) + [as_of]:
+        snap = registry.snapshot_as_of(day)
+        cov = compute_coverage(procedures[snap.id] if snap else (), registry.posted(on=day), day)
+        point = HistoryPoint(date=day, applicable=cov.applicable, posted=cov.posted)
+        if points and day != as_of and \
+                (points[-1].applicable, points[-1].posted) == (point.applicable, point.posted):
+            continue
+        points.append(point)
+    return tuple(points)
+
+
+@dataclass(frozen=True)
+class CatalogueInfo:
+    """Which catalogue the denominator comes from."""
+
+    source: str
+    decision: str
+    effective: date
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "decision": self.decision,
+                "effective": self.effective.isoformat()}
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the renderers show."""
+
+    as_of: date
+    unit: str
+    province: str
+    catalogue: CatalogueInfo | None
+    coverage: Coverage
+    history: tuple[HistoryPoint, ...]
+
+    @property
+    def denominator(self) -> str:
+        """The denominator in words, as the report states it."""
+        unit = self.unit or "đơn vị"
+        return (f"TTHC thuộc danh mục áp dụng tại {unit}, có mã TTHC, còn hiệu lực tại ngày "
+                f"{vn_date(self.as_of)}")
+
+
+def build_report(registry: Registry, as_of: date) -> Report:
+    """Read the registry and compute the report for `as_of` (the board as it stood at day's end)."""
+    registry.require_initialised()
+    settings = registry.settings()
+    snap, procedures = catalogue_as_of(registry, as_of)
+    snapshots = registry.snapshots()
+    coverage = compute_coverage(procedures, registry.posted(on=as_of), as_of,
+                                tracked_since=snapshots[0].effective if snapshots else None)
+    info = CatalogueInfo(snap.source, snap.decision, snap.effective) if snap else None
+    return Report(as_of=as_of, unit=settings.get("unit", ""), province=settings.get("province", ""),
+                  catalogue=info, coverage=coverage, history=coverage_history(registry, as_of))
+
+
+# -- renderers ---------------------------------------------------------------------------------
+
+def to_json(report: Report) -> dict:
+    """The documented JSON shape of `qrproc report --format json` (docs/report.md)."""
+    c = report.coverage
+    return {
+        "as_of": report.as_of.isoformat(),
+        "unit": report.unit,
+        "province": report.province,
+        "denominator": report.denominator,
+        "catalogue": report.catalogue.to_dict() if report.catalogue else None,
+        "applicable": c.applicable,
+        "posted": c.posted,
+        "coverage_percent": c.coverage_percent,
+        "missing": list(c.missing),
+        "stale": list(c.stale),
+        "orphan": list(c.orphan),
+        "late": list(c.late),
+        "excluded": c.excluded,
+        "by_field": [f.to_dict() for f in c.by_field],
+        "history": [h.to_dict() for h in report.history],
+        "procedures": [r.to_dict() for r in c.rows],
+    }
+
+
+def render_csv(report: Report) -> str:
+    """One row per procedure (and per orphan label) with its state; header in CSV_COLUMNS."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in report.coverage.rows:
+        d = r.to_dict()
+        d["late"] = "yes" if r.late else ""
+        d["late_days"] = r.late_days or ""
+        d["on_board"] = " ".join(r.on_board)
+        writer.writerow(["" if d[k] is None else d[k] for k in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def render_text(report: Report) -> str:
+    """One Vietnamese sentence for a periodic report."""
+    c = report.coverage
+    day = vn_date(report.as_of)
+    if report.catalogue is None:
+        return (f"Tính đến ngày {day}, chưa có danh mục TTHC nào có hiệu lực được nhập nên chưa "
+                "tính được tỷ lệ TTHC được niêm yết công khai bằng mã QR.")
+    if not c.applicable:
+        return (f"Tính đến ngày {day}, không có TTHC nào thuộc danh mục áp dụng còn hiệu lực nên "
+                "chưa tính được tỷ lệ TTHC được niêm yết công khai bằng mã QR.")
+    parts = [f"Tính đến ngày {day}, {c.posted}/{c.applicable} TTHC ({vn_percent(c.coverage_percent)}) "
+             "thuộc danh mục áp dụng được niêm yết công khai bằng mã QR"]
+    if c.missing:
+        parts.append(f"{len(c.missing)} TTHC chưa niêm yết: {', '.join(c.missing)}")
+    if c.stale:
+        parts.append(f"{len(c.stale)} TTHC đang niêm yết phiên bản cũ, cần in lại")
+    if c.orphan:
+        parts.append(f"{len(c.orphan)} nhãn TTHC không còn áp dụng hoặc chưa có hiệu lực vẫn đang "
+                     "niêm yết, cần gỡ xuống")
+    return "; ".join(parts) + "."
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A step chart of coverage over time, in SVG user units; the template draws it."""
+
+    width: int
+    height: int
+    left: int
+    top: int
+    plot_width: int
+    plot_height: int
+    lines: tuple[str, ...]  # each an SVG polyline `points` value
+    dots: tuple[tuple[float, float, str], ...]  # x, y, tooltip
+    x_ticks: tuple[tuple[float, str], ...]
+    y_ticks: tuple[tuple[float, str], ...]
+
+
+def chart_points(history: Sequence[HistoryPoint], *, width: int = 720, height: int = 240) -> Chart:
+    """Pure: place the history on a time axis (x) against 0–100% (y).
+
+    Coverage holds from one point to the next, so the line is drawn as steps. Points with undefined
+    coverage break the line.
+    """
+    left, right, top, bottom = 48, 40, 12, 28
+    pw, ph = width - left - right, height - top - bottom
+    days = [h.date for h in history]
+    first = min(days) if days else date.min
+    span = max((max(days) - first).days, 1) if days else 1
+
+    def x(d: date) -> float:
+        if len(set(days)) <= 1:
+            return round(left + pw / 2, 1)
+        return round(left + pw * (d - first).days / span, 1)
+
+    def y(v: float) -> float:
+        return round(top + ph * (1 - v / 100), 1)
+
+    lines, current, dots = [], [], []
+    for i, h in enumerate(history):
+        v = h.coverage_percent
+        if v is None:
+            if current:
+                lines.append(" ".join(current))
+            current = []
+            continue
+        current.append(f"{x(h.date)},{y(v)}")
+        if i + 1 < len(history):
+            current.append(f"{x(history[i + 1].date)},{y(v)}")
+        dots.append((x(h.date), y(v), f"{vn_date(h.date)}: {h.posted}/{h.applicable} "
+                                      f"({vn_percent(v)})"))
+    if current:
+        lines.append(" ".join(current))
+
+    ticks: list[tuple[float, str]] = []
+    if days:
+        n = min(5, len(set(days)) - 1)
+        wanted = [first + timedelta(days=round(span * k / n)) for k in range(n + 1)] if n else [first]
+        for d in dict.fromkeys(wanted):
+            ticks.append((x(d), vn_date(d)))
+    y_ticks = tuple((y(v), f"{v}%") for v in (0, 25, 50, 75, 100))
+    return Chart(width=width, height=height, left=left, top=top, plot_width=pw, plot_height=ph,
+                 lines=tuple(lines), dots=tuple(dots), x_ticks=tuple(ticks), y_ticks=y_ticks)
+
+
+_ENV: Environment | None = None
+
+
+def _environment() -> Environment:
+    global _ENV
+    if _ENV is None:
+        _ENV = Environment(loader=PackageLoader("qrproc", "templates"), autoescape=True,
+                           trim_blocks=True, lstrip_blocks=True)
+        _ENV.filters["vn_date"] = lambda d: vn_date(d) if d else ""
+        _ENV.filters["vn_percent"] = vn_percent
+    return _ENV
+
+
+def render_html(report: Report) -> str:
+    """One self-contained Vietnamese HTML page (inline CSS and SVG, no script, no external URL)."""
+    c = report.coverage
+    return _environment().get_template("report.html").render(
+        report=report, coverage=c, chart=chart_points(report.history), text=render_text(report),
+        no_field=NO_FIELD, MISSING=MISSING, STALE=STALE, ORPHAN=ORPHAN)
