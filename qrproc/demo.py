@@ -30,8 +30,8 @@ class DemoResult:
 
 
 def sample_path(name: str) -> Path:
-    """Path of a bundled sample file (shipped in the package as qrproc.sample)."""
-    return Path(str(resources.files("qrproc.sample").joinpath(name)))
+    """Path of a bundled sample file (shipped inside the package)."""
+    return Path(str(resources.files("qrproc").joinpath("sample", name)))
 
 
 def run(out_dir: str | Path, *, at: datetime, on_step: Callable[[str], None] = lambda s: None) -> DemoResult:

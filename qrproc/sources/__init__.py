@@ -1,1 +1,59 @@
 """Catalogue sources. Each module reads one kind of input; `IMPORTERS` maps file suffixes to them."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Callable
+
+from qrproc.errors import ParseError, QrprocError, SourceError
+from qrproc.model import Catalogue
+from qrproc.sources import csvfile, docx_annex, portal_json, xlsx
+
+IMPORTERS: dict[str, Callable[..., Catalogue]] = {
+    ".csv": csvfile.load,
+    ".xlsx": xlsx.load,
+    ".docx": docx_annex.load,
+    ".json": portal_json.load,
+    ".jsonl": portal_json.load,
+}
+
+#: Old binary Office formats: what to save them as instead.
+OLD_FORMATS = {
+    ".doc": ("Word 97-2003", ".docx"),
+    ".xls": ("Excel 97-2003", ".xlsx"),
+}
+
+#: Library errors that mean "this file is damaged or not what its name says".
+_LIBRARY_ERRORS = (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, KeyError,
+                   ValueError, OSError)
+
+
+def load_file(path: str | Path) -> Catalogue:
+    """Read a catalogue file, choosing the importer by its extension."""
+    path = Path(path)
+    importer = _importer(path)
+    if not path.is_file():
+        raise SourceError(f"{path}: file not found")
+    try:
+        return importer(path)
+    except QrprocError:
+        raise
+    except _LIBRARY_ERRORS as exc:
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise ParseError(f"{path.name}: cannot read this {path.suffix.lower()} file "
+                         f"({type(exc).__name__}: {detail})") from None
+
+
+def _importer(path: Path) -> Callable[..., Catalogue]:
+    suffix = path.suffix.lower()
+    if suffix in OLD_FORMATS:
+        kind, new = OLD_FORMATS[suffix]
+        raise SourceError(f"{path.name}: the old {kind} format ({suffix}) cannot be read; "
+                          f"open it in Office or LibreOffice and save it as {new}")
+    if suffix not in IMPORTERS:
+        shown = f"'{suffix}'" if suffix else "(none)"
+        raise SourceError(f"{path.name}: unsupported file type {shown}; "
+                          "use .csv, .xlsx, .docx or .json")
+    return IMPORTERS[suffix]

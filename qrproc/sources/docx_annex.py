@@ -1,0 +1,191 @@
+"""The annex of a provincial "Quyết định công bố danh mục thủ tục hành chính" (.docx).
+
+The body is walked in order, paragraphs and tables alike, because a paragraph between two
+tables ('B. DANH MỤC THỦ TỤC HÀNH CHÍNH BỊ BÃI BỎ') says what the next table lists. Tables
+without the code and name headers (the letterhead, the 'Nơi nhận' box) are skipped; a table
+without a header of its own but with the previous table's columns continues it. The decision's
+number and date are read from the text ('Số: 1766/QĐ-UBND', 'Bình Thuận, ngày 03 tháng 8 năm
+2020', or 'Kèm theo Quyết định số 378/QĐ-UBND ngày 18 tháng 3 năm 2022').
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Iterator, Union
+
+import docx
+from docx.document import Document
+from docx.opc.exceptions import PackageNotFoundError
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+from qrproc.errors import ParseError
+from qrproc.model import Catalogue, nfc, normalise_code, parse_date
+from qrproc.sources.tabular import (
+    HEADER_SEARCH,
+    Defaults,
+    GroupState,
+    Header,
+    Rows,
+    apply_heading,
+    build_catalogue,
+    check_rows,
+    find_decision,
+    find_header,
+    no_table_error,
+    read_rows,
+)
+from qrproc.vntext import check_text
+
+#: Errors python-docx raises for a file that is not a readable document.
+_BROKEN = (PackageNotFoundError, zipfile.BadZipFile, KeyError, OSError, ValueError)
+
+# The decision's own number: 'Số: 1766/QĐ-UBND' (a cited one reads 'Quyết định số …', no colon).
+_OWN_NUMBER = re.compile(r"\bSố\s*:\s*(\d+\s*/\s*(?:\d{4}\s*/\s*)?Q[ĐD]\s*-\s*\S+)", re.I)
+# The place and date line of the letterhead: 'Bình Thuận, ngày 3 tháng 8 năm 2020'.
+_SIGNED_ON = re.compile(r",\s*(ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4})", re.I)
+# The annex's reference to its decision: '(Kèm theo Quyết định số 378/QĐ-UBND ngày …)'.
+_ANNEXED_TO = re.compile(r"kèm theo Quyết định số\s*(.{0,80})", re.I)
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """One table of the body as rows of cell texts, with its 1-based number."""
+
+    number: int
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True)
+class _Text:
+    """One paragraph of the body, with its 1-based number (empty paragraphs count too)."""
+
+    number: int
+    text: str
+
+
+Block = Union[_Text, _Grid]
+
+
+def load(path: str | Path, **kw) -> Catalogue:
+    """Read the procedure tables of a .docx annex."""
+    path = Path(path)
+    try:
+        document = docx.Document(str(path))
+    except _BROKEN as exc:
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise ParseError(f"{path.name}: not a readable .docx document ({detail})") from None
+    return parse_document(document, path.name, **kw)
+
+
+def parse_document(document: Document, where: str, *,
+                   header_search: int = HEADER_SEARCH) -> Catalogue:
+    """Read every procedure table of `document`, in body order, into one Catalogue."""
+    blocks = list(body_blocks(document))
+    defaults = read_decision(_all_texts(blocks))
+    state = GroupState()
+    found = Rows()
+    previous: Header | None = None
+    for block in blocks:
+        if isinstance(block, _Text):
+            check_text(block.text, f"{where}, paragraph {block.number}")
+            apply_heading(block.text, state)
+            continue
+        place = _table_place(block.number)
+        check_rows(block.rows, where, place)
+        header = find_header(block.rows, header_search=header_search) or _continued(block, previous)
+        if header is None:
+            continue
+        rows = read_rows(block.rows, header, where, state=state, defaults=defaults, place=place)
+        found.procedures.extend(rows.procedures)
+        found.warnings.extend(rows.warnings)
+        previous = header
+    if previous is None:
+        raise no_table_error(where)
+    return build_catalogue(where, found.procedures, found.warnings)
+
+
+def body_blocks(document: Document) -> Iterator[Block]:
+    """The paragraphs and tables (as grids of texts) of the body, in document order."""
+    paragraphs = tables = 0
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            paragraphs += 1
+            text = nfc(Paragraph(child, document).text)
+            if text:
+                yield _Text(paragraphs, text)
+        elif tag == "tbl":
+            tables += 1
+            yield _Grid(tables, table_grid(Table(child, document)))
+
+
+def table_grid(table: Table) -> list[list[str]]:
+    """Cell texts by grid column, a horizontal merge's text in its first column only."""
+    # python-docx repeats a merged cell in every grid column it spans; a vertical merge keeps
+    # its text in every row, which is what a data row needs.
+    grid = []
+    for row in table.rows:
+        texts: list[str] = []
+        previous = None
+        for cell in row.cells:
+            texts.append("" if cell._tc is previous else nfc(cell.text))
+            previous = cell._tc
+        grid.append(texts)
+    return grid
+
+
+def read_decision(texts: list[str]) -> Defaults:
+    """The decision's number and date, from the letterhead or the annex's 'Kèm theo …' line."""
+    number = signed = None
+    for text in texts:
+        if number is None and (m := _OWN_NUMBER.search(text)):
+            number = find_decision(m.group(1))[0]
+        if signed is None and (m := _SIGNED_ON.search(text)):
+            signed = _date(m.group(1))
+    if number:
+        return Defaults(number, signed)
+    for text in texts:
+        if m := _ANNEXED_TO.search(text):
+            number, when = find_decision(m.group(1))
+            if number:
+                return Defaults(number, when)
+    return Defaults()
+
+
+def _date(text: str) -> date | None:
+    try:
+        return parse_date(text)
+    except ValueError:  # 'ngày 31 tháng 2 năm 2020': a typo, not a reason to refuse the file
+        return None
+
+
+def _all_texts(blocks: list[Block]) -> list[str]:
+    texts: list[str] = []
+    for block in blocks:
+        if isinstance(block, _Text):
+            texts.append(block.text)
+        else:
+            texts.extend(t for row in block.rows for t in row if t)
+    return texts
+
+
+def _table_place(number: int):
+    return lambda index: f"table {number} row {index + 1}"
+
+
+def _continued(block: _Grid, previous: Header | None) -> Header | None:
+    """The previous table's header, for a table that carries on without one of its own."""
+    if previous is None or not block.rows:
+        return None
+    width = max(previous.columns.values()) + 1
+    code_col = previous.columns["code"]
+    same_shape = all(len(r) >= width for r in block.rows)
+    has_codes = any(code_col < len(r) and normalise_code(r[code_col])[0] for r in block.rows)
+    if not (same_shape and has_codes):
+        return None
+    return Header(previous.columns, previous.labels, first_row=-1, last_row=-1)

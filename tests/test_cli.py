@@ -1,0 +1,162 @@
+"""The command line: exact messages, exit codes, and the whole flow on real files."""
+
+import csv
+import json
+from datetime import date
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from qrproc.cli import cli
+from qrproc.registry import Registry
+
+from test_registry import dump
+
+HEADER = ["STT", "Mã TTHC", "Tên TTHC", "Lĩnh vực", "Cấp thực hiện", "Ngày hiệu lực", "Tình trạng"]
+ROWS = [
+    ["1", "1.001193", "Thủ tục đăng ký khai sinh", "Hộ tịch", "Cấp xã", "01/07/2026", "Còn hiệu lực"],
+    ["2", "1.000894", "Thủ tục đăng ký kết hôn", "Hộ tịch", "Cấp xã", "01/07/2026", "Còn hiệu lực"],
+    ["3", "1.000656", "Thủ tục đăng ký khai tử", "Hộ tịch", "Cấp xã", "01/07/2026", "Còn hiệu lực"],
+    ["4", "2.000815", "Chứng thực bản sao từ bản chính giấy tờ, văn bản", "Chứng thực", "Cấp xã", "01/07/2026",
+     "Còn hiệu lực"],
+    ["5", "2.002080", "Thủ tục thôi làm hòa giải viên", "Hòa giải ở cơ sở", "Cấp xã", "01/07/2026", "Còn hiệu lực"],
+]
+
+
+def write_csv(path, rows, header=HEADER):
+    with open(path, "w", newline="", encoding="utf-8-sig") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("QRPROC_DB", str(tmp_path / "qrproc.db"))
+    runner = CliRunner()
+
+    def invoke(*args, ok=True):
+        result = runner.invoke(cli, list(args), catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, result.output + result.stderr
+        return result
+    return invoke
+
+
+@pytest.fixture
+def board(run, tmp_path):
+    run("init", "--unit", "UBND xã Mẫu", "--province", "H31")
+    write_csv(tmp_path / "v1.csv", ROWS)
+    run("import", "v1.csv")
+    return tmp_path
+
+
+def test_every_command_has_help_with_an_example():
+    for name, command in cli.commands.items():
+        assert command.help and "Example: qrproc" in command.help, name
+
+
+def test_init_and_import(run, tmp_path):
+    r = run("init", "--unit", "UBND xã Mẫu", "--province", "h31")
+    assert r.stdout == f"Registry {tmp_path / 'qrproc.db'} ready for UBND xã Mẫu (H31).\n"
+    write_csv(tmp_path / "v1.csv", ROWS)
+    r = run("import", "v1.csv", "--decision", "1234/QĐ-UBND")
+    assert r.stdout == ("Imported 5 procedures from v1.csv (5 in force, 0 abolished or replaced, 0 without "
+                        "code); effective 01/07/2026, 1234/QĐ-UBND.\n"
+                        "Compared with the previous list: 5 new, 0 changed, 0 no longer listed.\n")
+
+
+def test_bad_arguments_are_usage_errors(run):
+    r = run("init", "--unit", "x", "--province", "Hưng Yên", ok=False)
+    assert r.exit_code == 2 and "'HƯNG YÊN' is not a province code like H31" in r.stderr
+    r = run("diff", "--as-of", "tomorrow", ok=False)
+    assert r.exit_code == 2 and "'tomorrow' is not a date; write it as 2026-11-28 or 28/11/2026" in r.stderr
+    r = run("post", "ABC-1", ok=False)
+    assert r.exit_code == 2 and "'ABC-1' is not a procedure code like 1.001193" in r.stderr
+    r = run("post", ok=False)
+    assert r.exit_code == 2 and "give procedure CODES, --all-pending or --batch N (exactly one)" in r.stderr
+
+
+def test_commands_before_init_say_what_to_do(run, tmp_path):
+    write_csv(tmp_path / "v1.csv", ROWS)
+    r = run("import", "v1.csv", ok=False)
+    assert r.exit_code == 1
+    assert r.stderr == (f"Error: {tmp_path / 'qrproc.db'}: registry not initialised; run: "
+                        "qrproc init --unit \"UBND xã …\" --province H31\n")
+
+
+def test_diff_post_takedown_flow(run, board):
+    d = json.loads(run("diff", "--as-of", "2026-07-01", "--json").stdout)
+    assert [i["code"] for i in d["to_post"]] == ["2.000815", "2.002080", "1.000656", "1.000894", "1.001193"]
+    assert d["unchanged"] == 0 and d["to_take_down"] == []
+    r = run("post", "--all-pending", "--date", "2026-07-01")
+    assert r.stdout == "Posted 5 labels on 01/07/2026.\n"
+    assert run("post", "1.001193", "--date", "2026-07-02").stdout == \
+        "Posted 0 labels on 02/07/2026; 1 already up to date.\n"
+    # an amended list announced for 15/12: nothing changes before that date
+    rows = [r[:] for r in ROWS]
+    rows[1][2] = "Thủ tục đăng ký kết hôn (sửa đổi, bổ sung)"
+    rows[1][5] = "15/12/2026"
+    rows[2][5:7] = ["15/12/2026", "Bãi bỏ"]
+    write_csv(board / "v2.csv", rows)
+    run("import", "v2.csv", "--decision", "2345/QĐ-UBND")
+    before = json.loads(run("diff", "--as-of", "2026-12-14", "--json").stdout)
+    assert before["to_post"] == before["to_reprint"] == before["to_take_down"] == []
+    assert {i["code"]: i["reason"] for i in before["not_yet_effective"]} == {
+        "1.000894": "label changes from 15/12/2026 (QĐ 2345/QĐ-UBND): tên",
+        "1.000656": "abolished from 15/12/2026 (QĐ 2345/QĐ-UBND)",
+    }
+    after = json.loads(run("diff", "--as-of", "2026-12-15", "--json").stdout)
+    assert [(i["code"], i["reason"]) for i in after["to_reprint"]] == [("1.000894", "label changed: tên")]
+    assert [(i["code"], i["reason"]) for i in after["to_take_down"]] == [("1.000656", "abolished (QĐ 2345/QĐ-UBND)")]
+    assert after["unchanged"] == 3
+    text = run("diff", "--as-of", "2026-12-15").stdout
+    assert "To take down (1):\n  1.000656                 Thủ tục đăng ký khai tử  [Hộ tịch]  — abolished (QĐ 2345/QĐ-UBND)\n" in text
+    r = run("takedown", "1.000656", "1.001612", "--date", "2026-12-15")
+    assert r.stdout == "Took down 1 labels on 15/12/2026.\n"
+    assert r.stderr == "Warning: 1.001612 was not on the board\n"
+    run("post", "--all-pending", "--date", "2026-12-15")
+    clean = json.loads(run("diff", "--as-of", "2026-12-15", "--json").stdout)
+    assert clean["to_post"] == clean["to_reprint"] == clean["to_take_down"] == [] and clean["unchanged"] == 4
+    st = run("status", "--as-of", "2026-12-15").stdout
+    assert "On the board: 4 labels; to print 0, to reprint 0, to take down 0, not yet in force 0." in st
+
+
+def test_posting_a_code_not_in_force_is_refused(run, board):
+    r = run("post", "1.014057", "--date", "2026-07-01", ok=False)
+    assert r.exit_code == 1
+    assert r.stderr == "Error: 1.014057 is not in the catalogue in force on 2026-07-01\n"
+    r = run("post", "1.001193", "--date", "2026-06-30", ok=False)
+    assert r.stderr == ("Error: no catalogue is in force on 2026-06-30; import one first "
+                        "(qrproc import FILE)\n")
+
+
+def test_failed_imports_leave_the_registry_as_it_was(run, board):
+    db = board / "qrproc.db"
+    before = dump(db)
+    write_csv(board / "short.csv", ROWS[:2])
+    r = run("import", "short.csv", ok=False)
+    assert r.exit_code == 1 and r.stderr.startswith("Error: short.csv: lists 2 procedures but drops 3 of the 5")
+    assert len(r.stderr.strip().splitlines()) == 1
+    # TCVN3 text (a legacy 8-bit encoding) is refused, naming the encoding
+    (board / "tcvn3.csv").write_bytes("Mã TTHC,Tên TTHC\n".encode("utf-8") +
+                                      "1.001193,Thñ tôc ®¨ng ký khai sinh\n".encode("utf-8"))
+    r = run("import", "tcvn3.csv", ok=False)
+    assert r.exit_code == 1 and "TCVN3" in r.stderr and "tcvn3.csv" in r.stderr
+    assert "Traceback" not in r.output + r.stderr
+    r = run("import", "missing.csv", ok=False)
+    assert r.exit_code == 1
+    assert dump(db) == before
+
+
+def test_demo_runs_offline(run, tmp_path):
+    r = run("demo", "--out", "demo")
+    out = r.stdout
+    assert "Sample unit: UBND xã Mẫu (H31)" in out
+    assert "Board against the catalogue in force on 15/12/2026:" in out
+    assert "To print (6):" in out and "To reprint (2):" in out and "To take down (6):" in out
+    assert "1.012563" in out and "replaced by 1.014057" in out
+    assert (tmp_path / "demo" / "qrproc-demo.db").exists()
