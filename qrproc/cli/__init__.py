@@ -123,3 +123,4 @@ def main() -> None:
 # Commands register themselves on `cli` when their module is imported.
 from qrproc.cli import board_commands  # noqa: E402,F401
 from qrproc.cli import report_commands  # noqa: E402,F401
+from qrproc.cli import fetch_commands  # noqa: E402,F401

@@ -1,0 +1,132 @@
+"""The `fetch` command: download the current catalogue from the national portal into the registry."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from qrproc import catalogue
+from qrproc.cli import DATE, cli, warn
+from qrproc.diff import vn_date
+from qrproc.http import DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, DEFAULT_RATE, make_session
+from qrproc.sources import legacy, portal
+from qrproc.sources.cache import DEFAULT_DIRNAME, DetailCache
+
+#: --source → (the library's fetch function, its default base URL)
+SOURCES = {
+    "portal": (portal.fetch_catalogue, portal.DEFAULT_BASE_URL),
+    "legacy": (legacy.fetch_catalogue, legacy.DEFAULT_BASE_URL),
+}
+LEVELS = {"commune": "commune-level", "province": "province-level",
+          "all": "commune- and province-level"}
+PROGRESS_LABELS = {"pages": "list pages", "details": "details   "}
+
+
+class ProvinceType(click.ParamType):
+    """A province: its H-code (H31) or the portal's GSO number (33)."""
+
+    name = "province"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, portal.Province):
+            return value
+        try:
+            return portal.find_province(value)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
+class Progress:
+    """Draws the library's `on_progress(kind, done, total)` calls as one stderr bar per kind."""
+
+    def __init__(self, hidden: bool):
+        self.hidden = hidden
+        self.kind: str | None = None
+        self.bar = None
+        self.done = 0
+
+    def __call__(self, kind: str, done: int, total: int | None) -> None:
+        if self.hidden or not total:
+            return
+        if kind != self.kind or self.bar is None or self.bar.length != total:
+            self.close()
+            self.kind = kind
+            self.bar = click.progressbar(length=total, label=PROGRESS_LABELS.get(kind, kind),
+                                         file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+            self.done = 0
+        if done > self.done:
+            self.bar.update(done - self.done)
+            self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@cli.command()
+@click.option("--province", type=ProvinceType(),
+              help="Province code: H-code (H31) or GSO number (33). Default: the registry's province.")
+@click.option("--level", type=click.Choice(tuple(LEVELS)), default="commune", show_default=True,
+              help="Keep commune-level procedures, province-level ones, or both.")
+@click.option("--source", type=click.Choice(sorted(SOURCES)), default="portal", show_default=True,
+              help="portal: the JSON API of dichvucong.gov.vn; legacy: the old rest.jsp gateway.")
+@click.option("--base-url", help="Portal address (default: the official one for --source).")
+@click.option("--rate", type=click.FloatRange(min=0), default=DEFAULT_RATE, show_default=True,
+              help="At most this many requests per second (0: no limit; be polite).")
+@click.option("--cache-dir", type=click.Path(file_okay=False),
+              help=f"Where details and an unfinished fetch are kept (default: {DEFAULT_DIRNAME}/ "
+                   "next to the registry).")
+@click.option("--max-age", type=click.FloatRange(min=0), default=30, show_default=True,
+              help="Days a cached detail is reused when the list shows no change.")
+@click.option("--attempts", type=click.IntRange(min=1), default=DEFAULT_ATTEMPTS, show_default=True,
+              help="Tries per request before giving up (timeouts, 429, 5xx, the firewall page).")
+@click.option("--backoff", type=click.FloatRange(min=0), default=DEFAULT_BACKOFF, show_default=True,
+              help="Seconds to wait before the first retry; doubles each time (Retry-After wins).")
+@click.option("--accept-drop", is_flag=True, help="Accept a list that drops more than 20% of the previous one.")
+@click.option("--effective", type=DATE, help="Date the list takes effect (default: the list's own, else today).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_obj
+def fetch(app, province, level, source, base_url, rate, cache_dir, max_age, attempts, backoff,
+          accept_drop, effective, quiet):
+    """Fetch the current catalogue from the national public-service portal and store it as a
+    snapshot (like import). Only the details that changed since the last fetch are downloaded;
+    an interrupted fetch resumes where it stopped, and an incomplete one changes nothing.
+
+    Example: qrproc fetch --province H31 --level commune
+    """
+    app.registry.require_initialised()
+    if province is None:
+        setting = app.registry.get_setting("province")
+        if not setting:
+            raise click.UsageError("no --province given and the registry has no province setting")
+        province = ProvinceType().convert(setting, None, None)
+    fetch_catalogue, default_url = SOURCES[source]
+    base_url = (base_url or default_url).rstrip("/")
+    cache = DetailCache(Path(cache_dir) if cache_dir else Path(app.db).resolve().parent / DEFAULT_DIRNAME,
+                        max_age=max_age * 86400)
+    session = make_session(rate=rate or None, attempts=attempts, backoff=backoff)
+    with session, Progress(hidden=quiet) as progress:
+        cat = fetch_catalogue(session, base_url, province=province, level=level, cache=cache,
+                              on_progress=progress)
+    for w in cat.warnings:
+        warn(f"Warning: {w}")
+    out = catalogue.import_catalogue(app.registry, cat, effective=effective,
+                                     accept_drop=accept_drop, at=app.now())
+    s = out.snapshot
+    click.echo(f"Fetched {s.total} {LEVELS[level]} procedures for {province.hcode} {province.name} "
+               f"from {base_url} ({cat.total or 0:,} listed by the portal; {session.requests_sent} "
+               f"requests, {cache.stored} details downloaded, {cache.hits} taken from the cache); "
+               f"effective {vn_date(s.effective)}.")
+    if out.added or out.changed or out.dropped:
+        click.echo(f"Compared with the previous list: {len(out.added)} new, {len(out.changed)} changed, "
+                   f"{len(out.dropped)} no longer listed.")

@@ -1,0 +1,379 @@
+"""The national public-service portal's JSON API (dichvucong.gov.vn, 2026 generation).
+
+Three calls, all `POST` with a JSON body, answered with `{"code": "OK", "data": …}`:
+
+* the public list, cursor-paginated with `lastId` (`fetch_list_page`);
+* one procedure's detail by id (`fetch_detail`) — the only place the level flags
+  (`isWard`, `isProvince`) and the promulgating province's code live;
+* the province list (`fetch_provinces`), whose names are matched against promulgators.
+
+`fetch_*` functions do the I/O and take the session from `qrproc.http.make_session()`; the
+`parse_*` functions and the filters (`might_apply`, `applies`) are pure functions of response
+dicts. `fetch_catalogue` puts them together, with the on-disk cache (`qrproc.sources.cache`), so
+that a re-fetch costs the list calls plus one detail call per procedure that changed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from qrproc import http
+from qrproc.errors import ParseError, SourceError
+from qrproc.model import FLAG_CODE_FIXED, FLAG_NO_CODE, Catalogue, Procedure, fold
+from qrproc.sources.cache import DetailCache, version_key
+from qrproc.sources.portal_json import procedure_from_portal
+
+DEFAULT_BASE_URL = "https://dichvucong.gov.vn"
+LIST_PATH = "/api/v1/submitting/formality/list-all-public-formality-by-citizen"
+DETAIL_PATH = "/api/v1/configuring/formality/get-formality-by-citizen"
+PROVINCES_PATH = "/api/v1/configuring/province-vn/list-by-citizen"
+#: Crawler authors report the server accepts up to about 50 items a page.
+PAGE_SIZE = 50
+#: Guard against a server whose cursor never ends: pages beyond ceil(total / size) + this.
+EXTRA_PAGES = 5
+
+#: --level → the detail flags any of which keeps a procedure.
+LEVEL_FLAGS: dict[str, tuple[str, ...]] = {
+    "commune": ("isWard",),
+    "province": ("isProvince",),
+    "all": ("isWard", "isProvince"),
+}
+NATIONAL_TYPE = "STANDARD"   # a national standard procedure applies in every province
+UNCHANGED = "nothing was stored and the registry is unchanged"
+
+OnProgress = Callable[[str, int, "int | None"], None]
+
+
+@dataclass(frozen=True)
+class Province:
+    """One of the 34 provinces: the H-code used in procedure codes and by the old portal, the
+    GSO code the new portal's province list uses, and the old portal's agency id."""
+
+    hcode: str
+    gso: str
+    name: str
+    legacy_agency_id: str
+
+
+#: sources.md §3: the old gateway's agency table joined by name with the new API's province list.
+PROVINCES: tuple[Province, ...] = tuple(Province(*row) for row in (
+    ("H01", "91", "An Giang", "398126"),
+    ("H05", "24", "Bắc Ninh", "401621"),
+    ("H12", "96", "Cà Mau", "408562"),
+    ("H13", "92", "Cần Thơ", "409587"),
+    ("H14", "04", "Cao Bằng", "410516"),
+    ("H15", "66", "Đắk Lắk", "381137"),
+    ("H17", "48", "Đà Nẵng", "426100"),
+    ("H18", "11", "Điện Biên", "383348"),
+    ("H19", "75", "Đồng Nai", "426101"),
+    ("H20", "82", "Đồng Tháp", "374613"),
+    ("H21", "52", "Gia Lai", "384251"),
+    ("H24", "31", "Hải Phòng", "387628"),
+    ("H26", "01", "Hà Nội", "389181"),
+    ("H27", "42", "Hà Tĩnh", "390693"),
+    ("H29", "79", "Hồ Chí Minh", "411312"),
+    ("H31", "33", "Hưng Yên", "426108"),
+    ("H32", "56", "Khánh Hòa", "415139"),
+    ("H35", "12", "Lai Châu", "420192"),
+    ("H36", "68", "Lâm Đồng", "421149"),
+    ("H37", "20", "Lạng Sơn", "417489"),
+    ("H38", "15", "Lào Cai", "426105"),
+    ("H41", "40", "Nghệ An", "418979"),
+    ("H42", "37", "Ninh Bình", "393975"),
+    ("H44", "25", "Phú Thọ", "422607"),
+    ("H48", "51", "Quảng Ngãi", "365792"),
+    ("H49", "22", "Quảng Ninh", "426106"),
+    ("H50", "44", "Quảng Trị", "6715"),
+    ("H52", "14", "Sơn La", "426103"),
+    ("H53", "80", "Tây Ninh", "369810"),
+    ("H55", "19", "Thái Nguyên", "370865"),
+    ("H56", "38", "Thanh Hóa", "371854"),
+    ("H57", "46", "Huế", "374087"),
+    ("H60", "08", "Tuyên Quang", "384979"),
+    ("H61", "86", "Vĩnh Long", "377087"),
+))
+_BY_H = {p.hcode: p for p in PROVINCES}
+_BY_GSO = {p.gso: p for p in PROVINCES}
+
+
+def find_province(code: str) -> Province:
+    """'H31', 'h31', '33' or '033' → Hưng Yên. Raises ValueError for an unknown code."""
+    text = str(code).strip().upper()
+    if re.fullmatch(r"H\d{1,2}", text):
+        found = _BY_H.get(f"H{int(text[1:]):02d}")
+    elif text.isdigit():
+        found = _BY_GSO.get(f"{int(text):02d}")
+    else:
+        found = None
+    if found is None:
+        raise ValueError(f"{code!r} is not a province code: give the H-code (H31) or the GSO "
+                         "number (33) of one of the 34 provinces")
+    return found
+
+
+# -- pure: names ------------------------------------------------------------------------------
+_NAME_PREFIXES = ("uy ban nhan dan ", "ubnd ", "tinh ", "thanh pho ", "tp ")
+
+
+def core_name(name: str) -> str:
+    """'Tỉnh Hưng Yên' → 'hung yen'; 'UBND Thành phố Đà Nẵng' → 'da nang'."""
+    text = fold(name)
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _NAME_PREFIXES:
+            if text.startswith(prefix):
+                text, changed = text[len(prefix):], True
+    return text
+
+
+def names_province(promulgator: str, province_name: str) -> bool:
+    """Whether an agency name names the province: 'UBND tỉnh Hưng Yên', 'Sở Xây dựng - tỉnh
+    Quảng Ngãi', 'Trung tâm phục vụ hành chính công Thành phố Hà Nội' (whole words, no accents)."""
+    core = core_name(province_name)
+    return bool(core) and f" {core} " in f" {fold(promulgator)} "
+
+
+# -- pure: responses --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ListPage:
+    items: tuple[dict, ...]
+    last_id: str | None
+    total: int | None
+
+
+def parse_list_page(data: object, where: str = "list") -> ListPage:
+    """The `data` of a list response → its items, cursor and the portal's `total`."""
+    if not isinstance(data, dict) or not isinstance(data.get("items", []), list):
+        raise ParseError(f"{where}: expected {{\"items\": […], \"lastId\": …, \"total\": N}}, "
+                         f"got {type(data).__name__}")
+    items = tuple(i for i in data.get("items") or () if isinstance(i, dict) and i.get("id"))
+    total = data.get("total")
+    try:
+        total = int(total) if total is not None else None
+    except (TypeError, ValueError):
+        raise ParseError(f"{where}: 'total' is not a number: {total!r}") from None
+    last_id = data.get("lastId")
+    return ListPage(items=items, last_id=str(last_id) if last_id else None, total=total)
+
+
+def parse_provinces(data: object, where: str = "provinces") -> dict[str, str]:
+    """The `data` of the province list → {GSO code: name}."""
+    rows = data.get("rows") if isinstance(data, dict) else None
+    if not isinstance(rows, list):
+        raise ParseError(f"{where}: expected {{\"rows\": [{{\"code\", \"name\"}}…]}}")
+    return {str(r["code"]).zfill(2): str(r.get("name") or "") for r in rows
+            if isinstance(r, dict) and r.get("code")}
+
+
+def parse_detail(data: object, where: str = "detail") -> dict:
+    """The `data` of a detail response, checked to be one procedure."""
+    if not isinstance(data, dict) or not data.get("id"):
+        raise ParseError(f"{where}: expected one procedure with an 'id', got {type(data).__name__}")
+    return data
+
+
+# -- pure: which procedures apply -------------------------------------------------------------
+def promulgated_by(obj: dict, province: Province, province_name: str) -> bool:
+    """Whether a detail (or list item) was promulgated by `province` (code or name)."""
+    if str(obj.get("departmentPromulgateCode") or "").strip().upper() == province.hcode:
+        return True
+    name = obj.get("departmentPromulgateName") or obj.get("departmentPromulgate") or ""
+    return names_province(name, province_name)
+
+
+def might_apply(item: dict, province: Province, province_name: str,
+                other_provinces: Iterable[str]) -> bool:
+    """Pure pre-filter on a list item: False only when the list already shows the procedure
+    cannot apply (not a national standard one and promulgated by another province), so its
+    detail is never requested. Anything unsure gets its detail looked at."""
+    if item.get("type") == NATIONAL_TYPE or promulgated_by(item, province, province_name):
+        return True
+    promulgator = item.get("departmentPromulgate") or ""
+    return not any(names_province(promulgator, other) for other in other_provinces)
+
+
+def applies(detail: dict, province: Province, province_name: str, level: str) -> bool:
+    """Pure: a detail applies when it has one of `level`'s flags (commune → isWard) and it is a
+    national standard procedure or promulgated by `province`."""
+    if not any(detail.get(flag) is True for flag in LEVEL_FLAGS[level]):
+        return False
+    return detail.get("type") == NATIONAL_TYPE or promulgated_by(detail, province, province_name)
+
+
+# -- I/O ----------------------------------------------------------------------------------------
+def list_body(last_id: str = "", *, limit: int = PAGE_SIZE) -> dict:
+    return {"limit": limit, "lastId": last_id, "q": "", "categoryId": "", "departmentCode": ""}
+
+
+def fetch_list_page(session, base_url: str, last_id: str = "", *, limit: int = PAGE_SIZE) -> object:
+    """One page of the public list (the envelope's `data`)."""
+    return http.post_json(session, base_url.rstrip("/") + LIST_PATH, list_body(last_id, limit=limit))
+
+
+def fetch_detail(session, base_url: str, proc_id: str) -> dict:
+    """One procedure's full detail."""
+    url = base_url.rstrip("/") + DETAIL_PATH
+    return parse_detail(http.post_json(session, url, {"id": proc_id}), f"{url} (id {proc_id})")
+
+
+def fetch_provinces(session, base_url: str) -> dict[str, str]:
+    """{GSO code: name} of the portal's provinces."""
+    url = base_url.rstrip("/") + PROVINCES_PATH
+    return parse_provinces(http.post_json(session, url, {}), url)
+
+
+def no_progress(kind: str, done: int, total: int | None) -> None:
+    """The default `on_progress`: ignore progress."""
+
+
+def fetch_list(session, base_url: str, *, cache: DetailCache | None = None,
+               limit: int = PAGE_SIZE, on_progress: OnProgress = no_progress) -> tuple[list[dict], int | None]:
+    """Every list item (deduplicated by id, in list order) and the portal's `total`.
+
+    Pages go on disk as they arrive (when a cache is given), so an interrupted listing resumes
+    at the page it stopped at. Stops when a page is empty or the cursor does not move.
+    """
+    url = base_url.rstrip("/") + LIST_PATH
+    progress = cache.progress("list", {"url": url, "body": list_body(limit=limit)}) if cache else None
+    seen: dict[str, dict] = {}
+    total: int | None = None
+    cursor, pages, done = "", 0, False
+
+    def take(page: ListPage) -> int:
+        nonlocal total
+        if page.total is not None:
+            total = page.total if total is None else max(total, page.total)
+        before = len(seen)
+        for item in page.items:
+            seen.setdefault(str(item["id"]), item)
+        return len(seen) - before
+
+    def pages_total() -> int | None:
+        return math.ceil(total / limit) if total else None
+
+    for saved in progress.pages() if progress else ():
+        page = parse_list_page(saved["data"], url)
+        take(page)
+        pages += 1
+        cursor = page.last_id or cursor
+    if progress is not None and progress.complete:
+        done = True
+    on_progress("pages", pages, pages_total())
+    while not done:
+        try:
+            data = fetch_list_page(session, base_url, cursor, limit=limit)
+        except SourceError as e:
+            kept = " (kept in the cache: run the fetch again to resume)" if progress is not None and pages else ""
+            of = f" of about {pages_total():,}" if pages_total() else ""
+            raise SourceError(f"{e}; listed {pages:,}{of} pages{kept}") from e
+        page = parse_list_page(data, url)
+        if not page.items:
+            break
+        new = take(page)
+        pages += 1
+        if progress is not None:
+            progress.add(cursor, data)
+        on_progress("pages", pages, pages_total())
+        if not page.last_id or page.last_id == cursor or not new:
+            break
+        if total is not None and pages > math.ceil(total / limit) + EXTRA_PAGES:
+            raise SourceError(f"{url}: the list did not end after {pages} pages of {limit} "
+                              f"(the portal says {total:,} procedures)")
+        cursor = page.last_id
+    if progress is not None and not progress.complete:
+        progress.finish()
+    return list(seen.values()), total
+
+
+def fetch_catalogue(session, base_url: str = DEFAULT_BASE_URL, *, province: str | Province,
+                    level: str = "commune", cache: DetailCache | None = None,
+                    on_progress: OnProgress = no_progress, limit: int = PAGE_SIZE) -> Catalogue:
+    """The procedures of `level` that apply in `province`, as a `Catalogue` for
+    `catalogue.import_catalogue` (which alone turns it into a snapshot).
+
+    `total` is the number of procedures the portal lists in all. Raises SourceError when the
+    list or a detail could not be had: an incomplete fetch never becomes a catalogue. Details
+    fetched before the failure stay in `cache`, so running again resumes.
+    """
+    if level not in LEVEL_FLAGS:
+        raise ValueError(f"level must be one of {', '.join(LEVEL_FLAGS)}")
+    prov = province if isinstance(province, Province) else find_province(province)
+    base_url = base_url.rstrip("/")
+    unchanged = UNCHANGED
+    try:
+        names = fetch_provinces(session, base_url)
+        items, total = fetch_list(session, base_url, cache=cache, limit=limit, on_progress=on_progress)
+    except SourceError as e:
+        raise SourceError(f"{e}; {unchanged}") from e
+    prov_name = names.get(prov.gso) or prov.name
+    others = [n for code, n in names.items() if code != prov.gso] or [
+        p.name for p in PROVINCES if p is not prov]
+    if total is None:
+        raise SourceError(f"{base_url}{LIST_PATH}: the portal did not say how many procedures it "
+                          f"lists (no 'total'); {unchanged}")
+    if len(items) < total:
+        if cache is not None:  # a short list must be listed afresh next time, not resumed
+            cache.progress("list", {"url": base_url + LIST_PATH, "body": list_body(limit=limit)}).clear()
+        raise SourceError(f"{base_url}{LIST_PATH}: fetched {len(items):,} of the {total:,} procedures "
+                          f"the portal lists (the list ended early); {unchanged}")
+
+    wanted = [i for i in items if might_apply(i, prov, prov_name, others)]
+    details: list[dict] = []
+    on_progress("details", 0, len(wanted))
+    for n, item in enumerate(wanted, 1):
+        proc_id = str(item["id"])
+        version = version_key(item)
+        detail = cache.get(proc_id, version) if cache is not None else None
+        if detail is None:
+            try:
+                detail = fetch_detail(session, base_url, proc_id)
+            except SourceError as e:
+                kept = " (kept in the cache: run the fetch again to resume)" if cache else ""
+                raise SourceError(f"{e}; fetched {n - 1:,} of {len(wanted):,} details{kept}; "
+                                  f"{unchanged}") from e
+            if cache is not None:
+                cache.put(proc_id, version, detail)
+        details.append(detail)
+        on_progress("details", n, len(wanted))
+
+    procedures, warnings = _build(details, prov, prov_name, level, base_url)
+    if cache is not None:
+        cache.progress("list", {"url": base_url + LIST_PATH, "body": list_body(limit=limit)}).clear()
+    return Catalogue(source=f"{base_url} ({prov.hcode} {prov.name}, {level} level)",
+                     procedures=tuple(procedures), warnings=tuple(warnings), total=total)
+
+
+def _build(details: list[dict], prov: Province, prov_name: str, level: str,
+           base_url: str) -> tuple[list[Procedure], list[str]]:
+    """Pure: the applicable details as procedures, one per code (the province's own version of
+    a code wins over the national one)."""
+    by_code: dict[str, tuple[Procedure, bool, str]] = {}
+    uncoded: list[Procedure] = []
+    warnings: list[str] = []
+    for detail in details:
+        if not applies(detail, prov, prov_name, level):
+            continue
+        proc_id = str(detail.get("id"))
+        proc = procedure_from_portal(detail, f"{base_url}{DETAIL_PATH} (id {proc_id})")
+        if FLAG_CODE_FIXED in proc.flags:
+            warnings.append(f"portal id {proc_id}: code {detail.get('code')!r} read as {proc.code}; "
+                            f"flagged {FLAG_CODE_FIXED}, check it")
+        if not proc.code:
+            warnings.append(f"portal id {proc_id}: no procedure code for {proc.name!r}; "
+                            f"kept and flagged {FLAG_NO_CODE}")
+            uncoded.append(proc)
+            continue
+        own = promulgated_by(detail, prov, prov_name)
+        if proc.code not in by_code:
+            by_code[proc.code] = (proc, own, proc_id)
+            continue
+        old = by_code[proc.code]
+        keep, drop = ((proc, own, proc_id), old) if own and not old[1] else (old, (proc, own, proc_id))
+        by_code[proc.code] = keep
+        warnings.append(f"{proc.code} is listed twice by the portal; kept id {keep[2]}, "
+                        f"left out id {drop[2]}")
+    return [entry[0] for entry in by_code.values()] + uncoded, warnings

@@ -1,0 +1,142 @@
+"""`qrproc fetch` end to end: a local imitation of the portal, through CliRunner, into a registry
+file. Exact success lines, exit codes, and one-line errors that leave the registry as it was."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from qrproc.cli import cli
+from qrproc.registry import Registry
+
+from portal_server import FakePortal, old_detail_page, search_row
+from test_fetch_portal import COMMUNE_H31, ITEMS, details
+
+
+@pytest.fixture
+def server():
+    with FakePortal(ITEMS, details()) as fake:
+        yield fake
+
+
+def invoke(db_path, *args, ok=True):
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "fetch", *args], catch_exceptions=not ok)
+    return result
+
+
+def fast(server, *extra):
+    return ["--base-url", server.url, "--rate", "0", "--backoff", "0", "--effective", "2026-12-15",
+            *extra]
+
+
+def snapshot_codes(db_path) -> list[set[str]]:
+    with Registry(db_path) as reg:
+        return [{p.code for p in reg.snapshot_procedures(s.id)} for s in reg.snapshots()]
+
+
+def test_fetch_stores_a_snapshot_and_says_so(server, db_path):
+    result = invoke(db_path, *fast(server, "-q"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"Fetched 6 commune-level procedures for H31 Hưng Yên from {server.url} (10 listed by the "
+        "portal; 11 requests, 8 details downloaded, 0 taken from the cache); effective 15/12/2026.\n"
+        "Compared with the previous list: 6 new, 0 changed, 0 no longer listed.\n")
+    assert snapshot_codes(db_path) == [COMMUNE_H31]
+    # the default cache sits next to the registry
+    assert len(list((db_path.parent / ".qrproc-cache" / "details").iterdir())) == 8
+
+
+def test_refetch_with_nothing_changed_uses_the_cache(server, db_path):
+    invoke(db_path, *fast(server, "-q"))
+    server.reset_calls()
+    result = invoke(db_path, *fast(server, "-q"))
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"Fetched 6 commune-level procedures for H31 Hưng Yên from {server.url} (10 listed by the "
+        "portal; 3 requests, 0 details downloaded, 8 taken from the cache); effective 15/12/2026.\n")
+    assert server.count("detail") == 0 and server.count("list") == 2
+
+
+def test_progress_goes_to_stderr_only(server, db_path):
+    result = invoke(db_path, *fast(server))
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Fetched 6 ") and "details" not in result.stdout.split(";")[0]
+    assert "list pages" in result.stderr and "details" in result.stderr
+
+
+def test_province_by_gso_number_and_other_levels(server, db_path, tmp_path):
+    result = invoke(db_path, *fast(server, "-q", "--province", "33", "--level", "all",
+                                   "--cache-dir", str(tmp_path / "c")))
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Fetched 7 commune- and province-level procedures for H31 Hưng Yên")
+
+
+def test_server_failure_is_one_line_and_changes_nothing(server, db_path, tmp_path):
+    server.always("detail", 503)
+    result = invoke(db_path, *fast(server, "-q", "--cache-dir", str(tmp_path / "c")))
+    assert result.exit_code == 1
+    url = f"{server.url}/api/v1/configuring/formality/get-formality-by-citizen"
+    assert result.stderr == (
+        f"Error: {url}: HTTP 503 after 4 attempts; fetched 0 of 8 details (kept in the cache: run "
+        "the fetch again to resume); nothing was stored and the registry is unchanged\n")
+    assert result.stdout == "" and snapshot_codes(db_path) == []
+
+
+def test_interrupted_fetch_resumes_from_the_cli(server, db_path, tmp_path):
+    cache = ["--cache-dir", str(tmp_path / "c")]
+    server.plan("detail", ("sleep", 0), ("sleep", 0))
+    server.always("detail", "drop")
+    assert invoke(db_path, *fast(server, "-q", "--attempts", "2", *cache)).exit_code == 1
+    assert snapshot_codes(db_path) == []
+    server.clear_faults()
+    server.reset_calls()
+    result = invoke(db_path, *fast(server, "-q", *cache))
+    assert result.exit_code == 0
+    assert "(10 listed by the portal; 7 requests, 6 details downloaded, 2 taken from the cache)" in result.stdout
+    assert snapshot_codes(db_path) == [COMMUNE_H31]
+
+
+def test_short_list_is_refused(server, db_path):
+    server.total = 5670
+    result = invoke(db_path, *fast(server, "-q"))
+    assert result.exit_code == 1
+    assert result.stderr.endswith("list-all-public-formality-by-citizen: fetched 10 of the 5,670 "
+                                  "procedures the portal lists (the list ended early); nothing was "
+                                  "stored and the registry is unchanged\n")
+    assert result.stderr.count("\n") == 1 and snapshot_codes(db_path) == []
+
+
+def test_drop_guard_applies(server, db_path, tmp_path):
+    invoke(db_path, *fast(server, "-q"))
+    server.items = ITEMS[3:]  # the national standard hộ tịch and chứng thực procedures vanish
+    result = invoke(db_path, *fast(server, "-q"))
+    assert result.exit_code == 1 and "drops 3 of the 6 in force" in result.stderr
+    assert len(snapshot_codes(db_path)) == 1
+    result = invoke(db_path, *fast(server, "-q", "--accept-drop"))
+    assert result.exit_code == 0 and "0 new, 0 changed, 3 no longer listed" in result.stdout
+
+
+def test_bad_province_is_a_usage_error(db_path):
+    result = invoke(db_path, "--province", "H99")
+    assert result.exit_code == 2 and "Invalid value for '--province': 'H99' is not a province code" in result.stderr
+
+
+def test_uninitialised_registry(tmp_path, server):
+    result = invoke(tmp_path / "new.db", *fast(server, "-q"))
+    assert result.exit_code == 1 and "registry not initialised; run: qrproc init" in result.stderr
+
+
+def test_legacy_source_end_to_end(db_path):
+    fake = FakePortal()
+    rows = [("5974", "1.001193", "Thủ tục đăng ký khai sinh", "Cấp Xã"),
+            ("7002", "1.004227", "Cấp giấy phép hoạt động điện lực", "Cấp Tỉnh"),
+            ("7700", "2.002080", "Thủ tục thôi làm hòa giải viên", "Cấp Xã")]
+    fake.legacy_rows = [search_row(pid, code, name, amount=0, stt=0) for pid, code, name, _ in rows]
+    fake.legacy_pages = {pid: old_detail_page(pid, code, name, level=lv) for pid, code, name, lv in rows}
+    with fake:
+        result = invoke(db_path, "--source", "legacy", *fast(fake, "-q"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        f"Fetched 2 commune-level procedures for H31 Hưng Yên from {fake.url} (3 listed by the portal; "
+        "4 requests, 3 details downloaded, 0 taken from the cache)")
+    assert snapshot_codes(db_path) == [{"1.001193", "2.002080"}]
