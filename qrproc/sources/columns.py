@@ -17,7 +17,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "levels": ("Cấp thực hiện", "Cấp", "level", "levels", "cap_thuc_hien"),
     "agency": ("Cơ quan thực hiện", "Cơ quan giải quyết", "Cơ quan công khai", "Địa điểm thực hiện",
                "agency"),
-    "portal_id": ("ID", "Mã trên Cổng", "portal_id", "id trên cổng", "uuid"),
+    "portal_id": ("ID trên Cổng", "ID", "Mã trên Cổng", "portal_id", "uuid"),
     "processing_time": ("Thời hạn giải quyết", "Thời hạn giải quyết (Ngày làm việc)",
                         "Thời gian giải quyết", "processing_time"),
     "fees": ("Phí, lệ phí", "Phí, lệ phí (vnđ) (nếu có)", "Phí, lệ phí (nếu có)", "Lệ phí", "Phí",
