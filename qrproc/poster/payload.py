@@ -1,0 +1,268 @@
+"""QR payloads: which URL a card encodes, the allow-list that guards it, and the QR symbol.
+
+Pure: no files, no network. A payload comes from a URL template with ``{id}`` (the national
+portal's UUID for the procedure) and ``{code}`` (its procedure code). Only ``https``/``http`` URLs
+whose host is on the allow-list (the national portal's hosts plus hosts the unit adds) are ever
+encoded; anything else raises `PayloadError`.
+
+Print rules (posting-rules §D): error correction Q by default, a 4-module quiet zone, and a warning
+when a payload needs a QR version above 6 (denser codes scan worse from a wall).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Mapping
+from urllib.parse import quote, urlsplit
+
+import numpy as np
+
+from qrproc.errors import PayloadError
+
+#: The national portal's page of one procedure, by its UUID.
+DEFAULT_TEMPLATE = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/{id}"
+#: The portal's search by procedure code, for procedures whose UUID is not known.
+DEFAULT_TEMPLATE_CODE = (
+    "https://dichvucong.gov.vn/tra-cuu-thu-tuc/danh-sach?keyword={code}&showAdvanced=false"
+    "&formalityType=STANDARD&limit=10&activeKey=STANDARD"
+)
+#: Hosts of the national public-service portal (Cổng Dịch vụ công quốc gia): always allowed.
+PORTAL_HOSTS = ("dichvucong.gov.vn", "www.dichvucong.gov.vn", "thutuc.dichvucong.gov.vn",
+                "csdl.dichvucong.gov.vn")
+SCHEMES = ("https", "http")
+EC_LEVELS = ("L", "M", "Q", "H")
+DEFAULT_EC = "Q"
+#: Modules of white margin on each side of a symbol (ISO/IEC 18004).
+QUIET_ZONE = 4
+#: Above this version a payload is flagged: the code gets dense for a wall board.
+WARN_VERSION = 6
+
+#: Registry settings keys.
+SETTING_TEMPLATE = "payload_template"
+SETTING_TEMPLATE_CODE = "payload_template_code"
+SETTING_HOSTS = "allowed_hosts"
+SETTING_EC = "qr_error_correction"
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
+_SAMPLE = {"id": "019d2bfd-3fe0-70ac-b9d6-5e9e20d6eef7", "code": "1.001193"}
+
+# Byte-mode capacity (characters of UTF-8) of QR versions 1..40 at each error-correction level
+# (ISO/IEC 18004 table 7; checked against segno). An encoder that segments the data into
+# numeric/alphanumeric runs may need a smaller version, never a larger one, so this gives an upper
+# bound for the layout before anything is encoded.
+_BYTE_CAPACITY = {
+    "L": (17, 32, 53, 78, 106, 134, 154, 192, 230, 271, 321, 367, 425, 458, 520, 586, 644, 718,
+          792, 858, 929, 1003, 1091, 1171, 1273, 1367, 1465, 1528, 1628, 1732, 1840, 1952, 2068,
+          2188, 2303, 2431, 2563, 2699, 2809, 2953),
+    "M": (14, 26, 42, 62, 84, 106, 122, 152, 180, 213, 251, 287, 331, 362, 412, 450, 504, 560,
+          624, 666, 711, 779, 857, 911, 997, 1059, 1125, 1190, 1264, 1370, 1452, 1538, 1628, 1722,
+          1809, 1911, 1989, 2099, 2213, 2331),
+    "Q": (11, 20, 32, 46, 60, 74, 86, 108, 130, 151, 177, 203, 241, 258, 292, 322, 364, 394,
+          442, 482, 509, 565, 611, 661, 715, 751, 805, 868, 908, 982, 1030, 1112, 1168, 1228,
+          1283, 1351, 1423, 1499, 1579, 1663),
+    "H": (7, 14, 24, 34, 44, 58, 64, 84, 98, 119, 137, 155, 177, 194, 220, 250, 280, 310, 338,
+          382, 403, 439, 461, 511, 535, 593, 625, 658, 698, 742, 790, 842, 898, 958, 983, 1051,
+          1093, 1139, 1219, 1273),
+}
+
+
+@dataclass(frozen=True)
+class PayloadConfig:
+    """How a unit's cards link to the official pages: templates, extra hosts, error correction."""
+
+    template: str = DEFAULT_TEMPLATE
+    template_code: str = DEFAULT_TEMPLATE_CODE
+    extra_hosts: tuple[str, ...] = ()
+    ec: str = DEFAULT_EC
+
+    @property
+    def allowed_hosts(self) -> frozenset[str]:
+        return frozenset(PORTAL_HOSTS) | frozenset(self.extra_hosts)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, str]) -> "PayloadConfig":
+        """Read the registry settings (missing keys take the defaults)."""
+        return cls(
+            template=settings.get(SETTING_TEMPLATE) or DEFAULT_TEMPLATE,
+            template_code=settings.get(SETTING_TEMPLATE_CODE) or DEFAULT_TEMPLATE_CODE,
+            extra_hosts=parse_hosts(settings.get(SETTING_HOSTS) or ""),
+            ec=(settings.get(SETTING_EC) or DEFAULT_EC).upper(),
+        )
+
+    def to_settings(self) -> dict[str, str]:
+        return {SETTING_TEMPLATE: self.template, SETTING_TEMPLATE_CODE: self.template_code,
+                SETTING_HOSTS: ",".join(self.extra_hosts), SETTING_EC: self.ec}
+
+    def checked(self) -> "PayloadConfig":
+        """Self, after checking both templates and the EC level; raises PayloadError."""
+        if self.ec not in EC_LEVELS:
+            raise PayloadError(f"error correction must be one of {', '.join(EC_LEVELS)}, not {self.ec!r}")
+        check_template(self.template, self.allowed_hosts, needs=())
+        check_template(self.template_code, self.allowed_hosts, needs=("code",))
+        return self
+
+
+def parse_hosts(text: str | Iterable[str]) -> tuple[str, ...]:
+    """'a.gov.vn, b.gov.vn' -> ('a.gov.vn', 'b.gov.vn'); refuses what is not a host name."""
+    parts = re.split(r"[,\s]+", text) if isinstance(text, str) else list(text)
+    out = []
+    for part in parts:
+        host = part.strip().lower().rstrip(".")
+        if not host:
+            continue
+        if not _HOST.fullmatch(host):
+            raise PayloadError(f"{part!r} is not a host name like dichvucong.hungyen.gov.vn "
+                               "(no scheme, path or port)")
+        out.append(host)
+    return tuple(dict.fromkeys(out))
+
+
+def check_url(url: str, allowed_hosts: Iterable[str]) -> str:
+    """Return `url` if it may be encoded: http(s), no credentials, host on the allow-list."""
+    if not url or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        raise PayloadError(f"refusing QR payload {url!r}: empty or contains spaces/control characters")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES:
+        raise PayloadError(f"refusing QR payload {url!r}: only https/http links are encoded "
+                           f"(scheme {scheme or 'missing'!r})")
+    if "@" in parts.netloc:
+        raise PayloadError(f"refusing QR payload {url!r}: user names or passwords in links are not allowed")
+    try:
+        host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as e:
+        raise PayloadError(f"refusing QR payload {url!r}: {e}") from e
+    allowed = {h.lower() for h in allowed_hosts}
+    if host not in allowed:
+        raise PayloadError(
+            f"refusing QR payload {url!r}: host {host or '(none)'!r} is not on the allow-list "
+            f"({', '.join(sorted(allowed))}); add it with: qrproc payload --allow-host {host or 'HOST'}")
+    return url
+
+
+def check_template(template: str, allowed_hosts: Iterable[str], *, needs: Iterable[str] = ()) -> str:
+    """Check a URL template: known placeholders only, required ones present, and a sample
+    filled in passes `check_url`. Returns the template."""
+    names = _PLACEHOLDER.findall(template)
+    unknown = sorted(set(names) - set(_SAMPLE))
+    if unknown:
+        raise PayloadError(f"template {template!r}: unknown placeholder(s) "
+                           f"{', '.join('{' + n + '}' for n in unknown)} (use {{id}} and {{code}})")
+    if not names:
+        raise PayloadError(f"template {template!r} has no {{id}} or {{code}} placeholder: "
+                           "every card would link to the same page")
+    for name in needs:
+        if name not in names:
+            raise PayloadError(f"template {template!r} must contain {{{name}}}")
+    check_url(fill(template, **_SAMPLE), allowed_hosts)
+    return template
+
+
+def fill(template: str, *, id: str = "", code: str = "") -> str:  # noqa: A002 - the placeholder's name
+    """Substitute {id} and {code}, URL-quoted."""
+    values = {"id": quote(id, safe=""), "code": quote(code, safe="")}
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+
+
+def payload_for(code: str, portal_id: str, config: PayloadConfig) -> str:
+    """The URL a card encodes: `config.template` when it can be filled (the procedure's portal id
+    is known, or the template needs only {code}), else `config.template_code`. Checked against the
+    allow-list; raises PayloadError naming the procedure."""
+    uses = set(_PLACEHOLDER.findall(config.template))
+    template = config.template if ("id" not in uses or portal_id) else config.template_code
+    needs = set(_PLACEHOLDER.findall(template))
+    if "code" in needs and not code:
+        raise PayloadError(f"{portal_id or '(no id)'}: no procedure code to put in {template!r}")
+    if "id" in needs and not portal_id:
+        raise PayloadError(f"{code}: no portal id to put in {template!r}")
+    try:
+        return check_url(fill(template, id=portal_id, code=code), config.allowed_hosts)
+    except PayloadError as e:
+        raise PayloadError(f"{code}: {e}") from e
+
+
+def byte_capacity(version: int, ec: str) -> int:
+    return _BYTE_CAPACITY[ec][version - 1]
+
+
+def version_bound(payload: str, ec: str) -> int:
+    """The QR version `payload` needs at most at level `ec` (byte mode); PayloadError beyond 40."""
+    n = len(payload.encode("utf-8"))
+    for version, cap in enumerate(_BYTE_CAPACITY[ec], start=1):
+        if n <= cap:
+            return version
+    raise PayloadError(f"payload of {n} bytes is too long for any QR code at level {ec}: {payload[:60]}…")
+
+
+def modules(version: int) -> int:
+    """Modules per side of a symbol, quiet zone excluded: 17 + 4 × version."""
+    return 17 + 4 * version
+
+
+@dataclass(frozen=True, eq=False)
+class QrSymbol:
+    """One encoded QR code: `dark[row, col]` is True for a dark module (quiet zone excluded)."""
+
+    payload: str
+    ec: str
+    version: int
+    dark: np.ndarray = field(repr=False)
+
+    @property
+    def size(self) -> int:
+        return self.dark.shape[0]
+
+
+def encode(payload: str, ec: str = DEFAULT_EC) -> QrSymbol:
+    """Encode with zxing-cpp's writer, and check it kept the requested error-correction level
+    (its writer API is young; a silently lowered level would weaken every printed code)."""
+    import zxingcpp  # imported here: the payload rules above need no native library
+
+    barcode = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level=ec)
+    if barcode.ec_level != ec:
+        raise PayloadError(f"the QR encoder produced level {barcode.ec_level!r} instead of {ec!r} "
+                           f"for {payload!r}")
+    dark = np.asarray(barcode.to_image(scale=1, add_quiet_zones=False)) < 128
+    size = dark.shape[0]
+    return QrSymbol(payload=payload, ec=ec, version=(size - 17) // 4, dark=dark)
+
+
+#: How the renderers get a symbol: (procedure code, payload, ec) -> QrSymbol.
+Encoder = Callable[[str, str, str], QrSymbol]
+
+
+def default_encoder(code: str, payload: str, ec: str) -> QrSymbol:
+    return encode(payload, ec)
+
+
+def wrong_payload_encoder(codes: Iterable[str], *, base: Encoder = default_encoder) -> Encoder:
+    """Test hook: an encoder that prints a *different* (still allow-listed) payload for `codes`.
+
+    It exists so the verification failure path can be exercised end to end, through the real
+    renderer and the CLI (``QRPROC_TEST_WRONG_QR=1.001193 qrproc posters``): verification must
+    catch the wrong code and no PDF may be left behind.
+    """
+    wrong = frozenset(codes)
+
+    def encoder(code: str, payload: str, ec: str) -> QrSymbol:
+        if code in wrong:  # same length, so the symbol still fits its area: only the link differs
+            last = "1" if payload[-1] != "1" else "2"
+            return base(code, payload[:-1] + last, ec)
+        return base(code, payload, ec)
+
+    return encoder
+
+
+def version_warnings(versions: Mapping[str, int]) -> list[str]:
+    """One line naming the codes whose symbol is above WARN_VERSION (empty when none)."""
+    dense = sorted((v, c) for c, v in versions.items() if v > WARN_VERSION)
+    if not dense:
+        return []
+    worst = dense[-1][0]
+    codes = ", ".join(c for _, c in dense[:8]) + (f" and {len(dense) - 8} more" if len(dense) > 8 else "")
+    return [f"{len(dense)} QR code(s) need a version above {WARN_VERSION} (up to {worst}; "
+            f"{modules(worst)} modules): {codes}. A shorter link (e.g. a short redirect set with "
+            "qrproc payload --template) prints larger modules that scan more easily."]

@@ -1,0 +1,268 @@
+"""Posters end to end: real PDFs, decoded with zxing-cpp, read with pdftotext, through the CLI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import unicodedata
+from datetime import date, datetime
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+from click.testing import CliRunner
+from PIL import Image
+
+from qrproc.catalogue import import_catalogue
+from qrproc.cli import cli
+from qrproc.errors import QrprocError, VerificationError
+from qrproc.model import ABOLISHED, Catalogue, Procedure
+from qrproc.poster import Selection, make_posters
+from qrproc.poster import payload as pl
+from qrproc.registry import Registry
+
+from test_poster_layout import ALL_LETTERS_NAME, LONG_WORD_NAME, VERY_LONG_NAME
+
+AT = datetime(2026, 11, 28, 9, 0, 0)
+JUL = date(2026, 7, 1)
+DEC = date(2026, 12, 15)
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+
+
+def proc(code, name, field="Hộ tịch", portal_id="", **kw):
+    return Procedure(code=code, name=name, field=field, portal_id=portal_id, levels=("commune",),
+                     processing_time="05 ngày làm việc", fees="Không", **kw)
+
+
+KHAI_SINH = proc("1.001193", "Thủ tục đăng ký khai sinh", portal_id="019d2bfd-3fe0-70ac-b9d6-5e9e20d6eef7")
+KET_HON = proc("1.000894", "Thủ tục đăng ký kết hôn")
+KHAI_TU = proc("1.000656", "Thủ tục đăng ký khai tử", portal_id="019d2bfd-4a1c-7c2e-8d3f-0b1c2d3e4f50")
+CHUNG_THUC = proc("2.000815", "Chứng thực bản sao từ bản chính giấy tờ, văn bản", field="Chứng thực")
+HOA_GIAI = proc("2.002080", "Thủ tục thôi làm hòa giải viên", field="Hòa giải ở cơ sở")
+ALL_LETTERS = proc("1.004227", ALL_LETTERS_NAME, field="Đất đai")
+LONG_WORD = proc("1.004228", LONG_WORD_NAME, field="Đất đai")
+VERY_LONG = proc("1.115763", VERY_LONG_NAME, field="Đất đai")
+BOARD = (KHAI_SINH, KET_HON, KHAI_TU, CHUNG_THUC, HOA_GIAI, ALL_LETTERS, LONG_WORD, VERY_LONG)
+
+
+def new_registry(path=":memory:", procs=BOARD) -> Registry:
+    reg = Registry(path)
+    reg.set_settings({"unit": "UBND xã Mẫu", "province": "H31"}, at=AT)
+    import_catalogue(reg, Catalogue(source="list.csv", procedures=tuple(procs)), effective=JUL,
+                     decision="1234/QĐ-UBND", at=AT)
+    return reg
+
+
+def decode_pdf(path: Path, dpi: int = 150) -> list[str]:
+    """Every QR code on every page, found by zxing-cpp on the whole rendered page."""
+    found = []
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        for page in pdf:
+            image = page.render(scale=dpi / 72, grayscale=True).to_numpy()
+            found += [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+    finally:
+        pdf.close()
+    return found
+
+
+def pdftotext(path: Path, *args: str) -> str:
+    return subprocess.run(["pdftotext", *args, str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("layout", ["grid", "single", "labels"])
+def test_every_code_of_every_layout_decodes_to_its_payload(tmp_path, layout):
+    reg = new_registry()
+    out = tmp_path / f"{layout}.pdf"
+    result = make_posters(reg, layout=layout, selection=Selection.all(), as_of=JUL, out=out, at=AT,
+                          workers=2)
+    expected = [pl.payload_for(p.code, p.portal_id, pl.PayloadConfig()) for p in result.procedures]
+    assert sorted(result.payloads) == sorted(expected) and len(expected) == len(BOARD)
+    assert sorted(decode_pdf(out)) == sorted(expected)
+    assert result.report.ok and result.verified == len(BOARD)
+    assert f"https://dichvucong.gov.vn/thu-tuc-hanh-chinh/{KHAI_SINH.portal_id}" in expected
+    assert any("keyword=1.000894" in u for u in expected)  # no portal id: search by code
+
+
+@needs_poppler
+def test_pdftotext_returns_the_nfc_names(tmp_path):
+    reg = new_registry()
+    out = tmp_path / "board.pdf"
+    make_posters(reg, selection=Selection.all(), as_of=JUL, out=out, at=AT)
+    text = pdftotext(out, "-raw")
+    assert unicodedata.is_normalized("NFC", text)
+    flat = squash(text)
+    for p in BOARD:
+        assert squash(unicodedata.normalize("NFC", p.name)) in flat, p.code
+        assert f"Mã TTHC: {p.code}" in flat
+    assert "BẢNG NIÊM YẾT THỦ TỤC HÀNH CHÍNH" in flat and "Trang 1/" in flat
+
+
+def test_a_letter_the_font_lacks_is_an_error_naming_the_procedure(tmp_path):
+    broken = proc("1.013858", "Đăng ký bản công bố sản phẩm đƣợc nhập khẩu", field="An toàn thực phẩm")
+    reg = new_registry(procs=BOARD + (broken,))
+    out = tmp_path / "board.pdf"
+    with pytest.raises(QrprocError, match=r"1\.013858.*U\+01A3.*'ư'"):
+        make_posters(reg, selection=Selection.all(), as_of=JUL, out=out, at=AT)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+@needs_poppler
+def test_changed_prints_new_labels_and_a_takedown_sheet_with_the_right_codes(tmp_path):
+    reg = new_registry()
+    reg.post(BOARD, day=JUL, at=AT)
+    later = tuple(p for p in BOARD if p.code not in ("1.000894", "2.002080"))
+    later += (KET_HON.replace(status=ABOLISHED, decision="2345/QĐ-UBND"),
+              proc("1.014057", "Đăng ký khai sinh, đăng ký thường trú, cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi"))
+    import_catalogue(reg, Catalogue(source="dec.csv", procedures=later), effective=DEC, at=AT)
+    out = tmp_path / "changed.pdf"
+    result = make_posters(reg, selection=Selection.changed(), as_of=DEC, out=out, at=AT)
+    assert [p.code for p in result.procedures] == ["1.014057"]
+    assert sorted(i.code for i in result.takedown) == ["1.000894", "2.002080"]
+    sheet = [p for p in result.document.pages if p.kind == "takedown"]
+    # Listed as on the board: by field in Vietnamese order (Hòa giải ở cơ sở < Hộ tịch).
+    assert [c for p in sheet for c in p.codes] == ["2.002080", "1.000894"]
+    last = pdftotext(out, "-f", str(result.pages), "-l", str(result.pages))
+    assert "DANH SÁCH THỦ TỤC CẦN GỠ KHỎI BẢNG NIÊM YẾT" in last
+    assert "1.000894" in last and "2.002080" in last and "Bãi bỏ (QĐ 2345/QĐ-UBND)" in last
+    assert "Không còn trong danh mục" in last and "1.001193" not in last
+    assert decode_pdf(out) == [result.payloads[0]]
+
+
+def test_a3_paper(tmp_path):
+    reg = new_registry()
+    out = tmp_path / "a3.pdf"
+    result = make_posters(reg, selection=Selection.all(), as_of=JUL, out=out, at=AT, paper="A3")
+    pdf = pdfium.PdfDocument(str(out))
+    try:
+        assert [tuple(round(v) for v in page.get_size()) for page in pdf] == [(842, 1191)] * result.pages
+    finally:
+        pdf.close()
+    assert result.paper == "A3" and result.report.ok
+    assert sorted(decode_pdf(out)) == sorted(result.payloads)
+
+
+def test_png_export_cards_decode(tmp_path):
+    reg = new_registry()
+    result = make_posters(reg, selection=Selection.of_field("hộ tịch"), as_of=JUL,
+                          out=tmp_path / "ho-tich.pdf", at=AT, png_dir=tmp_path / "png")
+    assert sorted(p.name for p in result.png_files) == ["1.000656.png", "1.000894.png", "1.001193.png"]
+    for path, payload in zip(sorted(result.png_files), sorted(zip([p.code for p in result.procedures],
+                                                                   result.payloads))):
+        image = Image.open(path)
+        assert image.size[0] >= 1000
+        got = zxingcpp.read_barcode(image, formats=zxingcpp.BarcodeFormat.QRCode)
+        assert got is not None and got.text == payload[1]
+
+
+def test_an_injected_wrong_encoder_fails_verification_and_writes_nothing(tmp_path):
+    reg = new_registry()
+    out = tmp_path / "posters" / "board.pdf"
+    with pytest.raises(VerificationError) as err:
+        make_posters(reg, selection=Selection.all(), as_of=JUL, out=out, at=AT,
+                     encoder=pl.wrong_payload_encoder(["1.001193"]), workers=2)
+    message = str(err.value)
+    assert "1.001193 Thủ tục đăng ký khai sinh" in message and "decodes to" in message
+    assert "1.000894" not in message
+    assert list(out.parent.iterdir()) == []  # no PDF, no temporary file
+    assert reg.conn.execute("SELECT COUNT(*) FROM batches").fetchone()[0] == 0
+
+
+def test_progress_is_reported_per_stage(tmp_path):
+    reg = new_registry()
+    calls = []
+    make_posters(reg, selection=Selection.all(), as_of=JUL, out=tmp_path / "b.pdf", at=AT,
+                 on_progress=lambda stage, done, total: calls.append((stage, done, total)))
+    stages = [c[0] for c in calls]
+    assert stages[0] == "render" and stages[-1] == "verify"
+    assert calls[-1][1] == calls[-1][2]
+
+
+def test_nothing_to_print_writes_nothing(tmp_path):
+    reg = new_registry()
+    reg.post(BOARD, day=JUL, at=AT)
+    result = make_posters(reg, as_of=JUL, out=tmp_path / "none.pdf", at=AT)
+    assert result.path is None and result.batch is None and list(tmp_path.iterdir()) == []
+
+
+# -- through the command line ----------------------------------------------------------------------
+
+def cli_registry(db_path: Path) -> None:
+    reg = Registry(db_path)
+    try:
+        import_catalogue(reg, Catalogue(source="list.csv", procedures=BOARD[:5]), effective=JUL, at=AT)
+    finally:
+        reg.close()
+
+
+def test_posters_records_a_batch_that_post_batch_puts_up(db_path, tmp_path, monkeypatch):
+    cli_registry(db_path)
+    runner = CliRunner()
+    monkeypatch.chdir(tmp_path)  # the default output folder posters/ is relative to it
+    res = runner.invoke(cli, ["--db", str(db_path), "posters", "--as-of", "2026-07-01"],
+                        catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "Verified 5 of 5 QR codes" in res.output
+    assert "Wrote posters/bang-niem-yet-2026-07-01.pdf" in res.output
+    assert Path("posters/bang-niem-yet-2026-07-01.pdf").exists()
+    assert "qrproc post --batch 1" in res.output
+    posted = runner.invoke(cli, ["--db", str(db_path), "post", "--batch", "1", "--date", "2026-07-01"],
+                           catch_exceptions=False)
+    assert posted.exit_code == 0 and "Posted 5 labels" in posted.output
+    again = runner.invoke(cli, ["--db", str(db_path), "posters", "--as-of", "2026-07-01"],
+                          catch_exceptions=False)
+    assert "Nothing to print" in again.output
+    reg = Registry(db_path)
+    try:
+        batch = reg.batch(1)
+        assert batch.layout == "grid" and batch.count == 5
+        assert sorted(reg.posted()) == sorted(p.code for p in BOARD[:5])
+        assert {p.batch_id for p in reg.posted().values()} == {1}
+    finally:
+        reg.close()
+
+
+def test_a_wrong_code_fails_the_command_with_exit_1_and_leaves_no_pdf(db_path, tmp_path, monkeypatch):
+    cli_registry(db_path)
+    runner = CliRunner(env={"QRPROC_TEST_WRONG_QR": "1.001193"})
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(cli, ["--db", str(db_path), "posters", "--all", "--as-of", "2026-07-01",
+                              "--silent"])
+    assert res.exit_code == 1
+    assert "Error: verification failed: 1 of 5 QR codes did not read back" in res.output
+    assert "1.001193 Thủ tục đăng ký khai sinh (page" in res.output
+    assert not Path("posters").exists() or list(Path("posters").iterdir()) == []
+    reg = Registry(db_path)
+    try:
+        assert reg.conn.execute("SELECT COUNT(*) FROM batches").fetchone()[0] == 0
+    finally:
+        reg.close()
+
+
+def test_cli_options_select_layout_paper_and_codes(db_path, tmp_path):
+    cli_registry(db_path)
+    runner = CliRunner()
+    out = tmp_path / "two.pdf"
+    res = runner.invoke(cli, ["--db", str(db_path), "posters", "--codes", "1.001193,2.000815",
+                              "--layout", "single", "--paper", "A3", "--as-of", "2026-07-01",
+                              "--out", str(out), "--silent"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "(single, A3, 2 pages: 2 procedures)" in res.output
+    assert sorted(decode_pdf(out)) == sorted(pl.payload_for(p.code, p.portal_id, pl.PayloadConfig())
+                                             for p in (KHAI_SINH, CHUNG_THUC))
+    bad = runner.invoke(cli, ["--db", str(db_path), "posters", "--codes", "1.999999", "--as-of", "2026-07-01"])
+    assert bad.exit_code == 1 and "1.999999 is not in the catalogue" in bad.output
+    usage = runner.invoke(cli, ["--db", str(db_path), "posters", "--grid", "three"])
+    assert usage.exit_code == 2
+
+
+@pytest.mark.parametrize("name", ["posters", "payload"])
+def test_commands_have_help_with_an_example(name):
+    command = cli.commands[name]
+    assert command.help and "Example: qrproc " + name in command.help
