@@ -40,3 +40,7 @@ class PayloadError(QrprocError):
 
 class VerificationError(QrprocError):
     """A printed PDF failed verification: some code is missing, unreadable or wrong."""
+
+
+class AuditError(QrprocError):
+    """A board audit cannot be done or applied (no readable photo, no code found with --apply)."""

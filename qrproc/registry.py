@@ -9,7 +9,9 @@ This is the only module that touches SQL. Tables:
 * ``batches`` + ``batch_items``: print runs;
 * ``postings``: which version of which code went up on the board on which day, and when it
   came down;
-* ``events``: an append-only log (triggers refuse UPDATE and DELETE).
+* ``events``: an append-only log (triggers refuse UPDATE and DELETE);
+* ``audits`` + ``audit_files`` (schema 2): board audits from photos, the evidence behind them
+  (each photo's name, SHA-256 and the codes found in it); append-only like the log.
 
 Every public method that writes runs in one transaction; `transaction()` lets a caller group
 several writes into one.
@@ -28,7 +30,7 @@ from typing import Iterable, Iterator
 from qrproc.errors import RegistryError
 from qrproc.model import Catalogue, Procedure
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -99,6 +101,36 @@ _MIGRATIONS: dict[int, str] = {
     CREATE TRIGGER events_no_delete BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
     """,
+    2: """
+    CREATE TABLE audits (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        day TEXT NOT NULL,
+        applied INTEGER NOT NULL CHECK (applied IN (0, 1)),
+        summary TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX audits_day ON audits(day);
+    CREATE TABLE audit_files (
+        audit_id INTEGER NOT NULL REFERENCES audits(id),
+        seq INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        sha256 TEXT,
+        status TEXT NOT NULL CHECK (status IN ('ok', 'no_code', 'unreadable')),
+        width INTEGER,
+        height INTEGER,
+        codes TEXT NOT NULL DEFAULT '[]',
+        note TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (audit_id, seq)
+    );
+    CREATE TRIGGER audits_no_update BEFORE UPDATE ON audits
+        BEGIN SELECT RAISE(ABORT, 'audits are evidence: append-only'); END;
+    CREATE TRIGGER audits_no_delete BEFORE DELETE ON audits
+        BEGIN SELECT RAISE(ABORT, 'audits are evidence: append-only'); END;
+    CREATE TRIGGER audit_files_no_update BEFORE UPDATE ON audit_files
+        BEGIN SELECT RAISE(ABORT, 'audits are evidence: append-only'); END;
+    CREATE TRIGGER audit_files_no_delete BEFORE DELETE ON audit_files
+        BEGIN SELECT RAISE(ABORT, 'audits are evidence: append-only'); END;
+    """,
 }
 
 
@@ -141,6 +173,34 @@ class Batch:
     path: str
     as_of: date
     count: int
+
+
+@dataclass(frozen=True)
+class AuditFile:
+    """One photo of a board audit: the evidence. `status` is 'ok' (codes found), 'no_code' or
+    'unreadable' (not an image; `sha256` is None when the file could not be read at all).
+    `codes` holds one dict per QR code found: payload, the procedure code it maps to (or None),
+    and the centre of the symbol in the photo (x, y pixels)."""
+
+    name: str
+    sha256: str | None
+    status: str
+    width: int | None = None
+    height: int | None = None
+    codes: tuple[dict, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Audit:
+    """One recorded board audit: when, for which day, its photos, and what it found."""
+
+    id: int
+    at: datetime
+    day: date
+    applied: bool
+    summary: dict
+    files: tuple[AuditFile, ...]
 
 
 @dataclass(frozen=True)
@@ -459,6 +519,60 @@ class Registry:
             "ON v.code = b.code AND v.content_hash = b.content_hash WHERE b.batch_id = ? ORDER BY b.rowid",
             (batch_id,))
         return [Procedure.from_dict(json.loads(r["data"])) for r in rows]
+
+    # -- audits ---------------------------------------------------------------------------
+    def add_audit(self, *, day: date, at: datetime, files: Iterable[AuditFile], summary: dict,
+                  applied: bool = False) -> Audit:
+        """Record a board audit (its photos and what they showed) and log it, in one transaction.
+
+        Recording changes no posting; a caller applying the audit groups this with its posts and
+        take-downs in `transaction()`.
+        """
+        files = list(files)
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO audits (at, day, applied, summary) VALUES (?, ?, ?, ?)",
+                (at.isoformat(timespec="seconds"), day.isoformat(), int(applied),
+                 json.dumps(summary, ensure_ascii=False, default=str)))
+            aid = cur.lastrowid
+            self.conn.executemany(
+                "INSERT INTO audit_files (audit_id, seq, name, sha256, status, width, height, codes, "
+                "note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(aid, seq, f.name, f.sha256, f.status, f.width, f.height,
+                  json.dumps(list(f.codes), ensure_ascii=False), f.note)
+                 for seq, f in enumerate(files)])
+            self._log("audit", at=at, day=day, audit=aid, applied=applied,
+                      files=[f.name for f in files],
+                      codes=sum(len(f.codes) for f in files))
+        return self.audit(aid)
+
+    def _audit_from_row(self, r: sqlite3.Row) -> Audit:
+        rows = self.conn.execute(
+            "SELECT * FROM audit_files WHERE audit_id = ? ORDER BY seq", (r["id"],))
+        files = tuple(AuditFile(name=f["name"], sha256=f["sha256"], status=f["status"],
+                                width=f["width"], height=f["height"],
+                                codes=tuple(json.loads(f["codes"])), note=f["note"]) for f in rows)
+        return Audit(id=r["id"], at=datetime.fromisoformat(r["at"]), day=date.fromisoformat(r["day"]),
+                     applied=bool(r["applied"]), summary=json.loads(r["summary"]), files=files)
+
+    def audit(self, audit_id: int) -> Audit:
+        r = self.conn.execute("SELECT * FROM audits WHERE id = ?", (audit_id,)).fetchone()
+        if r is None:
+            raise RegistryError(f"{self.path}: no audit {audit_id}")
+        return self._audit_from_row(r)
+
+    def audits(self) -> list[Audit]:
+        """Every recorded audit, by audit date then recording order."""
+        rows = self.conn.execute("SELECT * FROM audits ORDER BY day, id").fetchall()
+        return [self._audit_from_row(r) for r in rows]
+
+    def latest_audit(self, on_or_before: date | None = None) -> Audit | None:
+        """The audit of the latest day (the last recorded that day), up to `on_or_before`."""
+        sql, args = "SELECT * FROM audits", ()
+        if on_or_before is not None:
+            sql, args = sql + " WHERE day <= ?", (on_or_before.isoformat(),)
+        r = self.conn.execute(sql + " ORDER BY day DESC, id DESC LIMIT 1", args).fetchone()
+        return self._audit_from_row(r) if r else None
 
     # -- events ---------------------------------------------------------------------------
     def events(self, kind: str | None = None) -> list[Event]:

@@ -23,7 +23,9 @@ replaced code whose label stands in for its replacement keeps a row of its own, 
 Catalogue rows that do not apply and have no label are ``not_applicable`` too.
 Coverage = posted ÷ applicable; it is undefined (None) when nothing is applicable.
 
-`compute_coverage` is pure. `coverage_history` and `build_report` read the registry. The renderers
+`compute_coverage` is pure. `coverage_history` and `build_report` read the registry; the report
+also carries the latest board audit (`qrproc audit`: photos of the wall, their SHA-256 and what
+they showed) up to its date, shown next to the figure as evidence. The renderers
 turn a `Report` into JSON, HTML (a Jinja2 template with autoescape), CSV or one Vietnamese sentence.
 """
 
@@ -33,7 +35,8 @@ import csv
 import io
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import PurePath
 from typing import Mapping, Protocol, Sequence
 
 from jinja2 import Environment, PackageLoader
@@ -41,7 +44,7 @@ from jinja2 import Environment, PackageLoader
 from qrproc.catalogue import catalogue_as_of
 from qrproc.diff import FIELD_LABELS, vn_date
 from qrproc.model import ABOLISHED, REPLACED, Procedure
-from qrproc.registry import Registry
+from qrproc.registry import Audit, Registry
 
 POSTED = "posted"
 STALE = "stale"
@@ -414,8 +417,63 @@ class CatalogueInfo:
 
 
 @dataclass(frozen=True)
+class AuditPhoto:
+    """One photo behind an audit: the evidence a reader can check (name, SHA-256, codes read)."""
+
+    name: str
+    sha256: str | None
+    status: str
+    codes: int
+
+    @property
+    def file_name(self) -> str:
+        """The name without its folders, for display."""
+        return PurePath(self.name).name or self.name
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "sha256": self.sha256, "status": self.status, "codes": self.codes}
+
+
+@dataclass(frozen=True)
+class AuditInfo:
+    """The latest board audit on or before the report date (`qrproc audit`): what photos of the
+    wall showed, next to what the registry says."""
+
+    id: int
+    day: date
+    at: datetime
+    applied: bool
+    photos: tuple[AuditPhoto, ...]
+    labels_seen: int
+    current: int
+    stale: int
+    orphan: int
+    unknown: int
+    not_seen: int
+    age_days: int  # days between the audit and the report date
+
+    @classmethod
+    def from_audit(cls, audit: Audit, as_of: date) -> "AuditInfo":
+        s = audit.summary
+        photos = tuple(AuditPhoto(f.name, f.sha256, f.status, len(f.codes)) for f in audit.files)
+        return cls(id=audit.id, day=audit.day, at=audit.at, applied=audit.applied, photos=photos,
+                   labels_seen=int(s.get("labels_seen", sum(p.codes for p in photos))),
+                   current=len(s.get("current", ())), stale=len(s.get("stale", ())),
+                   orphan=len(s.get("orphan", ())), unknown=len(s.get("unknown", ())),
+                   not_seen=len(s.get("not_seen", ())), age_days=(as_of - audit.day).days)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "date": self.day.isoformat(),
+                "recorded_at": self.at.isoformat(timespec="seconds"), "applied": self.applied,
+                "age_days": self.age_days, "labels_seen": self.labels_seen,
+                "current": self.current, "stale": self.stale, "orphan": self.orphan,
+                "unknown": self.unknown, "not_seen": self.not_seen,
+                "photos": [p.to_dict() for p in self.photos]}
+
+
+@dataclass(frozen=True)
 class Report:
-    """Everything the renderers show."""
+    """Everything the renderers show. `audit` is the latest board audit up to `as_of`, if any."""
 
     as_of: date
     unit: str
@@ -423,6 +481,7 @@ class Report:
     catalogue: CatalogueInfo | None
     coverage: Coverage
     history: tuple[HistoryPoint, ...]
+    audit: AuditInfo | None = None
 
     @property
     def denominator(self) -> str:
@@ -441,21 +500,32 @@ def build_report(registry: Registry, as_of: date) -> Report:
     coverage = compute_coverage(procedures, registry.posted(on=as_of), as_of,
                                 tracked_since=snapshots[0].effective if snapshots else None)
     info = CatalogueInfo(snap.source, snap.decision, snap.effective) if snap else None
+    latest = registry.latest_audit(on_or_before=as_of)
     return Report(as_of=as_of, unit=settings.get("unit", ""), province=settings.get("province", ""),
-                  catalogue=info, coverage=coverage, history=coverage_history(registry, as_of))
+                  catalogue=info, coverage=coverage, history=coverage_history(registry, as_of),
+                  audit=AuditInfo.from_audit(latest, as_of) if latest else None)
 
 
 # -- renderers ---------------------------------------------------------------------------------
 
 def to_json(report: Report) -> dict:
-    """The documented JSON shape of `qrproc report --format json` (docs/report.md)."""
+    """The documented JSON shape of `qrproc report --format json` (docs/report.md).
+
+    ``audit`` (the latest board audit up to the report date: its date, photos with their SHA-256,
+    and what they showed) follows ``catalogue`` once an audit has been recorded; registries
+    without one keep the earlier shape.
+    """
     c = report.coverage
-    return {
+    data = {
         "as_of": report.as_of.isoformat(),
         "unit": report.unit,
         "province": report.province,
         "denominator": report.denominator,
         "catalogue": report.catalogue.to_dict() if report.catalogue else None,
+    }
+    if report.audit is not None:
+        data["audit"] = report.audit.to_dict()
+    return data | {
         "applicable": c.applicable,
         "posted": c.posted,
         "coverage_percent": c.coverage_percent,

@@ -125,3 +125,4 @@ from qrproc.cli import board_commands  # noqa: E402,F401
 from qrproc.cli import report_commands  # noqa: E402,F401
 from qrproc.cli import fetch_commands  # noqa: E402,F401
 from qrproc.cli import poster_commands  # noqa: E402,F401
+from qrproc.cli import audit_commands  # noqa: E402,F401

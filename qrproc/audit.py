@@ -1,0 +1,784 @@
+"""Board audit: prove what is actually on the wall from photos of it.
+
+Three layers, I/O kept apart from the logic:
+
+* `decode_image(path_or_image) -> list[Seen]` reads one photo and finds every QR code in it with
+  zxing-cpp, in passes: the whole image; a flat-field version (each pixel divided by the local
+  paper white, so a shadowed corner reads like a lit one); overlapping tiles of that version,
+  sharpened (an unsharp mask against the camera's blur); and, when the first passes hint that
+  codes were missed (a symbol detected but not decoded, modules under 3 pixels, or nothing at
+  all), those tiles enlarged 2×. Results are de-duplicated by payload and
+  position, so two copies of one label on the wall stay two. zxing-cpp releases the GIL, so the
+  tiles are read on a few threads.
+* `classify(seen_payloads, catalogue, posted, as_of, template) -> AuditResult` is pure: it maps
+  each payload back to a procedure through the unit's payload templates (`read_payload`, the
+  inverse of `poster.payload.payload_for`) and sorts what was seen against the catalogue in force
+  and the posted set: seen and current, seen but stale, seen but orphan, seen but unknown, and
+  applicable but not seen. Links to other hosts and unknown procedures are listed, never guessed.
+* `run_audit(registry, photos, *, day, apply, at, on_progress)` hashes and decodes the photos,
+  classifies, and records the audit (file names, SHA-256, codes found) as evidence. With
+  ``apply=True`` it also makes the posted set what the photos show, in the same transaction: seen
+  labels not on record are posted on the audit day, postings not seen are closed that day.
+
+A photo with no code at all is reported, never read as "everything was taken down": applying an
+audit is refused when any photo is unreadable or shows no code, or when no code maps to a
+procedure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import math
+import os
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable, Iterable, Mapping, Protocol, Sequence
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from qrproc.catalogue import catalogue_as_of
+from qrproc.errors import AuditError, PayloadError, RegistryError
+from qrproc.model import Procedure, normalise_code
+from qrproc.poster.payload import (DEFAULT_TEMPLATE, DEFAULT_TEMPLATE_CODE, PayloadConfig,
+                                   payload_for)
+from qrproc.registry import AuditFile, Registry
+
+# -- states -------------------------------------------------------------------------------------
+
+CURRENT = "current"  # seen, applicable, and the label is the current version
+STALE = "stale"  # seen, applicable, but the label is an older version: reprint
+ORPHAN = "orphan"  # seen, but the procedure does not apply on the day: take it down
+NOT_SEEN = "not_seen"  # applicable (or on record as posted) and not in any photo
+STATES = (STALE, ORPHAN, NOT_SEEN, CURRENT)
+
+# Why (machine-readable; the CLI and the report say it in words).
+UP_TO_DATE = "up_to_date"
+LABEL_CHANGED = "label_changed"  # the posted set has an older version up, and the photo confirms it
+LINK_CHANGED = "link_changed"  # the link itself is an older version's (other portal id, or none)
+ABOLISHED = "abolished"
+REPLACED = "replaced"
+NOT_YET_IN_FORCE = "not_yet_in_force"
+NOT_LISTED = "not_listed"
+NOT_ON_BOARD = "not_on_board"  # applicable, not on record as posted, not seen
+POSTED_NOT_SEEN = "posted_not_seen"  # on record as posted, not seen: closed by --apply
+
+# Why a payload is not mapped to a procedure.
+NOT_A_LINK = "not_a_link"
+OTHER_HOST = "other_host"
+UNRECOGNISED_LINK = "unrecognised_link"  # an allowed host, but not a procedure page we print
+UNKNOWN_PROCEDURE = "unknown_procedure"  # a procedure link, but no such id or code is known
+
+# Photo status (as the registry stores it).
+PHOTO_OK = "ok"
+PHOTO_NO_CODE = "no_code"
+PHOTO_UNREADABLE = "unreadable"
+
+# -- decoding parameters ------------------------------------------------------------------------
+
+#: Tiles per side of the photo in the tile pass, and in the enlarged pass.
+TILES_PER_SIDE = 3
+FINE_TILES_PER_SIDE = 4
+#: Tiles overlap by at least this many pixels, and by more than the largest code found.
+MIN_OVERLAP = 256
+#: The enlarged pass scales tiles by this factor.
+FINE_SCALE = 2.0
+#: Codes decoded with fewer pixels per module than this suggest that smaller ones were missed.
+FINE_MODULE_PX = 3.0
+#: Photos above this many pixels are decoded at half size (a 50 or 200 MP phone photo).
+MAX_PIXELS = 60_000_000
+#: The short side of the image the paper-white estimate is computed on.
+FLAT_SIDE = 96
+#: Unsharp mask of the tile passes (radius in pixels, strength in percent).
+SHARPEN_RADIUS = 1.5
+SHARPEN_PERCENT = 150
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+# -- decoding -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Seen:
+    """One QR code found in a photo: its text and where it is (four corners, image pixels)."""
+
+    payload: str
+    corners: tuple[tuple[float, float], ...]
+    ec: str = ""
+    version: int | None = None
+    method: str = "full"  # the pass that found it: full, flat, tiles or fine
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        xs, ys = zip(*self.corners)
+        return sum(xs) / len(xs), sum(ys) / len(ys)
+
+    @property
+    def size(self) -> float:
+        """Mean side of the symbol, in pixels."""
+        pts = self.corners
+        return sum(math.dist(pts[i], pts[(i + 1) % len(pts)]) for i in range(len(pts))) / len(pts)
+
+    @property
+    def module(self) -> float | None:
+        """Pixels per module, when the version is known."""
+        return self.size / (17 + 4 * self.version) if self.version else None
+
+
+def _read(gray, *, downscale: bool = True, errors: bool = False):
+    import zxingcpp
+
+    return zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode, try_invert=False,
+                                  try_downscale=downscale, return_errors=errors)
+
+
+class _Found:
+    """The codes found so far, de-duplicated by payload and position."""
+
+    def __init__(self) -> None:
+        self.items: list[Seen] = []
+        self.missed: list[tuple[float, float]] = []  # centres of symbols detected, not decoded
+
+    def add(self, results, method: str, dx: float = 0.0, dy: float = 0.0, scale: float = 1.0) -> None:
+        for r in results:
+            p = r.position
+            corners = tuple(((pt.x / scale) + dx, (pt.y / scale) + dy)
+                            for pt in (p.top_left, p.top_right, p.bottom_right, p.bottom_left))
+            if not r.valid:
+                xs, ys = zip(*corners)
+                self.missed.append((sum(xs) / 4, sum(ys) / 4))
+                continue
+            try:
+                version = int((r.extra or {}).get("Version", 0)) or None
+            except (TypeError, ValueError):
+                version = None
+            seen = Seen(r.text, corners, r.ec_level or "", version, method)
+            if not any(s.payload == seen.payload and
+                       math.dist(s.centre, seen.centre) < 0.5 * max(s.size, seen.size)
+                       for s in self.items):
+                self.items.append(seen)
+
+    def uncovered_misses(self) -> int:
+        return sum(1 for m in self.missed
+                   if not any(math.dist(m, s.centre) < 0.75 * s.size for s in self.items))
+
+    @property
+    def largest(self) -> float:
+        return max((s.size for s in self.items), default=0.0)
+
+    @property
+    def smallest_module(self) -> float | None:
+        sizes = [s.module for s in self.items if s.module]
+        return min(sizes) if sizes else None
+
+
+def flatten(gray):
+    """Divide each pixel by the local paper white (a max filter on a small copy), so uneven light
+    (a window on one side, a shadow below the frame) becomes an evenly lit page."""
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    h, w = gray.shape
+    image = Image.fromarray(gray)
+    factor = max(1, min(h, w) // FLAT_SIDE)
+    small = image.reduce(factor) if factor > 1 else image
+    white = (small.filter(ImageFilter.MaxFilter(7)).filter(ImageFilter.BoxBlur(3))
+             .resize((w, h), Image.BILINEAR))
+    scale = np.float32(255.0) / np.maximum(np.asarray(white, dtype=np.float32), np.float32(24.0))
+    out = np.asarray(gray, dtype=np.float32) * scale
+    return np.clip(out, 0, 255, out=out).astype(np.uint8)
+
+
+def sharpen(gray):
+    """An unsharp mask against the camera's blur: module edges a pixel or two soft get steep again."""
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    return np.asarray(Image.fromarray(gray).filter(
+        ImageFilter.UnsharpMask(radius=SHARPEN_RADIUS, percent=SHARPEN_PERCENT, threshold=0)))
+
+
+def _tiles(h: int, w: int, size: int, overlap: int) -> list[tuple[int, int, int, int]]:
+    """(y0, y1, x0, x1) boxes of about size×size covering the image, overlapping by `overlap`."""
+    def starts(n: int) -> list[int]:
+        if n <= size:
+            return [0]
+        step = max(1, size - overlap)
+        out = list(range(0, n - size, step))
+        return out + [n - size]
+
+    return [(y, min(h, y + size), x, min(w, x + size)) for y in starts(h) for x in starts(w)]
+
+
+def _tile_pass(found: _Found, image, boxes, method: str, scale: float, workers: int) -> None:
+    import numpy as np
+    from PIL import Image
+
+    def work(box):
+        y0, y1, x0, x1 = box
+        tile = np.ascontiguousarray(image[y0:y1, x0:x1])
+        if scale != 1.0:
+            tile = np.asarray(Image.fromarray(tile).resize(
+                (round((x1 - x0) * scale), round((y1 - y0) * scale)), Image.BICUBIC))
+        return box, _read(tile, downscale=scale == 1.0)  # a code cut by the edge is no miss
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:  # zxing-cpp releases the GIL
+        for (y0, _, x0, _), results in pool.map(work, boxes):
+            found.add(results, method, x0, y0, scale)
+
+
+def decode_gray(gray, *, thorough: bool = False, workers: int | None = None) -> list[Seen]:
+    """Every QR code in a greyscale array (see the module doc for the passes), top to bottom."""
+    import numpy as np
+
+    gray = np.ascontiguousarray(gray, dtype=np.uint8)
+    workers = workers or min(4, os.cpu_count() or 1)
+    h, w = gray.shape
+    found = _Found()
+    with ThreadPoolExecutor(max_workers=2) as pool:  # read each version while making the next
+        full = pool.submit(_read, gray, errors=True)
+        flat = flatten(gray)
+        flat_read = pool.submit(_read, flat, errors=True)
+        sharp = sharpen(flat)
+        found.add(full.result(), "full")
+        found.add(flat_read.result(), "flat")
+    overlap = int(max(MIN_OVERLAP, 1.25 * found.largest))
+    size = max(2 * overlap, math.ceil(max(h, w) / TILES_PER_SIDE) + overlap)
+    if max(h, w) > size:
+        _tile_pass(found, sharp, _tiles(h, w, size, overlap), "tiles", 1.0, workers)
+    small = found.smallest_module
+    if thorough or not found.items or found.uncovered_misses() or (small and small < FINE_MODULE_PX):
+        size = max(2 * overlap, math.ceil(max(h, w) / FINE_TILES_PER_SIDE) + overlap)
+        _tile_pass(found, sharp, _tiles(h, w, size, overlap), "fine", FINE_SCALE, workers)
+    return sorted(found.items, key=lambda s: (round(s.centre[1]), round(s.centre[0])))
+
+
+def _open(source):
+    """A greyscale array from a path, bytes, a PIL image or an array; AuditError if unreadable."""
+    import numpy as np
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if isinstance(source, np.ndarray):
+        if source.ndim == 2:
+            return source
+        return np.asarray(Image.fromarray(source).convert("L"))
+    if isinstance(source, Image.Image):
+        return np.asarray(source.convert("L"))
+    name = "image" if isinstance(source, (bytes, bytearray)) else str(source)
+    try:
+        image = Image.open(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source)
+        with image:
+            if image.width * image.height > MAX_PIXELS and image.format == "JPEG":
+                image.draft("L", (image.width // 2, image.height // 2))
+            image = ImageOps.exif_transpose(image)
+            return np.asarray(image.convert("L"))
+    except UnidentifiedImageError:
+        raise AuditError(f"{name}: not an image (JPEG, PNG, …)") from None
+    except (OSError, ValueError, Image.DecompressionBombError) as e:
+        raise AuditError(f"{name}: cannot read the image ({e})") from None
+
+
+def decode_image(path_or_image, *, thorough: bool = False, workers: int | None = None) -> list[Seen]:
+    """Read one photo (a path, bytes, a PIL image or a numpy array) and find every QR code in it.
+
+    Raises AuditError when the file is not an image that can be read. `thorough` runs every pass
+    even when the first ones look complete.
+    """
+    return decode_gray(_open(path_or_image), thorough=thorough, workers=workers)
+
+
+# -- from a payload back to a procedure ------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{(id|code)\}")
+
+
+@dataclass(frozen=True)
+class PayloadRef:
+    """What a decoded payload says: the portal id and/or procedure code in it (and the template it
+    matched), or `reason` why it is not a link to a procedure page."""
+
+    payload: str
+    host: str = ""
+    portal_id: str = ""
+    code: str = ""
+    template: str = ""
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.reason
+
+
+def _normal_url(url: str) -> str:
+    """Scheme and host compared without regard to case; http and https count as one."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return urlunsplit(("https" if scheme == "http" else scheme, parts.netloc.lower(), parts.path,
+                       parts.query, parts.fragment))
+
+
+def _pattern(template: str) -> re.Pattern:
+    out, pos, seen = [], 0, set()
+    norm = _normal_url(template)
+    for m in _PLACEHOLDER.finditer(norm):
+        out.append(re.escape(norm[pos:m.start()]))
+        name = m.group(1)
+        out.append(f"(?P={name})" if name in seen else f"(?P<{name}>[^/?#&]+)")
+        seen.add(name)
+        pos = m.end()
+    out.append(re.escape(norm[pos:]))
+    return re.compile("".join(out))
+
+
+def templates(config: PayloadConfig) -> tuple[str, ...]:
+    """The templates a payload is matched against: the unit's two, then the portal's defaults
+    (labels printed before the unit set its own)."""
+    return tuple(dict.fromkeys((config.template, config.template_code, DEFAULT_TEMPLATE,
+                                DEFAULT_TEMPLATE_CODE)))
+
+
+def read_payload(payload: str, config: PayloadConfig) -> PayloadRef:
+    """The inverse of `payload_for`: the portal id or procedure code a decoded URL carries.
+
+    Only http(s) links on the allow-list (portal hosts plus the unit's) that match one of the
+    `templates` exactly are read; anything else gets a `reason` and no id or code.
+    """
+    text = payload.strip()
+    parts = urlsplit(text) if text and not any(c.isspace() for c in text) else None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return PayloadRef(payload, reason=NOT_A_LINK)
+    try:
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return PayloadRef(payload, reason=NOT_A_LINK)
+    if "@" in parts.netloc or host not in {h.lower() for h in config.allowed_hosts}:
+        return PayloadRef(payload, host=host, reason=OTHER_HOST)
+    norm = _normal_url(text)
+    for template in templates(config):
+        m = _pattern(template).fullmatch(norm)
+        if m:
+            groups = m.groupdict()
+            return PayloadRef(payload, host=host, portal_id=unquote(groups.get("id") or ""),
+                              code=unquote(groups.get("code") or ""), template=template)
+    return PayloadRef(payload, host=host, reason=UNRECOGNISED_LINK)
+
+
+# -- classification (pure) -------------------------------------------------------------------------
+
+class PostedLabel(Protocol):
+    """What `classify` needs of a posting (a `registry.Posting` fits)."""
+
+    @property
+    def procedure(self) -> Procedure: ...
+
+    @property
+    def posted_on(self) -> date: ...
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One procedure in the audit: seen (with its payloads and number of copies) or expected.
+
+    `label` is the version the wall shows (what `--apply` records as posted); `applicable` says
+    whether the procedure applies on the day; `posted_on` is the open posting's date, if any.
+    """
+
+    code: str
+    name: str
+    field: str
+    state: str
+    cause: str
+    applicable: bool
+    payloads: tuple[str, ...] = ()
+    copies: int = 0
+    posted_on: date | None = None
+    replaced_by: str = ""
+    label: Procedure | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "name": self.name, "field": self.field, "state": self.state,
+                "cause": self.cause, "applicable": self.applicable, "copies": self.copies,
+                "payloads": list(self.payloads), "replaced_by": self.replaced_by,
+                "posted_on": self.posted_on.isoformat() if self.posted_on else None}
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A code seen that maps to no procedure: listed with why, never guessed."""
+
+    payload: str
+    reason: str
+    host: str = ""
+    copies: int = 1
+    detail: str = ""  # the id or code the link carries, when it is a procedure link
+
+    def to_dict(self) -> dict:
+        return {"payload": self.payload, "reason": self.reason, "host": self.host,
+                "copies": self.copies, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class PhotoResult:
+    """One photo: its evidence (name, SHA-256, size) and the codes found in it."""
+
+    name: str
+    sha256: str | None
+    status: str
+    width: int | None = None
+    height: int | None = None
+    seen: tuple[Seen, ...] = ()
+    note: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self, codes: Mapping[str, str] | None = None) -> dict:
+        codes = codes or {}
+        return {"name": self.name, "sha256": self.sha256, "status": self.status,
+                "width": self.width, "height": self.height, "note": self.note,
+                "seconds": round(self.seconds, 3),
+                "codes": [{"payload": s.payload, "code": codes.get(s.payload),
+                           "x": round(s.centre[0]), "y": round(s.centre[1])} for s in self.seen]}
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """What an audit found for `as_of`, and (after `run_audit`) its evidence and what it changed.
+
+    `to_post` and `to_close` are the plan that makes the posted set what was seen: label versions
+    to record as up, and codes whose postings to close. `applied` says whether they were carried
+    out; `audit_id` is the recorded audit.
+    """
+
+    as_of: date
+    findings: tuple[Finding, ...]
+    unknown: tuple[Unknown, ...] = ()
+    to_post: tuple[Procedure, ...] = ()
+    to_close: tuple[str, ...] = ()
+    codes: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)
+    photos: tuple[PhotoResult, ...] = ()
+    warnings: tuple[str, ...] = ()
+    applied: bool = False
+    audit_id: int | None = None
+
+    def _state(self, state: str) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.state == state)
+
+    @property
+    def current(self) -> tuple[Finding, ...]:
+        return self._state(CURRENT)
+
+    @property
+    def stale(self) -> tuple[Finding, ...]:
+        return self._state(STALE)
+
+    @property
+    def orphan(self) -> tuple[Finding, ...]:
+        return self._state(ORPHAN)
+
+    @property
+    def not_seen(self) -> tuple[Finding, ...]:
+        """Applicable procedures not in any photo."""
+        return tuple(f for f in self._state(NOT_SEEN) if f.applicable)
+
+    @property
+    def posted_not_seen(self) -> tuple[Finding, ...]:
+        """Procedures on record as posted that no photo shows (closed by --apply)."""
+        return tuple(f for f in self._state(NOT_SEEN) if f.cause == POSTED_NOT_SEEN)
+
+    @property
+    def seen_codes(self) -> tuple[str, ...]:
+        return tuple(f.code for f in self.findings if f.state != NOT_SEEN)
+
+    @property
+    def labels_seen(self) -> int:
+        """Labels seen (copies counted), unknown codes included."""
+        return sum(f.copies for f in self.findings) + sum(u.copies for u in self.unknown)
+
+    def summary(self) -> dict:
+        """The short account stored with the audit and shown by the report."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "photos": len(self.photos),
+            "labels_seen": self.labels_seen,
+            "current": [f.code for f in self.current],
+            "stale": [f.code for f in self.stale],
+            "orphan": [f.code for f in self.orphan],
+            "unknown": [u.payload for u in self.unknown],
+            "not_seen": [f.code for f in self.not_seen],
+            "posted_not_seen": [f.code for f in self.posted_not_seen],
+            "opened": [p.code for p in self.to_post] if self.applied else [],
+            "closed": list(self.to_close) if self.applied else [],
+        }
+
+    def to_dict(self) -> dict:
+        """The JSON of `qrproc audit --json`."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "audit_id": self.audit_id,
+            "applied": self.applied,
+            "photos": [p.to_dict(self.codes) for p in self.photos],
+            "counts": {"labels_seen": self.labels_seen, "current": len(self.current),
+                       "stale": len(self.stale), "orphan": len(self.orphan),
+                       "unknown": len(self.unknown), "not_seen": len(self.not_seen),
+                       "posted_not_seen": len(self.posted_not_seen)},
+            "current": [f.to_dict() for f in self.current],
+            "stale": [f.to_dict() for f in self.stale],
+            "orphan": [f.to_dict() for f in self.orphan],
+            "unknown": [u.to_dict() for u in self.unknown],
+            "not_seen": [f.to_dict() for f in self.not_seen],
+            "posted_not_seen": [f.to_dict() for f in self.posted_not_seen],
+            "to_post": [p.code for p in self.to_post],
+            "to_close": list(self.to_close),
+            "warnings": list(self.warnings),
+        }
+
+
+def _payload_of(p: Procedure, config: PayloadConfig) -> str | None:
+    try:
+        return payload_for(p.code, p.portal_id, config)
+    except PayloadError:
+        return None
+
+
+def _label(refs: Sequence[PayloadRef], base: Procedure, posted: Procedure | None,
+           current: Procedure | None, config: PayloadConfig) -> tuple[Procedure, bool]:
+    """The version of the label the wall shows, and whether it was rebuilt from its link.
+
+    The posted set is believed when its version prints a payload that was seen; else the current
+    version when its payload was seen; else the label is rebuilt from the link: the base version
+    with the portal id the link carries (or none, for a link by code).
+    """
+    payloads = {r.payload for r in refs}
+    for candidate in (posted, current):
+        if candidate is not None and _payload_of(candidate, config) in payloads:
+            return candidate, False
+    ref = refs[0]
+    uses_id = "{id}" in config.template
+    if ref.portal_id:
+        if ref.portal_id.lower() == base.portal_id.lower():
+            return base, False
+        return base.replace(portal_id=ref.portal_id), True
+    if uses_id and base.portal_id:
+        return base.replace(portal_id=""), True  # printed by code: the id was not known then
+    return base, False
+
+
+def _why_not_applicable(p: Procedure, as_of: date, listed: bool) -> str:
+    if not listed:
+        return NOT_YET_IN_FORCE if p.effective and p.effective > as_of else NOT_LISTED
+    if p.status == "abolished":
+        return ABOLISHED
+    if p.status == "replaced":
+        return REPLACED
+    return NOT_YET_IN_FORCE
+
+
+def classify(seen_payloads: Iterable[str], catalogue: Sequence[Procedure],
+             posted: Mapping[str, PostedLabel], as_of: date, template: PayloadConfig | str, *,
+             history: Sequence[Procedure] = ()) -> AuditResult:
+    """Pure: sort the payloads seen (one per label; repeat a payload for each copy) against the
+    catalogue in force on `as_of` (`catalogue_as_of`) and the open postings (`Registry.posted()`).
+
+    `template` is the unit's `PayloadConfig` (or just its URL template, whose host is then
+    allowed). `history` holds
+    procedure versions from other catalogues (newest last): they identify links by an older
+    portal id, and procedures not listed now or not yet in force.
+    """
+    if isinstance(template, PayloadConfig):
+        config = template
+    else:  # a bare template: its own host is allowed too
+        host = (urlsplit(template).hostname or "").lower()
+        config = PayloadConfig(template=template, extra_hosts=(host,) if host else ())
+    cat = {p.code: p for p in catalogue if p.code}
+    known: dict[str, Procedure] = {}
+    for p in history:
+        if p.code:
+            known[p.code] = p
+    for code, label in posted.items():
+        known.setdefault(code, label.procedure)
+    by_id: dict[str, str] = {}
+    for p in list(known.values()) + list(cat.values()):  # the catalogue in force wins
+        if p.portal_id:
+            by_id[p.portal_id.lower()] = p.code
+
+    refs: dict[str, list[PayloadRef]] = {}
+    unknown: dict[str, Unknown] = {}
+    for payload in seen_payloads:
+        ref = read_payload(payload, config)
+        code = ""
+        if ref.ok:
+            if ref.code:
+                clean, fixed = normalise_code(ref.code)
+                code = clean if clean and not fixed and (clean in cat or clean in known) else ""
+            elif ref.portal_id:
+                code = by_id.get(ref.portal_id.lower(), "")
+        if code:
+            refs.setdefault(code, []).append(ref)
+            continue
+        if payload in unknown:
+            unknown[payload] = dataclasses.replace(unknown[payload], copies=unknown[payload].copies + 1)
+        else:
+            reason = ref.reason or UNKNOWN_PROCEDURE
+            unknown[payload] = Unknown(payload, reason, ref.host, 1, ref.code or ref.portal_id)
+
+    findings: list[Finding] = []
+    to_post: list[Procedure] = []
+    for code, rs in refs.items():
+        current = cat.get(code)
+        label_up = posted.get(code)
+        up = label_up.procedure if label_up is not None else None
+        base = current or up or known[code]
+        label, rebuilt = _label(rs, base, up, current, config)
+        applies = current is not None and current.applies_on(as_of)
+        if applies:
+            if label.content_hash == current.content_hash:
+                state, cause = CURRENT, UP_TO_DATE
+            else:
+                state, cause = STALE, LINK_CHANGED if rebuilt else LABEL_CHANGED
+        else:
+            state, cause = ORPHAN, _why_not_applicable(current or known.get(code, base), as_of,
+                                                       current is not None)
+        findings.append(Finding(code, base.name, base.field, state, cause, applies,
+                                tuple(dict.fromkeys(r.payload for r in rs)), len(rs),
+                                label_up.posted_on if label_up is not None else None,
+                                base.replaced_by, label))
+        if up is None or up.content_hash != label.content_hash:
+            to_post.append(label)
+
+    to_close = []
+    for code, p in cat.items():
+        if code not in refs and p.applies_on(as_of):
+            label_up = posted.get(code)
+            findings.append(Finding(code, p.name, p.field, NOT_SEEN,
+                                    POSTED_NOT_SEEN if label_up is not None else NOT_ON_BOARD, True,
+                                    posted_on=label_up.posted_on if label_up is not None else None,
+                                    replaced_by=p.replaced_by))
+    for code, label_up in posted.items():
+        if code in refs:
+            continue
+        to_close.append(code)
+        current = cat.get(code)
+        if current is None or not current.applies_on(as_of):
+            p = label_up.procedure
+            findings.append(Finding(code, p.name, p.field, NOT_SEEN, POSTED_NOT_SEEN, False,
+                                    posted_on=label_up.posted_on, replaced_by=p.replaced_by))
+
+    order = {s: i for i, s in enumerate(STATES)}
+    findings.sort(key=lambda f: (order[f.state], f.code))
+    codes = {r.payload: code for code, rs in refs.items() for r in rs}
+    return AuditResult(as_of=as_of, findings=tuple(findings), unknown=tuple(unknown.values()),
+                       to_post=tuple(sorted(to_post, key=lambda p: p.code)),
+                       to_close=tuple(sorted(to_close)), codes=codes)
+
+
+# -- the whole job (I/O) --------------------------------------------------------------------------
+
+def read_photo(path: str | Path, *, thorough: bool = False) -> PhotoResult:
+    """Hash and decode one photo file. An unreadable file gives status 'unreadable' and a note."""
+    name = str(path)
+    start = time.perf_counter()
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        return PhotoResult(name, None, PHOTO_UNREADABLE, note=f"cannot read the file: {e.strerror or e}")
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        gray = _open(data)
+    except AuditError as e:
+        return PhotoResult(name, digest, PHOTO_UNREADABLE, note=str(e).removeprefix("image: "))
+    seen = tuple(decode_gray(gray, thorough=thorough))
+    h, w = gray.shape
+    return PhotoResult(name, digest, PHOTO_OK if seen else PHOTO_NO_CODE, w, h, seen,
+                       "" if seen else "no QR code found", time.perf_counter() - start)
+
+
+def _labels_seen(photos: Sequence[PhotoResult]) -> list[str]:
+    """One payload per label: copies within a photo count; overlapping photos do not add up."""
+    most: dict[str, int] = {}
+    for photo in photos:
+        counts: dict[str, int] = {}
+        for s in photo.seen:
+            counts[s.payload] = counts.get(s.payload, 0) + 1
+        for payload, n in counts.items():
+            most[payload] = max(most.get(payload, 0), n)
+    return [payload for payload, n in most.items() for _ in range(n)]
+
+
+def _history(registry: Registry, snapshot_id: int | None) -> list[Procedure]:
+    out: list[Procedure] = []
+    for snap in registry.snapshots():  # timeline order, so the newest version comes last
+        if snap.id != snapshot_id:
+            out.extend(registry.snapshot_procedures(snap.id))
+    return out
+
+
+def _refuse_apply(result: AuditResult) -> None:
+    photos = result.photos
+    if not any(p.seen for p in photos):
+        where = "the photo" if len(photos) == 1 else f"any of the {len(photos)} photos"
+        raise AuditError(f"no QR code was found in {where}; nothing was recorded or changed (a photo "
+                         "without codes is not proof that the board is empty: retake it closer and "
+                         "sharper)")
+    bad = [p for p in photos if p.status != PHOTO_OK]
+    if bad:
+        raise AuditError("refusing to apply: " + "; ".join(f"{p.name}: {p.note}" for p in bad) +
+                         ". Every photo must show codes, or labels in it would be recorded as taken "
+                         "down; retake those photos or leave them out. Nothing was changed")
+    if not result.seen_codes:
+        raise AuditError(f"refusing to apply: none of the {len(result.unknown)} codes found links to a "
+                         "known procedure; nothing was changed")
+
+
+def run_audit(registry: Registry, photos: Sequence[str | Path], *, day: date, apply: bool = False,
+              at: datetime, on_progress: ProgressFn | None = None,
+              thorough: bool = False) -> AuditResult:
+    """Decode the photos, classify what they show for `day`, and record the audit as evidence.
+
+    With `apply`, also make the posted set what was seen, in the same transaction as the record:
+    seen labels not on record are posted on `day` (an older version seen replaces the posting on
+    record), and postings not seen are closed on `day`. Refused (AuditError, nothing written) when
+    a photo is unreadable or has no code, or no code maps to a procedure. Unreadable files are
+    otherwise skipped with a warning. `on_progress('decode', done, total)` follows the photos.
+    """
+    registry.require_initialised()
+    if not photos:
+        raise AuditError("give at least one photo of the board")
+    snap, procs = catalogue_as_of(registry, day)
+    if snap is None:
+        raise RegistryError(f"no catalogue is in force on {day.isoformat()}; import one first "
+                            "(qrproc import FILE)")
+    results: list[PhotoResult] = []
+    for k, path in enumerate(photos, start=1):
+        results.append(read_photo(path, thorough=thorough))
+        if on_progress:
+            on_progress("decode", k, len(photos))
+    warnings = tuple(f"{p.name}: {p.note}" + (" (skipped)" if p.status == PHOTO_UNREADABLE else "")
+                     for p in results if p.status != PHOTO_OK)
+    if all(p.status == PHOTO_UNREADABLE for p in results):
+        raise AuditError("no readable photo: " + "; ".join(f"{p.name}: {p.note}" for p in results))
+
+    config = PayloadConfig.from_settings(registry.settings())
+    result = classify(_labels_seen(results), procs, registry.posted(), day, config,
+                      history=_history(registry, snap.id))
+    result = dataclasses.replace(result, photos=tuple(results), warnings=warnings, applied=apply)
+    if apply:
+        _refuse_apply(result)
+    files = [AuditFile(name=p.name, sha256=p.sha256, status=p.status, width=p.width,
+                       height=p.height, note=p.note,
+                       codes=tuple(d for d in p.to_dict(result.codes)["codes"]))
+             for p in results]
+    with registry.transaction():
+        audit = registry.add_audit(day=day, at=at, files=files, summary=result.summary(),
+                                   applied=apply)
+        if apply:
+            registry.post(result.to_post, day=day, at=at)
+            registry.take_down(result.to_close, day=day, at=at)
+    return dataclasses.replace(result, audit_id=audit.id)
+
+
+__all__ = ["AuditResult", "Finding", "PayloadRef", "PhotoResult", "Seen", "Unknown", "classify",
+           "decode_gray", "decode_image", "flatten", "read_payload", "read_photo", "run_audit",
+           "sharpen", "templates"]
