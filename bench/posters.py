@@ -16,8 +16,8 @@ PDF ≤ 4 MB, the 400-procedure board under 1 s.
 
 Usage: python bench/posters.py [--limit N] [--skip-naive]
 
-Data fix: four catalogue names carry 'ƣ' (U+01A3), a PDF-conversion artefact for 'ư'; qrproc
-refuses letters its font cannot print, so the loader here maps ƣ→ư (and Ƣ→Ư) for both runs.
+Data note: four catalogue names carry 'ƣ' (U+01A3), a PDF-conversion artefact for 'ư'; qrproc's
+model repairs it on entry (model.nfc), the naive pipeline draws it as it comes.
 """
 
 from __future__ import annotations
@@ -45,12 +45,11 @@ TARGETS = {"wall_ratio": 0.10, "rss_mb": 200.0, "pdf_mb": 4.0, "board400_s": 1.0
 
 
 def load_items(limit: int | None = None) -> list[dict]:
-    """The catalogue's list items (id, name, code, categories…), names repaired as documented."""
+    """The catalogue's list items (id, name, code, categories…)."""
     items = []
     with gzip.open(CATALOGUE, "rt", encoding="utf-8") as f:
         for line in f:
             d = json.loads(line)
-            d["name"] = d["name"].replace("ƣ", "ư").replace("Ƣ", "Ư")
             items.append(d)
             if limit and len(items) >= limit:
                 break

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Mapping, Sequence
 
-from qrproc.model import ABOLISHED, REPLACED, Procedure
+from qrproc.model import ABOLISHED, REPLACED, Procedure, vi_sort_key
 
 FIELD_LABELS = {
     "code": "mã", "name": "tên", "field": "lĩnh vực", "portal_id": "liên kết trên Cổng",
@@ -124,13 +124,13 @@ def compute(current: Iterable[Procedure], posted: Mapping[str, Procedure], as_of
     later.extend(_upcoming_changes(by_code, as_of, upcoming))
     needs_code = [Item(p, f"no procedure code ({p.origin})" if p.origin else "no procedure code")
                   for p in current if not p.code]
-    key = lambda i: (i.procedure.field, i.code)  # noqa: E731
+    key = lambda i: (vi_sort_key(i.procedure.field), i.code)  # noqa: E731
     return Diff(
         as_of=as_of,
         to_post=tuple(sorted(to_post, key=key)),
         to_reprint=tuple(sorted(to_reprint, key=key)),
         to_take_down=tuple(sorted(to_take_down, key=key)),
-        not_yet_effective=tuple(sorted(later, key=lambda i: (i.reason, i.procedure.field, i.code))),
+        not_yet_effective=tuple(sorted(later, key=lambda i: (i.reason, vi_sort_key(i.procedure.field), i.code))),
         unchanged=tuple(sorted(unchanged, key=key)),
         needs_code=tuple(needs_code),
     )

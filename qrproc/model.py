@@ -43,12 +43,43 @@ LEVEL_NAMES = {
 }
 
 
+# PDF-to-text conversions of Vietnamese documents leave 'ƣ' (U+01A3) where 'ư' was meant; the
+# national catalogue has a few such names. No Vietnamese word uses U+01A2/U+01A3.
+_PDF_ARTEFACTS = str.maketrans({"\u01a3": "ư", "\u01a2": "Ư"})
+
+
 def nfc(value: object) -> str:
-    """Text as NFC with runs of whitespace collapsed: '  Đăng  ký\\n' -> 'Đăng ký'."""
+    """Text as NFC with runs of whitespace collapsed: '  Đăng  ký\\n' -> 'Đăng ký'.
+
+    Also repairs the 'ƣ' for 'ư' that PDF conversions leave ('Ngƣời' -> 'Người').
+    """
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value))
+    text = unicodedata.normalize("NFC", str(value)).translate(_PDF_ARTEFACTS)
     return " ".join(text.split())
+
+
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_RANK = {ch: i for i, ch in enumerate(_ALPHABET)}
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def vi_sort_key(text: str) -> tuple:
+    """Vietnamese alphabetical order: a < ă < â < b … d < đ …; tone marks only break ties."""
+    primary, tones = [], []
+    for ch in text.lower():
+        parts = unicodedata.normalize("NFD", ch)
+        tone = 0
+        mods = ""
+        for mark in parts[1:]:
+            if mark in _TONES:
+                tone = _TONES[mark]
+            else:
+                mods += mark
+        letter = unicodedata.normalize("NFC", parts[0] + mods)
+        primary.append((1, _RANK[letter]) if letter in _RANK else (0, ord(letter)))
+        tones.append(tone)
+    return tuple(primary), tuple(tones)
 
 
 def fold(text: str) -> str:
@@ -63,8 +94,9 @@ def normalise_code(raw: object) -> tuple[str, bool]:
     """Return (code, fixed) for a raw code cell; ('', False) when there is no code.
 
     Accepts the national form '1.001193' and a province's local form '1.001193.000.00.00.H35'.
-    Real lists carry noise: ' 1.014325', '1.0133611', '1.014955-Xoa', '2.009182739'. Such a cell
-    gives its national code and `fixed=True`, so the row can be flagged for a human to check.
+    Real lists carry noise: '1.0133611', '1.014955-Xoa', '2.009182739'. Such a cell gives its
+    national code and `fixed=True`, so the row can be flagged for a human to check. Surrounding
+    whitespace (' 1.014325') is not noise: it is stripped and the code is not 'fixed'.
     """
     text = nfc(raw)
     if not text:

@@ -43,7 +43,7 @@ from jinja2 import Environment, PackageLoader
 
 from qrproc.catalogue import catalogue_as_of
 from qrproc.diff import FIELD_LABELS, vn_date
-from qrproc.model import ABOLISHED, REPLACED, Procedure
+from qrproc.model import ABOLISHED, REPLACED, Procedure, vi_sort_key
 from qrproc.registry import Audit, Registry
 
 POSTED = "posted"
@@ -210,7 +210,7 @@ class Coverage:
             FieldCoverage(field=f, applicable=len(rs), posted=sum(r.state == POSTED for r in rs),
                           missing=sum(r.state == MISSING for r in rs),
                           stale=sum(r.state == STALE for r in rs))
-            for f, rs in sorted(groups.items(), key=lambda kv: vn_sort_key(kv[0])))
+            for f, rs in sorted(groups.items(), key=lambda kv: vi_sort_key(kv[0])))
 
 
 def percent(part: int, whole: int) -> float | None:
@@ -235,24 +235,6 @@ def vn_percent(value: float | None) -> str:
         return "không xác định"
     text = f"{value:.1f}".replace(".", ",")
     return (text[:-2] if text.endswith(",0") else text) + "%"
-
-
-_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
-_LETTER_MARKS = {"\u0306": 1, "\u0302": 2, "\u031b": 3}  # ă < â ; ô < ơ ; u < ư
-
-
-def vn_sort_key(text: str) -> tuple:
-    """Sort key for Vietnamese text: a < ă < â, d < đ, o < ô < ơ, u < ư; tone marks break ties."""
-    letters, tones = [], []
-    for ch in unicodedata.normalize("NFD", text.lower()):
-        if ch in _TONES:
-            tones.append(_TONES[ch])
-        elif ch in _LETTER_MARKS and letters:
-            base, _ = letters[-1]
-            letters[-1] = (base, _LETTER_MARKS[ch])
-        else:
-            letters.append(("d~" if ch == "đ" else ch, 0))
-    return tuple(letters), tuple(tones)
 
 
 def _note_changed(current: Procedure, on_board: Procedure) -> str:
@@ -355,7 +337,7 @@ def compute_coverage(applicable_catalogue: Sequence[Procedure], posted: Mapping[
                         effective=p.effective, posted_on=label.posted_on, on_board=(code,)))
 
     order = {s: i for i, s in enumerate(STATES)}
-    rows.sort(key=lambda r: (order[r.state], vn_sort_key(r.field), r.code))
+    rows.sort(key=lambda r: (order[r.state], vi_sort_key(r.field), r.code))
     return Coverage(as_of=as_of, rows=tuple(rows), uncoded=uncoded)
 
 

@@ -76,3 +76,16 @@ def test_parsers():
     assert parse_date(1768496400000) == date(2026, 1, 16)
     with pytest.raises(ValueError, match="not a date"):
         parse_date("mai")
+
+
+def test_pdf_conversion_artefact_is_repaired():
+    # 'ƣ' (U+01A3) is what PDF conversions leave for 'ư'; four national catalogue names carry it
+    p = Procedure(code="1.001193", name="Hỗ trợ ngƣời có công", field="Ngƣời có công")
+    assert p.name == "Hỗ trợ người có công" and p.field == "Người có công"
+
+
+def test_vietnamese_alphabetical_order():
+    from qrproc.model import vi_sort_key
+    fields = ["Đất đai", "Hộ tịch", "Dân tộc", "Ăn uống", "An toàn thực phẩm", "Hòa giải ở cơ sở", "Ưu đãi", "Uỷ thác"]
+    assert sorted(fields, key=vi_sort_key) == [
+        "An toàn thực phẩm", "Ăn uống", "Dân tộc", "Đất đai", "Hòa giải ở cơ sở", "Hộ tịch", "Uỷ thác", "Ưu đãi"]

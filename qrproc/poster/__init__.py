@@ -188,10 +188,8 @@ def _check_glyphs(fonts: render_pdf.Fonts, procs: Sequence[Procedure], takedown:
         missing = fonts.missing(text)
         if missing:
             chars = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in missing)
-            hint = "".join(f"; {c!r} is a conversion artefact for {render_pdf.LOOKALIKES[c]!r}"
-                           for c in missing if c in render_pdf.LOOKALIKES)
             raise QrprocError(f"{code}: the poster font has no glyph for {chars} in its {what} "
-                              f"{text[:80]!r}{hint}; fix the source list (letters are never dropped)")
+                              f"{text[:80]!r}; fix the source list (letters are never dropped)")
 
     check("unit", "name", unit)
     for p in procs:

@@ -29,6 +29,7 @@ from datetime import date
 from typing import Callable, Iterable, Sequence
 
 from qrproc.errors import PayloadError, QrprocError
+from qrproc.model import vi_sort_key
 
 PT = 25.4 / 72  # millimetres per point
 LEADING = 1.22  # line height, in ems
@@ -636,30 +637,6 @@ def _table(cols: Sequence[_Col], rows: Sequence[Sequence[str]], *, x: float, wid
 
 
 # -- sorting and reasons ------------------------------------------------------------------------
-
-_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
-_RANK = {ch: i for i, ch in enumerate(_ALPHABET)}
-_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
-
-
-def vi_sort_key(text: str) -> tuple:
-    """Vietnamese alphabetical order: a < ă < â < b … d < đ …; tone marks only break ties."""
-    primary, tones = [], []
-    for ch in text.lower():
-        parts = unicodedata.normalize("NFD", ch)
-        tone = 0
-        base = parts[0]
-        mods = ""
-        for mark in parts[1:]:
-            if mark in _TONES:
-                tone = _TONES[mark]
-            else:
-                mods += mark
-        letter = unicodedata.normalize("NFC", base + mods)
-        primary.append((1, _RANK[letter]) if letter in _RANK else (0, ord(letter)))
-        tones.append(tone)
-    return tuple(primary), tuple(tones)
-
 
 _REASONS = (
     (re.compile(r"^abolished(.*)$"), "Bãi bỏ{0}"),

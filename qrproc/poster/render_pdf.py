@@ -251,16 +251,10 @@ def _sfnt(tables: dict[str, bytes]) -> bytes:
     return bytes(font)
 
 
-#: Look-alikes that PDF-to-text conversions leave in Vietnamese text, and what was meant.
-LOOKALIKES = {"ƣ": "ư", "Ƣ": "Ư"}
-
-
 def _missing_message(font: TrueTypeFont, text: str) -> str:
     missing = font.missing(text)
     chars = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in missing)
-    hint = "".join(f"; {c!r} is a conversion artefact for {LOOKALIKES[c]!r}: fix it in the source list"
-                   for c in missing if c in LOOKALIKES)
-    return (f"the font {font.ps_name} has no glyph for {chars} in {text[:80]!r}{hint}; "
+    return (f"the font {font.ps_name} has no glyph for {chars} in {text[:80]!r}; "
             "refusing to drop letters")
 
 
