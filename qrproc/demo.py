@@ -1,14 +1,22 @@
-"""The offline demo: the whole job on the bundled sample commune, start to finish."""
+"""The offline demo: the whole job on the bundled sample commune, start to finish.
+
+1. import the commune's list (effective 01/07/2026) and mark it all posted that day;
+2. import the amended list (effective 15/12/2026) and diff the board before and on that date;
+3. print the verified board for 15/12/2026 and the changed labels with their takedown sheet;
+4. put the changed labels up a day late and take the old ones down;
+5. write the coverage report for that day.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-from qrproc import board, catalogue
+from qrproc import board, catalogue, poster
+from qrproc import report as reportmod
 from qrproc.diff import Diff
 from qrproc.registry import Registry
 from qrproc.sources import load_file
@@ -17,6 +25,7 @@ UNIT = "UBND xã Mẫu"
 PROVINCE = "H31"
 FIRST_LIST = "xa-mau-2026-07.csv"
 AMENDED_LIST = "xa-mau-2026-12.csv"
+STEPS = 7
 
 
 @dataclass(frozen=True)
@@ -26,7 +35,11 @@ class DemoResult:
     db: str
     before: Diff
     after: Diff
-    extra_lines: list[str] = field(default_factory=list)
+    board_pdf: poster.PosterResult
+    changed_pdf: poster.PosterResult
+    posted_on: date
+    report: reportmod.Report
+    report_path: Path
 
 
 def sample_path(name: str) -> Path:
@@ -34,27 +47,50 @@ def sample_path(name: str) -> Path:
     return Path(str(resources.files("qrproc").joinpath("sample", name)))
 
 
-def run(out_dir: str | Path, *, at: datetime, on_step: Callable[[str], None] = lambda s: None) -> DemoResult:
-    """Build a fresh demo registry in `out_dir` and return the diffs before and on the amendment date."""
+def run(out_dir: str | Path, *, at: datetime, on_step: Callable[[str], None] = lambda s: None,
+        on_progress: poster.ProgressFn | None = None) -> DemoResult:
+    """Build a fresh demo registry, posters and report in `out_dir`; return what each step gave."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     db = out / "qrproc-demo.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+    def step(n: int, text: str) -> None:
+        on_step(f"[{n}/{STEPS}] {text}")
+
     reg = Registry(db)
     try:
         reg.set_settings({"unit": UNIT, "province": PROVINCE}, at=at)
-        on_step(f"[1/4] Importing the sample commune list {FIRST_LIST}")
+        step(1, f"Importing the sample commune list {FIRST_LIST}")
         first = catalogue.import_catalogue(reg, load_file(sample_path(FIRST_LIST)), at=at)
-        posted_on = first.snapshot.effective
-        on_step(f"[2/4] Marking its {first.snapshot.in_force} procedures as posted on {posted_on:%d/%m/%Y}")
-        board.post_pending(reg, day=posted_on, at=at)
-        on_step(f"[3/4] Importing the amended list {AMENDED_LIST}")
+        start = first.snapshot.effective
+        step(2, f"Marking its {first.snapshot.in_force} procedures as posted on {start:%d/%m/%Y}")
+        board.post_pending(reg, day=start, at=at)
+        step(3, f"Importing the amended list {AMENDED_LIST}")
         second = catalogue.import_catalogue(reg, load_file(sample_path(AMENDED_LIST)), at=at)
-        change_day = second.snapshot.effective
-        on_step(f"[4/4] Comparing the board with the catalogue before and on {change_day:%d/%m/%Y}")
-        before = board.board_diff(reg, change_day - timedelta(days=1))
-        after = board.board_diff(reg, change_day)
-        return DemoResult(unit=UNIT, province=PROVINCE, db=str(db), before=before, after=after)
+        change = second.snapshot.effective
+        step(4, f"Comparing the board with the catalogue before and on {change:%d/%m/%Y}")
+        before = board.board_diff(reg, change - timedelta(days=1))
+        after = board.board_diff(reg, change)
+        step(5, "Printing and verifying the whole board, then the changed labels")
+        whole = poster.make_posters(reg, selection=poster.Selection.all(), as_of=change,
+                                    out=out / f"bang-niem-yet-{change.isoformat()}.pdf", at=at,
+                                    on_progress=on_progress)
+        changed = poster.make_posters(reg, selection=poster.Selection.changed(), as_of=change,
+                                      out=out / f"thay-doi-{change.isoformat()}.pdf", at=at,
+                                      on_progress=on_progress)
+        posted_on = change + timedelta(days=1)
+        step(6, f"Putting the changed labels up and taking the old ones down on {posted_on:%d/%m/%Y}")
+        with reg.transaction():
+            board.post_batch(reg, changed.batch.id, day=posted_on, at=at)
+            board.take_down(reg, [i.code for i in changed.takedown], day=posted_on, at=at)
+        step(7, "Writing the coverage report")
+        rep = reportmod.build_report(reg, posted_on)
+        report_path = out / f"bao-cao-niem-yet-{posted_on.isoformat()}.html"
+        report_path.write_text(reportmod.render_html(rep), encoding="utf-8")
+        return DemoResult(unit=UNIT, province=PROVINCE, db=str(db), before=before, after=after,
+                          board_pdf=whole, changed_pdf=changed, posted_on=posted_on, report=rep,
+                          report_path=report_path)
     finally:
         reg.close()

@@ -10,6 +10,7 @@ import click
 from qrproc import board, catalogue, demo as demomod
 from qrproc.cli import CODE, DATE, cli, warn
 from qrproc.diff import Diff, vn_date
+from qrproc.report import vn_percent
 from qrproc.sources import load_file
 
 PROVINCE_CODE = re.compile(r"H\d{2}")
@@ -166,21 +167,33 @@ def status(app, as_of):
 
 @cli.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="qrproc-demo",
-              show_default=True, help="Folder for the demo registry and outputs.")
+              show_default=True, help="Folder for the demo registry, posters and report.")
+@click.option("--silent", is_flag=True, help="No progress bars.")
 @click.pass_obj
-def demo(app, out_dir):
-    """Run the whole job on the bundled sample data, offline.
+def demo(app, out_dir, silent):
+    """Run the whole job on the bundled sample commune, offline.
 
-    Imports a commune's list, marks it all posted, imports an amended list announced for a later
-    date, and shows the diff before and on that date.
+    Imports the commune's list and marks it posted, imports an amended list announced for a
+    later date, shows the diff, prints and verifies the QR board and the changed labels, records
+    them as put up, and writes the coverage report.
 
-    Example: qrproc demo
+    Example: qrproc demo --out qrproc-demo
     """
-    result = demomod.run(out_dir, at=app.now(), on_step=warn)
-    click.echo(f"Sample unit: {result.unit} ({result.province}); registry {result.db}")
-    click.echo(f"Before the amendment takes effect ({vn_date(result.before.as_of)}): "
-               f"{len(result.before.to_post)} to print, {len(result.before.not_yet_effective)} "
+    from qrproc.cli.poster_commands import StageProgress
+
+    progress = StageProgress(hidden=silent)
+    try:
+        r = demomod.run(out_dir, at=app.now(), on_step=warn, on_progress=progress)
+    finally:
+        progress.close()
+    click.echo(f"Sample unit: {r.unit} ({r.province}); registry {r.db}")
+    click.echo(f"Before the amendment takes effect ({vn_date(r.before.as_of)}): "
+               f"{len(r.before.to_post)} to print, {len(r.before.not_yet_effective)} "
                "announced changes not yet in force.")
-    _echo_diff(result.after)
-    for line in result.extra_lines:
-        click.echo(line)
+    _echo_diff(r.after)
+    for label, res in (("Whole board", r.board_pdf), ("Changed labels + takedown sheet", r.changed_pdf)):
+        click.echo(f"{label}: {res.path} ({res.pages} pages, {res.verified} QR codes verified)")
+    cov = r.report.coverage
+    click.echo(f"Changed labels put up on {vn_date(r.posted_on)}; coverage {cov.posted}/{cov.applicable}"
+               f" ({vn_percent(cov.coverage_percent)}), {len(cov.late)} put up late.")
+    click.echo(f"Coverage report: {r.report_path}")

@@ -45,7 +45,7 @@ def _codes(ctx, param, values):
     return tuple(out)
 
 
-class _Progress:
+class StageProgress:
     """Draws one click progress bar per stage on stderr (the library only calls back)."""
 
     def __init__(self, hidden: bool):
@@ -106,7 +106,7 @@ def posters(app, layout, kind, field_name, codes, as_of, out, paper, grid, png_d
     encoder = None
     if os.environ.get(TEST_HOOK_ENV):
         encoder = payloadmod.wrong_payload_encoder(os.environ[TEST_HOOK_ENV].replace(",", " ").split())
-    progress = _Progress(hidden=silent)
+    progress = StageProgress(hidden=silent)
     try:
         result = make_posters(app.registry, layout=layout, selection=selection,
                               as_of=as_of or app.today(), out=out, paper=paper, png_dir=png_dir,
