@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import click
 import pytest
 import zxingcpp
 from click.testing import CliRunner
@@ -264,5 +265,5 @@ def test_cli_options_select_layout_paper_and_codes(db_path, tmp_path):
 
 @pytest.mark.parametrize("name", ["posters", "payload"])
 def test_commands_have_help_with_an_example(name):
-    command = cli.commands[name]
+    command = cli.get_command(click.Context(cli), name)
     assert command.help and "Example: qrproc " + name in command.help

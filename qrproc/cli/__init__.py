@@ -7,6 +7,7 @@ errors with exit code 2. Data goes to stdout; progress, warnings and logs go to 
 
 from __future__ import annotations
 
+import importlib
 import logging
 from datetime import date, datetime
 
@@ -75,7 +76,17 @@ class AppContext:
 
 
 class QrprocGroup(click.Group):
-    """Turns library errors into one-line messages (exit 1), never tracebacks."""
+    """Loads commands lazily and turns library errors into one-line messages (exit 1)."""
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx, cmd_name):
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            module, attr = LAZY_COMMANDS[cmd_name].split(":")
+            command = getattr(importlib.import_module(f"qrproc.cli.{module}"), attr)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx):
         try:
@@ -120,9 +131,19 @@ def main() -> None:
     cli(prog_name="qrproc")
 
 
-# Commands register themselves on `cli` when their module is imported.
-from qrproc.cli import board_commands  # noqa: E402,F401
-from qrproc.cli import report_commands  # noqa: E402,F401
-from qrproc.cli import fetch_commands  # noqa: E402,F401
-from qrproc.cli import poster_commands  # noqa: E402,F401
-from qrproc.cli import audit_commands  # noqa: E402,F401
+# Each command lives in a module of its own, imported only when that command runs (or when the
+# whole list is shown), so `qrproc post` does not pay for the PDF, photo and portal libraries.
+LAZY_COMMANDS = {
+    "init": "board_commands:init",
+    "import": "board_commands:import_",
+    "diff": "board_commands:diff_",
+    "post": "board_commands:post",
+    "takedown": "board_commands:takedown",
+    "status": "board_commands:status",
+    "demo": "board_commands:demo",
+    "fetch": "fetch_commands:fetch",
+    "posters": "poster_commands:posters",
+    "payload": "poster_commands:payload",
+    "report": "report_commands:report",
+    "audit": "audit_commands:audit",
+}

@@ -8,7 +8,7 @@ import sys
 import click
 
 from qrproc import audit as auditmod
-from qrproc.cli import DATE, cli, warn
+from qrproc.cli import DATE, warn
 from qrproc.diff import vn_date
 
 CAUSES = {
@@ -75,7 +75,7 @@ def _echo(result: auditmod.AuditResult) -> None:
         click.echo(f"Recorded as audit {result.audit_id}; {plan}.")
 
 
-@cli.command()
+@click.command()
 @click.argument("photos", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--date", "day", type=DATE, help="The day the photos were taken (default: today).")
 @click.option("--apply", "apply_", is_flag=True,

@@ -7,10 +7,9 @@ import re
 
 import click
 
-from qrproc import board, catalogue, demo as demomod
-from qrproc.cli import CODE, DATE, cli, warn
+from qrproc import board, catalogue
+from qrproc.cli import CODE, DATE, warn
 from qrproc.diff import Diff, vn_date
-from qrproc.report import vn_percent
 from qrproc.sources import load_file
 
 PROVINCE_CODE = re.compile(r"H\d{2}")
@@ -25,7 +24,7 @@ def _province(ctx, param, value):
     return value
 
 
-@cli.command()
+@click.command()
 @click.option("--unit", required=True, help='The unit whose board this is, e.g. "UBND xã Mẫu".')
 @click.option("--province", required=True, callback=_province, help="Province code, e.g. H31.")
 @click.pass_obj
@@ -38,7 +37,7 @@ def init(app, unit, province):
     click.echo(f"Registry {app.db} ready for {unit.strip()} ({province}).")
 
 
-@cli.command("import")
+@click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--effective", type=DATE, help="Date the list takes effect (default: the list's own, else today).")
 @click.option("--decision", help='Publication decision, e.g. "123/QĐ-UBND".')
@@ -83,7 +82,7 @@ def _echo_diff(d: Diff) -> None:
     click.echo(f"Unchanged: {len(d.unchanged)}")
 
 
-@cli.command("diff")
+@click.command("diff")
 @click.option("--as-of", type=DATE, help="Date to compare on (default: today).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
@@ -99,7 +98,7 @@ def diff_(app, as_of, as_json):
         _echo_diff(d)
 
 
-@cli.command()
+@click.command()
 @click.argument("codes", nargs=-1, type=CODE)
 @click.option("--all-pending", is_flag=True, help="Post everything the diff says to print or reprint.")
 @click.option("--batch", type=int, help="Mark a print batch (from qrproc posters) as put up.")
@@ -124,7 +123,7 @@ def post(app, codes, all_pending, batch, day):
                (f"; {len(same)} already up to date." if same else "."))
 
 
-@cli.command()
+@click.command()
 @click.argument("codes", nargs=-1, type=CODE, required=True)
 @click.option("--date", "day", type=DATE, help="Day the labels came down (default: today).")
 @click.pass_obj
@@ -140,7 +139,7 @@ def takedown(app, codes, day):
     click.echo(f"Took down {len(done)} labels on {vn_date(day)}.")
 
 
-@cli.command()
+@click.command()
 @click.option("--as-of", type=DATE, help="Date to report on (default: today).")
 @click.pass_obj
 def status(app, as_of):
@@ -165,7 +164,7 @@ def status(app, as_of):
                f"{len(d.not_yet_effective)}.")
 
 
-@cli.command()
+@click.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="qrproc-demo",
               show_default=True, help="Folder for the demo registry, posters and report.")
 @click.option("--silent", is_flag=True, help="No progress bars.")
@@ -179,7 +178,9 @@ def demo(app, out_dir, silent):
 
     Example: qrproc demo --out qrproc-demo
     """
+    from qrproc import demo as demomod  # the PDF and report libraries, only when needed
     from qrproc.cli.poster_commands import StageProgress
+    from qrproc.report import vn_percent
 
     progress = StageProgress(hidden=silent)
     try:

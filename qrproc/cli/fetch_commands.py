@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from qrproc import catalogue
-from qrproc.cli import DATE, cli, warn
+from qrproc.cli import DATE, warn
 from qrproc.diff import vn_date
 from qrproc.http import DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, DEFAULT_RATE, make_session
 from qrproc.sources import legacy, portal
@@ -73,7 +73,7 @@ class Progress:
         self.close()
 
 
-@cli.command()
+@click.command()
 @click.option("--province", type=ProvinceType(),
               help="Province code: H-code (H31) or GSO number (33). Default: the registry's province.")
 @click.option("--level", type=click.Choice(tuple(LEVELS)), default="commune", show_default=True,

@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from qrproc.cli import DATE, cli, warn
+from qrproc.cli import DATE, warn
 from qrproc.diff import vn_date
 from qrproc.model import is_valid_code, normalise_code
 from qrproc.poster import LAYOUTS, PAPERS, Selection, make_posters, payload_config, set_payload
@@ -70,7 +70,7 @@ class StageProgress:
             self.bar = None
 
 
-@cli.command()
+@click.command()
 @click.option("--layout", type=click.Choice(LAYOUTS), default="grid", show_default=True,
               help="grid: cards grouped by field; single: one page per procedure; labels: small cards.")
 @click.option("--changed", "kind", flag_value="changed", default=True,
@@ -131,7 +131,7 @@ def posters(app, layout, kind, field_name, codes, as_of, out, paper, grid, png_d
     click.echo(f"Print batch {result.batch.id}; once the sheets are up: qrproc post --batch {result.batch.id}")
 
 
-@cli.command()
+@click.command()
 @click.option("--template", metavar="URL", help="Link with {id} (portal UUID) and/or {code}.")
 @click.option("--template-code", metavar="URL",
               help="Link for procedures without a portal id; must contain {code}.")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from qrproc import report as reportmod
-from qrproc.cli import DATE, cli, warn
+from qrproc.cli import DATE, warn
 
 FORMATS = ("html", "json", "csv", "text")
 
@@ -23,7 +23,7 @@ def _render(report: reportmod.Report, fmt: str) -> str:
     return reportmod.render_html(report)
 
 
-@cli.command()
+@click.command()
 @click.option("--as-of", type=DATE, help="Date to report on (default: today).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True,
               help="html: a self-contained page; json, csv, text: data to stdout unless --out.")

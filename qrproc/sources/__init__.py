@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import zipfile
 from pathlib import Path
@@ -9,14 +10,15 @@ from typing import Callable
 
 from qrproc.errors import ParseError, QrprocError, SourceError
 from qrproc.model import Catalogue
-from qrproc.sources import csvfile, docx_annex, portal_json, xlsx
 
-IMPORTERS: dict[str, Callable[..., Catalogue]] = {
-    ".csv": csvfile.load,
-    ".xlsx": xlsx.load,
-    ".docx": docx_annex.load,
-    ".json": portal_json.load,
-    ".jsonl": portal_json.load,
+#: File suffix -> the source module whose `load(path)` reads it (imported when first needed, so
+#: reading a CSV does not load openpyxl and python-docx).
+IMPORTERS: dict[str, str] = {
+    ".csv": "csvfile",
+    ".xlsx": "xlsx",
+    ".docx": "docx_annex",
+    ".json": "portal_json",
+    ".jsonl": "portal_json",
 }
 
 #: Old binary Office formats: what to save them as instead.
@@ -56,4 +58,4 @@ def _importer(path: Path) -> Callable[..., Catalogue]:
         shown = f"'{suffix}'" if suffix else "(none)"
         raise SourceError(f"{path.name}: unsupported file type {shown}; "
                           "use .csv, .xlsx, .docx or .json")
-    return IMPORTERS[suffix]
+    return importlib.import_module(f"qrproc.sources.{IMPORTERS[suffix]}").load
