@@ -27,10 +27,15 @@ def vn_date(day: date) -> str:
 
 @dataclass(frozen=True)
 class Item:
-    """One line of a diff: the procedure concerned and why it is there."""
+    """One line of a diff: the procedure concerned and why it is there.
+
+    `reason` is for the command line and JSON; `reason_vi` says the same in Vietnamese for what
+    is printed for the board (the takedown sheet).
+    """
 
     procedure: Procedure
     reason: str
+    reason_vi: str
 
     @property
     def code(self) -> str:
@@ -78,13 +83,22 @@ class Diff:
         }
 
 
-def _why_gone(p: Procedure, as_of: date) -> str:
+def _why_gone(on_board: Procedure, p: Procedure) -> Item:
     when = f" (QĐ {p.decision})" if p.decision else ""
     if p.status == ABOLISHED:
-        return f"abolished{when}"
+        return Item(on_board, f"abolished{when}", f"Bãi bỏ{when}")
+    if p.status == REPLACED and p.replaced_by:
+        return Item(on_board, f"replaced by {p.replaced_by}{when}",
+                    f"Được thay thế bởi {p.replaced_by}{when}")
     if p.status == REPLACED:
-        return f"replaced by {p.replaced_by}{when}" if p.replaced_by else f"replaced{when}"
-    return f"not yet in force: takes effect on {vn_date(p.effective)}{when}"
+        return Item(on_board, f"replaced{when}", f"Được thay thế{when}")
+    day = vn_date(p.effective)
+    return Item(on_board, f"not yet in force: takes effect on {day}{when}",
+                f"Chưa có hiệu lực (áp dụng từ {day}){when}")
+
+
+def _changed(p: Procedure, older: Procedure) -> str:
+    return ", ".join(FIELD_LABELS.get(f, f) for f in p.label_changes(older))
 
 
 def compute(current: Iterable[Procedure], posted: Mapping[str, Procedure], as_of: date,
@@ -101,28 +115,35 @@ def compute(current: Iterable[Procedure], posted: Mapping[str, Procedure], as_of
             if on_board is None:
                 old = replaces.get(code)
                 if old and old in posted:
-                    to_reprint.append(Item(p, f"replaces {old}, which is on the board"))
+                    to_reprint.append(Item(p, f"replaces {old}, which is on the board",
+                                           f"Thay thế {old} đang niêm yết"))
+                elif p.effective:
+                    day = vn_date(p.effective)
+                    to_post.append(Item(p, f"in force since {day}, not on the board",
+                                        f"Có hiệu lực từ {day}, chưa niêm yết"))
                 else:
-                    since = f" since {vn_date(p.effective)}" if p.effective else ""
-                    to_post.append(Item(p, f"in force{since}, not on the board"))
+                    to_post.append(Item(p, "in force, not on the board", "Đang có hiệu lực, chưa niêm yết"))
             elif on_board.content_hash == p.content_hash:
-                unchanged.append(Item(p, "on the board, up to date"))
+                unchanged.append(Item(p, "on the board, up to date", "Đã niêm yết, đúng nội dung"))
             else:
-                changed = ", ".join(FIELD_LABELS.get(f, f) for f in p.label_changes(on_board))
-                to_reprint.append(Item(p, f"label changed: {changed}"))
+                to_reprint.append(Item(p, f"label changed: {_changed(p, on_board)}",
+                                       f"Nội dung thay đổi: {_changed(p, on_board)}"))
         else:
             if p.in_force:  # effective after as_of
-                later.append(Item(p, f"takes effect on {vn_date(p.effective)}"
-                                     + (f" (QĐ {p.decision})" if p.decision else "")))
+                when = f" (QĐ {p.decision})" if p.decision else ""
+                day = vn_date(p.effective)
+                later.append(Item(p, f"takes effect on {day}{when}", f"Có hiệu lực từ {day}{when}"))
             if on_board is not None:
-                to_take_down.append(Item(on_board, _why_gone(p, as_of)))
+                to_take_down.append(_why_gone(on_board, p))
 
     for code, on_board in posted.items():
         if code not in by_code:
-            to_take_down.append(Item(on_board, "no longer listed in the catalogue"))
+            to_take_down.append(Item(on_board, "no longer listed in the catalogue",
+                                     "Không còn trong danh mục"))
 
     later.extend(_upcoming_changes(by_code, as_of, upcoming))
-    needs_code = [Item(p, f"no procedure code ({p.origin})" if p.origin else "no procedure code")
+    needs_code = [Item(p, f"no procedure code ({p.origin})" if p.origin else "no procedure code",
+                       f"Không có mã TTHC ({p.origin})" if p.origin else "Không có mã TTHC")
                   for p in current if not p.code]
     key = lambda i: (vi_sort_key(i.procedure.field), i.code)  # noqa: E731
     return Diff(
@@ -142,23 +163,25 @@ def _upcoming_changes(base: Mapping[str, Procedure], as_of: date,
     out: list[Item] = []
     before = {c: p for c, p in base.items() if p.applies_on(as_of)}
     for up in upcoming:
-        when = f"from {vn_date(up.effective)}" + (f" (QĐ {up.decision})" if up.decision else "")
+        dec = f" (QĐ {up.decision})" if up.decision else ""
+        when, vi = f"from {vn_date(up.effective)}{dec}", f"từ {vn_date(up.effective)}{dec}"
         after = {p.code: p for p in up.procedures if p.code and p.in_force}
         gone = {p.code: p for p in up.procedures if p.code and not p.in_force}
         for code, p in after.items():
             if code not in before:
-                out.append(Item(p, f"new {when}"))
+                out.append(Item(p, f"new {when}", f"Mới, áp dụng {vi}"))
             elif before[code].content_hash != p.content_hash:
-                changed = ", ".join(FIELD_LABELS.get(f, f) for f in p.label_changes(before[code]))
-                out.append(Item(p, f"label changes {when}: {changed}"))
+                changed = _changed(p, before[code])
+                out.append(Item(p, f"label changes {when}: {changed}", f"Nội dung thay đổi {vi}: {changed}"))
         for code, p in before.items():
             if code not in after:
                 g = gone.get(code)
                 if g is not None and g.status == REPLACED and g.replaced_by:
-                    out.append(Item(p, f"replaced by {g.replaced_by} {when}"))
+                    out.append(Item(p, f"replaced by {g.replaced_by} {when}",
+                                    f"Được thay thế bởi {g.replaced_by} {vi}"))
                 elif g is not None:
-                    out.append(Item(p, f"abolished {when}"))
+                    out.append(Item(p, f"abolished {when}", f"Bãi bỏ {vi}"))
                 else:
-                    out.append(Item(p, f"no longer listed {when}"))
+                    out.append(Item(p, f"no longer listed {when}", f"Không còn trong danh mục {vi}"))
         before = after
     return out

@@ -102,3 +102,18 @@ def test_empty_catalogue_takes_everything_down_only_when_given_one():
     # The diff itself is honest; the import guards (test_catalogue) keep an empty list out.
     d = compute([], {KHAI_SINH.code: KHAI_SINH}, D)
     assert codes(d.to_take_down) == ["1.001193"]
+
+
+def test_reasons_in_vietnamese_for_the_board():
+    old = KHAI_TU.replace(status=REPLACED, replaced_by="1.014057", decision="2345/QĐ-UBND")
+    gone = CHUNG_THUC.replace(status=ABOLISHED, decision="2345/QĐ-UBND")
+    later = HOA_GIAI.replace(effective=date(2027, 1, 1))
+    posted = {p.code: p for p in (KHAI_TU, CHUNG_THUC, HOA_GIAI, KET_HON)}
+    d = compute([old, gone, later, proc("1.014057", "Thủ tục đăng ký khai tử (liên thông)")], posted, D)
+    assert {i.code: i.reason_vi for i in d.to_take_down} == {
+        "1.000656": "Được thay thế bởi 1.014057 (QĐ 2345/QĐ-UBND)",
+        "2.000815": "Bãi bỏ (QĐ 2345/QĐ-UBND)",
+        "2.002080": "Chưa có hiệu lực (áp dụng từ 01/01/2027)",
+        "1.000894": "Không còn trong danh mục",
+    }
+    assert [i.reason_vi for i in d.to_reprint] == ["Thay thế 1.000656 đang niêm yết"]

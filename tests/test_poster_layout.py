@@ -158,11 +158,3 @@ def test_a_link_too_long_for_any_card_is_refused_with_the_code():
     with pytest.raises(PayloadError, match="1.001193"):
         L.build("labels", [spec("1.001193", "Thủ tục đăng ký khai sinh", payload=url)], unit="UBND xã Mẫu",
                 as_of=AS_OF, measure=MEASURE)
-
-
-def test_vietnamese_sort_and_reasons():
-    assert sorted(["Hộ tịch", "Đất đai", "Dân tộc", "Chứng thực", "Ăn uống", "An toàn"],
-                  key=L.vi_sort_key) == ["An toàn", "Ăn uống", "Chứng thực", "Dân tộc", "Đất đai", "Hộ tịch"]
-    assert L.reason_vi("abolished (QĐ 2345/QĐ-UBND)") == "Bãi bỏ (QĐ 2345/QĐ-UBND)"
-    assert L.reason_vi("replaced by 1.014057") == "Được thay thế bởi 1.014057"
-    assert L.reason_vi("no longer listed in the catalogue") == "Không còn trong danh mục"

@@ -200,7 +200,7 @@ def _check_glyphs(fonts: render_pdf.Fonts, procs: Sequence[Procedure], takedown:
             check(p.code, "fees", p.fees)
     for i in takedown:
         check(i.procedure.code, "name", i.procedure.name)
-        check(i.procedure.code, "takedown reason", layoutmod.reason_vi(i.reason))
+        check(i.procedure.code, "takedown reason", i.reason_vi)
 
 
 # -- the whole job ------------------------------------------------------------------------------------
@@ -238,7 +238,7 @@ def make_posters(registry: Registry, *, layout: str = "grid", selection: Selecti
     specs = [layoutmod.CardSpec(p.code, p.name, p.field, url, config.ec,
                                 payloadmod.version_bound(url, config.ec), p.processing_time, p.fees)
              for p, url in zip(procs, payloads)]
-    rows = [layoutmod.TakedownRow(i.procedure.code, i.procedure.name, i.procedure.field, i.reason)
+    rows = [layoutmod.TakedownRow(i.procedure.code, i.procedure.name, i.procedure.field, i.reason_vi)
             for i in takedown]
     doc = layoutmod.build(layout, specs, unit=unit, as_of=as_of, paper=paper, grid=grid,
                           measure=fonts.measure, takedown=rows)

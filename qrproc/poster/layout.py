@@ -638,24 +638,6 @@ def _table(cols: Sequence[_Col], rows: Sequence[Sequence[str]], *, x: float, wid
 
 # -- sorting and reasons ------------------------------------------------------------------------
 
-_REASONS = (
-    (re.compile(r"^abolished(.*)$"), "Bãi bỏ{0}"),
-    (re.compile(r"^replaced by (\S+)(.*)$"), "Được thay thế bởi {0}{1}"),
-    (re.compile(r"^replaced(.*)$"), "Được thay thế{0}"),
-    (re.compile(r"^no longer listed in the catalogue$"), "Không còn trong danh mục"),
-    (re.compile(r"^not yet in force: takes effect on (\S+)(.*)$"), "Chưa có hiệu lực (áp dụng từ {0}){1}"),
-)
-
-
-def reason_vi(reason: str) -> str:
-    """The diff's reason for taking a label down, in Vietnamese (unknown wording kept as is)."""
-    for pattern, template in _REASONS:
-        m = pattern.match(reason)
-        if m:
-            return template.format(*m.groups())
-    return reason
-
-
 # -- documents ----------------------------------------------------------------------------------
 
 DEFAULT_GRID = {("grid", "A4"): (3, 4), ("grid", "A3"): (4, 5),
@@ -695,7 +677,7 @@ def _takedown_drafts(rows: Sequence[TakedownRow], fr: _Frame, unit: str, as_of: 
     cols = [_Col("STT", 10, "right"), _Col("Mã TTHC", 27, bold=True), _Col("Tên thủ tục", None),
             _Col("Lý do", 52), _Col("Đã gỡ", 14, "center", checkbox=True)]
     rows = sorted(rows, key=lambda r: (vi_sort_key(r.field or NO_FIELD), r.code))  # as on the board
-    data = [[str(i), r.code, r.name, reason_vi(r.reason), ""] for i, r in enumerate(rows, start=1)]
+    data = [[str(i), r.code, r.name, r.reason, ""] for i, r in enumerate(rows, start=1)]
     head, y = _header(fr, unit, TAKEDOWN_TITLE, measure)
     note = text_in_box(f"Theo danh mục áp dụng ngày {vn_date(as_of)}: {len(rows)} thủ tục cần gỡ "
                        "khỏi bảng; gỡ xong đánh dấu vào cột cuối.",
