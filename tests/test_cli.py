@@ -2,14 +2,12 @@
 
 import csv
 import json
-from datetime import date
 
 import click
 import pytest
 from click.testing import CliRunner
 
 from qrproc.cli import cli
-from qrproc.registry import Registry
 
 from test_registry import dump
 

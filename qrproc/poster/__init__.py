@@ -293,7 +293,7 @@ def export_png(specs: Sequence[layoutmod.CardSpec], *, unit: str, folder: Path,
                                            encoder=encoder, dpi=dpi)
             problem = verify.verify_image(image, page.qrs[0], dpi)
             if problem is not None:
-                raise VerificationError(f"PNG export failed verification; no PNG was kept:\n"
+                raise VerificationError("PNG export failed verification; no PNG was kept:\n"
                                         + problem.describe((names or {}).get(spec.code, "")))
             written.append(render_png.save_png(image, folder / f"{spec.code}.png", dpi=dpi))
             if on_progress:

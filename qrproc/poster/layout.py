@@ -21,8 +21,6 @@ Rules kept here:
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from datetime import date
