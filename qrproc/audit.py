@@ -38,12 +38,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Protocol, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from qrproc.catalogue import catalogue_as_of
 from qrproc.errors import AuditError, PayloadError, RegistryError
-from qrproc.model import Procedure, normalise_code
+from qrproc.model import PostedLabel, Procedure, normalise_code
 from qrproc.poster.payload import (DEFAULT_TEMPLATE, DEFAULT_TEMPLATE_CODE, PayloadConfig,
                                    payload_for)
 from qrproc.registry import AuditFile, Registry
@@ -368,16 +368,6 @@ def read_payload(payload: str, config: PayloadConfig) -> PayloadRef:
 
 
 # -- classification (pure) -------------------------------------------------------------------------
-
-class PostedLabel(Protocol):
-    """What `classify` needs of a posting (a `registry.Posting` fits)."""
-
-    @property
-    def procedure(self) -> Procedure: ...
-
-    @property
-    def posted_on(self) -> date: ...
-
 
 @dataclass(frozen=True)
 class Finding:

@@ -23,12 +23,27 @@ def board_diff(registry: Registry, as_of: date) -> diffmod.Diff:
     return diffmod.compute(current, posted, as_of, upcoming)
 
 
-def _require_catalogue(registry: Registry, day: date) -> dict[str, Procedure]:
+def required_catalogue(registry: Registry, day: date) -> tuple[Procedure, ...]:
+    """The catalogue in force on `day`; a RegistryError saying what to do when there is none."""
     snap, current = catalogue_as_of(registry, day)
     if snap is None:
         raise RegistryError(f"no catalogue is in force on {day.isoformat()}; import one first "
                             "(qrproc import FILE)")
-    return {p.code: p for p in current if p.code}
+    return current
+
+
+def current_versions(registry: Registry, codes: Iterable[str], day: date) -> list[Procedure]:
+    """The versions of `codes` in force on `day`, in order; refuses a code not in force then."""
+    current = {p.code: p for p in required_catalogue(registry, day) if p.code}
+    chosen = []
+    for code in codes:
+        p = current.get(code)
+        if p is None:
+            raise RegistryError(f"{code} is not in the catalogue in force on {day.isoformat()}")
+        if not p.applies_on(day):
+            raise RegistryError(f"{code} is not in force on {day.isoformat()} ({p.status})")
+        chosen.append(p)
+    return chosen
 
 
 def post_codes(registry: Registry, codes: Iterable[str], *, day: date, at: datetime,
@@ -39,15 +54,7 @@ def post_codes(registry: Registry, codes: Iterable[str], *, day: date, at: datet
     force then. Returns (posted, already up to date).
     """
     registry.require_initialised()
-    current = _require_catalogue(registry, day)
-    chosen = []
-    for code in codes:
-        p = current.get(code)
-        if p is None:
-            raise RegistryError(f"{code} is not in the catalogue in force on {day.isoformat()}")
-        if not p.applies_on(day):
-            raise RegistryError(f"{code} is not in force on {day.isoformat()} ({p.status})")
-        chosen.append(p)
+    chosen = current_versions(registry, codes, day)
     return registry.post(chosen, day=day, at=at, batch_id=batch_id)
 
 

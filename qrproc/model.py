@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 
 IN_FORCE = "in_force"
 ABOLISHED = "abolished"
@@ -306,3 +307,16 @@ def parse_status(value: object) -> str:
         if key in words or any(w and key.startswith(w) for w in words):
             return status
     raise ValueError(f"unknown status {nfc(value)!r} (use 'Còn hiệu lực', 'Bãi bỏ' or 'Được thay thế')")
+
+
+class PostedLabel(Protocol):
+    """A label on the board: which version of a procedure, up since when (`registry.Posting` fits).
+
+    The pure parts of the diff, the report and the audit take these, not the registry.
+    """
+
+    @property
+    def procedure(self) -> Procedure: ...
+
+    @property
+    def posted_on(self) -> date: ...

@@ -36,13 +36,13 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import PurePath
-from typing import Mapping, Protocol, Sequence
+from typing import Mapping, Sequence
 
 from jinja2 import Environment, PackageLoader
 
 from qrproc.catalogue import catalogue_as_of
 from qrproc.diff import FIELD_LABELS, vn_date
-from qrproc.model import ABOLISHED, REPLACED, Procedure, vi_sort_key
+from qrproc.model import ABOLISHED, REPLACED, PostedLabel, Procedure, vi_sort_key
 from qrproc.registry import Audit, Registry
 
 POSTED = "posted"
@@ -67,16 +67,6 @@ NO_FIELD = "(không ghi lĩnh vực)"
 
 CSV_COLUMNS = ("code", "name", "field", "state", "cause", "note", "effective", "posted_on",
                "late", "late_days", "on_board")
-
-
-class PostedLabel(Protocol):
-    """What `compute_coverage` needs of a label on the board (a `registry.Posting` fits)."""
-
-    @property
-    def procedure(self) -> Procedure: ...
-
-    @property
-    def posted_on(self) -> date: ...
 
 
 @dataclass(frozen=True)

@@ -179,10 +179,11 @@ def demo(app, out_dir, silent):
     Example: qrproc demo --out qrproc-demo
     """
     from qrproc import demo as demomod  # the PDF and report libraries, only when needed
-    from qrproc.cli.poster_commands import StageProgress
+    from qrproc.cli.poster_commands import STAGES
+    from qrproc.cli.progress import StageProgress
     from qrproc.report import vn_percent
 
-    progress = StageProgress(hidden=silent)
+    progress = StageProgress(STAGES, hidden=silent)
     try:
         r = demomod.run(out_dir, at=app.now(), on_step=warn, on_progress=progress)
     finally:

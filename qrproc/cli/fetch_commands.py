@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from qrproc import catalogue
 from qrproc.cli import DATE, warn
+from qrproc.cli.progress import StageProgress
 from qrproc.diff import vn_date
 from qrproc.http import DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, DEFAULT_RATE, make_session
 from qrproc.sources import legacy, portal
@@ -36,41 +36,6 @@ class ProvinceType(click.ParamType):
             return portal.find_province(value)
         except ValueError as e:
             self.fail(str(e), param, ctx)
-
-
-class Progress:
-    """Draws the library's `on_progress(kind, done, total)` calls as one stderr bar per kind."""
-
-    def __init__(self, hidden: bool):
-        self.hidden = hidden
-        self.kind: str | None = None
-        self.bar = None
-        self.done = 0
-
-    def __call__(self, kind: str, done: int, total: int | None) -> None:
-        if self.hidden or not total:
-            return
-        if kind != self.kind or self.bar is None or self.bar.length != total:
-            self.close()
-            self.kind = kind
-            self.bar = click.progressbar(length=total, label=PROGRESS_LABELS.get(kind, kind),
-                                         file=sys.stderr, show_pos=True)
-            self.bar.__enter__()
-            self.done = 0
-        if done > self.done:
-            self.bar.update(done - self.done)
-            self.done = done
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
-
-    def __enter__(self) -> "Progress":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 @click.command()
@@ -115,7 +80,7 @@ def fetch(app, province, level, source, base_url, rate, cache_dir, max_age, atte
     cache = DetailCache(Path(cache_dir) if cache_dir else Path(app.db).resolve().parent / DEFAULT_DIRNAME,
                         max_age=max_age * 86400)
     session = make_session(rate=rate or None, attempts=attempts, backoff=backoff)
-    with session, Progress(hidden=quiet) as progress:
+    with session, StageProgress(PROGRESS_LABELS, hidden=quiet) as progress:
         cat = fetch_catalogue(session, base_url, province=province, level=level, cache=cache,
                               on_progress=progress)
     for w in cat.warnings:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 
 import click
 
 from qrproc.cli import DATE, warn
+from qrproc.cli.progress import StageProgress
 from qrproc.diff import vn_date
 from qrproc.model import is_valid_code, normalise_code
 from qrproc.poster import LAYOUTS, PAPERS, Selection, make_posters, payload_config, set_payload
@@ -43,31 +43,6 @@ def _codes(ctx, param, values):
                 raise click.BadParameter(f"{part!r} is not a procedure code like 1.001193")
             out.append(code)
     return tuple(out)
-
-
-class StageProgress:
-    """Draws one click progress bar per stage on stderr (the library only calls back)."""
-
-    def __init__(self, hidden: bool):
-        self.hidden = hidden
-        self.stage = None
-        self.bar = None
-        self.done = 0
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage != self.stage:
-            self.close()
-            self.stage, self.done = stage, 0
-            self.bar = click.progressbar(length=total, label=STAGES.get(stage, stage),
-                                         file=sys.stderr, hidden=self.hidden)
-            self.bar.__enter__()
-        self.bar.update(done - self.done)
-        self.done = done
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
 
 
 @click.command()
@@ -106,7 +81,7 @@ def posters(app, layout, kind, field_name, codes, as_of, out, paper, grid, png_d
     encoder = None
     if os.environ.get(TEST_HOOK_ENV):
         encoder = payloadmod.wrong_payload_encoder(os.environ[TEST_HOOK_ENV].replace(",", " ").split())
-    progress = StageProgress(hidden=silent)
+    progress = StageProgress(STAGES, hidden=silent)
     try:
         result = make_posters(app.registry, layout=layout, selection=selection,
                               as_of=as_of or app.today(), out=out, paper=paper, png_dir=png_dir,

@@ -26,10 +26,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from qrproc.board import board_diff
-from qrproc.catalogue import catalogue_as_of
+from qrproc.board import board_diff, current_versions, required_catalogue
 from qrproc.diff import Item
-from qrproc.errors import QrprocError, RegistryError, VerificationError
+from qrproc.errors import QrprocError, VerificationError
 from qrproc.model import Procedure, fold, nfc
 from qrproc.poster import layout as layoutmod
 from qrproc.poster import payload as payloadmod
@@ -140,32 +139,19 @@ def select(registry: Registry, selection: Selection, as_of: date) -> tuple[list[
     if selection.kind == "changed":
         d = board_diff(registry, as_of)
         return [i.procedure for i in d.to_post + d.to_reprint], list(d.to_take_down)
-    snap, procs = catalogue_as_of(registry, as_of)
-    if snap is None:
-        raise RegistryError(f"no catalogue is in force on {as_of.isoformat()}; import one first "
-                            "(qrproc import FILE)")
-    in_force = [p for p in procs if p.code and p.applies_on(as_of)]
+    if selection.kind == "codes":
+        return current_versions(registry, selection.codes, as_of), []
+    in_force = [p for p in required_catalogue(registry, as_of) if p.code and p.applies_on(as_of)]
     if selection.kind == "all":
         return in_force, []
-    if selection.kind == "field":
-        want = fold(selection.field)
-        chosen = [p for p in in_force if fold(p.field) == want]
-        if not chosen:
-            fields = sorted({p.field for p in in_force if p.field})
-            near = [f for f in fields if want in fold(f)] or fields
-            raise QrprocError(f"no procedure in force on {as_of.isoformat()} is in the field "
-                              f"{selection.field!r}; fields: {', '.join(near[:12])}"
-                              + (" …" if len(near) > 12 else ""))
-        return chosen, []
-    by_code = {p.code: p for p in procs if p.code}
-    chosen = []
-    for code in selection.codes:
-        p = by_code.get(code)
-        if p is None:
-            raise RegistryError(f"{code} is not in the catalogue in force on {as_of.isoformat()}")
-        if not p.applies_on(as_of):
-            raise RegistryError(f"{code} is not in force on {as_of.isoformat()} ({p.status})")
-        chosen.append(p)
+    want = fold(selection.field)  # the remaining kind: one field
+    chosen = [p for p in in_force if fold(p.field) == want]
+    if not chosen:
+        fields = sorted({p.field for p in in_force if p.field})
+        near = [f for f in fields if want in fold(f)] or fields
+        raise QrprocError(f"no procedure in force on {as_of.isoformat()} is in the field "
+                          f"{selection.field!r}; fields: {', '.join(near[:12])}"
+                          + (" …" if len(near) > 12 else ""))
     return chosen, []
 
 
