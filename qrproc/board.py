@@ -16,7 +16,9 @@ from qrproc.registry import Registry, Snapshot
 def board_diff(registry: Registry, as_of: date) -> diffmod.Diff:
     """The diff between the catalogue in force on `as_of` and the labels on the board now."""
     registry.require_initialised()
-    _, current = catalogue_as_of(registry, as_of)
+    # Without a catalogue in force every label would look "no longer listed": refuse instead of
+    # telling anyone to take the whole board down.
+    current = required_catalogue(registry, as_of)
     posted = {code: p.procedure for code, p in registry.posted().items()}
     upcoming = [diffmod.Upcoming(s.effective, s.decision, registry.snapshot_procedures(s.id))
                 for s in registry.future_snapshots(as_of)]
@@ -27,6 +29,11 @@ def required_catalogue(registry: Registry, day: date) -> tuple[Procedure, ...]:
     """The catalogue in force on `day`; a RegistryError saying what to do when there is none."""
     snap, current = catalogue_as_of(registry, day)
     if snap is None:
+        later = registry.future_snapshots(day)
+        if later:
+            first = later[0].effective.isoformat()
+            raise RegistryError(f"no catalogue is in force on {day.isoformat()}: the first one takes "
+                                f"effect on {first} (use --as-of {first})")
         raise RegistryError(f"no catalogue is in force on {day.isoformat()}; import one first "
                             "(qrproc import FILE)")
     return current
@@ -85,14 +92,14 @@ class Status:
     in_force: Snapshot | None
     upcoming: tuple[Snapshot, ...]
     posted: int
-    diff: diffmod.Diff
+    diff: diffmod.Diff | None  # None while no catalogue is in force
 
 
 def status(registry: Registry, day: date) -> Status:
     """A summary for `qrproc status`."""
     registry.require_initialised()
     s = registry.settings()
-    return Status(unit=s.get("unit", ""), province=s.get("province", ""),
-                  in_force=registry.snapshot_as_of(day),
-                  upcoming=tuple(registry.future_snapshots(day)),
-                  posted=len(registry.posted()), diff=board_diff(registry, day))
+    in_force = registry.snapshot_as_of(day)
+    return Status(unit=s.get("unit", ""), province=s.get("province", ""), in_force=in_force,
+                  upcoming=tuple(registry.future_snapshots(day)), posted=len(registry.posted()),
+                  diff=board_diff(registry, day) if in_force else None)

@@ -133,8 +133,8 @@ def test_posting_a_code_not_in_force_is_refused(run, board):
     assert r.exit_code == 1
     assert r.stderr == "Error: 1.014057 is not in the catalogue in force on 2026-07-01\n"
     r = run("post", "1.001193", "--date", "2026-06-30", ok=False)
-    assert r.stderr == ("Error: no catalogue is in force on 2026-06-30; import one first "
-                        "(qrproc import FILE)\n")
+    assert r.stderr == ("Error: no catalogue is in force on 2026-06-30: the first one takes effect on "
+                        "2026-07-01 (use --as-of 2026-07-01)\n")
 
 
 def test_failed_imports_leave_the_registry_as_it_was(run, board):
@@ -170,3 +170,22 @@ def test_demo_runs_offline(run, tmp_path):
     assert "[7/7] Writing the coverage report" in r.stderr
     html = (tmp_path / "demo" / "bao-cao-niem-yet-2026-12-16.html").read_text(encoding="utf-8")
     assert "UBND xã Mẫu" in html and "182" in html
+
+
+def test_no_catalogue_in_force_never_means_take_everything_down(run, board):
+    run("post", "--all-pending", "--date", "2026-07-01")
+    r = run("diff", "--as-of", "2026-06-30", ok=False)
+    assert r.exit_code == 1
+    assert r.stderr == ("Error: no catalogue is in force on 2026-06-30: the first one takes effect on "
+                        "2026-07-01 (use --as-of 2026-07-01)\n")
+    r = run("posters", "--as-of", "2026-06-30", ok=False)
+    assert r.exit_code == 1 and "no catalogue is in force on 2026-06-30" in r.stderr
+    st = run("status", "--as-of", "2026-06-30").stdout
+    assert "Catalogue in force: none yet" in st and "On the board: 5 labels.\n" in st
+
+
+def test_status_and_diff_before_any_import(run):
+    run("init", "--unit", "UBND xã Mẫu", "--province", "H31")
+    r = run("diff", ok=False)
+    assert r.exit_code == 1 and r.stderr.endswith("; import one first (qrproc import FILE)\n")
+    assert "On the board: 0 labels.\n" in run("status").stdout

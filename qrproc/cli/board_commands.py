@@ -159,9 +159,12 @@ def status(app, as_of):
         click.echo(f"Announced: {s.source}, takes effect {vn_date(s.effective)}"
                    f"{', ' + s.decision if s.decision else ''}")
     d = st.diff
-    click.echo(f"On the board: {st.posted} labels; to print {len(d.to_post)}, to reprint "
-               f"{len(d.to_reprint)}, to take down {len(d.to_take_down)}, not yet in force "
-               f"{len(d.not_yet_effective)}.")
+    if d is None:
+        click.echo(f"On the board: {st.posted} labels.")
+    else:
+        click.echo(f"On the board: {st.posted} labels; to print {len(d.to_post)}, to reprint "
+                   f"{len(d.to_reprint)}, to take down {len(d.to_take_down)}, not yet in force "
+                   f"{len(d.not_yet_effective)}.")
 
 
 @click.command()
