@@ -33,7 +33,7 @@ def required_catalogue(registry: Registry, day: date) -> tuple[Procedure, ...]:
         if later:
             first = later[0].effective.isoformat()
             raise RegistryError(f"no catalogue is in force on {day.isoformat()}: the first one takes "
-                                f"effect on {first} (use --as-of {first})")
+                                f"effect on {first}")
         raise RegistryError(f"no catalogue is in force on {day.isoformat()}; import one first "
                             "(qrproc import FILE)")
     return current
