@@ -41,8 +41,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from qrproc.catalogue import catalogue_as_of
-from qrproc.errors import AuditError, PayloadError, RegistryError
+from qrproc.board import required_catalogue
+from qrproc.errors import AuditError, PayloadError
 from qrproc.model import PostedLabel, Procedure, normalise_code
 from qrproc.poster.payload import (DEFAULT_TEMPLATE, DEFAULT_TEMPLATE_CODE, PayloadConfig,
                                    payload_for)
@@ -736,10 +736,8 @@ def run_audit(registry: Registry, photos: Sequence[str | Path], *, day: date, ap
     registry.require_initialised()
     if not photos:
         raise AuditError("give at least one photo of the board")
-    snap, procs = catalogue_as_of(registry, day)
-    if snap is None:
-        raise RegistryError(f"no catalogue is in force on {day.isoformat()}; import one first "
-                            "(qrproc import FILE)")
+    procs = required_catalogue(registry, day)
+    snap = registry.snapshot_as_of(day)
     results: list[PhotoResult] = []
     for k, path in enumerate(photos, start=1):
         results.append(read_photo(path, thorough=thorough))
