@@ -17,7 +17,6 @@ portal's UUIDs, so procedures from here carry no `portal_id`; `origin` keeps the
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from bs4 import BeautifulSoup
@@ -25,6 +24,7 @@ from bs4 import BeautifulSoup
 from qrproc import http
 from qrproc.errors import ParseError, SourceError
 from qrproc.model import Catalogue, Procedure, fold, make_procedure, parse_levels
+from qrproc.sources.paging import Page, Pager, collect_pages
 from qrproc.sources.cache import DetailCache, version_key
 from qrproc.sources.portal import UNCHANGED, OnProgress, Province, find_province, no_progress
 
@@ -199,50 +199,16 @@ def fetch_search(session, base_url: str, *, agency_id: str, per_page: int = PAGE
     url = base_url.rstrip("/") + REST_PATH
     progress = (cache.progress("legacy-search", {"url": url, "params": search_params(0, agency_id=agency_id, per_page=per_page)})
                 if cache else None)
-    seen: dict[str, dict] = {}
-    total: int | None = None
-    pages = 0
 
-    def take(rows) -> int:
-        nonlocal total
-        kept, page_total = parse_search_page(rows, url)
-        if page_total is not None:
-            total = page_total if total is None else max(total, page_total)
-        before = len(seen)
-        for row in kept:
-            seen.setdefault(str(row["ID"]), row)
-        return len(seen) - before
+    def read(rows: object, cursor: str) -> Page:  # the cursor is the page number
+        kept, total = parse_search_page(rows, url)
+        return Page(kept, total, str(int(cursor) + 1))
 
-    def pages_total() -> int | None:
-        return math.ceil(total / per_page) if total else None
-
-    for saved in progress.pages() if progress else ():
-        take(saved["data"])
-        pages += 1
-    done = progress is not None and progress.complete
-    on_progress("pages", pages, pages_total())
-    while not done:
-        try:
-            rows = fetch_search_page(session, base_url, pages + 1, agency_id=agency_id, per_page=per_page)
-        except SourceError as e:
-            kept = " (kept in the cache: run the fetch again to resume)" if progress is not None and pages else ""
-            of = f" of about {pages_total():,}" if pages_total() else ""
-            raise SourceError(f"{e}; listed {pages:,}{of} pages{kept}") from e
-        if not parse_search_page(rows, url)[0]:
-            break
-        new = take(rows)
-        pages += 1
-        if progress is not None:
-            progress.add(str(pages), rows)
-        on_progress("pages", pages, pages_total())
-        if not new or (total is not None and len(seen) >= total):
-            break
-        if total is not None and pages > math.ceil(total / per_page) + 5:
-            raise SourceError(f"{url}: the search did not end after {pages} pages of {per_page} "
-                              f"(the gateway says {total:,} procedures)")
-    if progress is not None and not progress.complete:
-        progress.finish()
-    return list(seen.values()), total
+    pager = Pager(fetch=lambda cursor: fetch_search_page(session, base_url, int(cursor), agency_id=agency_id,
+                                                         per_page=per_page),
+                  read=read, first="1", key="ID", per_page=per_page, where=url,
+                  says="the gateway says", stop_at_total=True)
+    return collect_pages(pager, progress=progress, on_progress=on_progress)
 
 
 def fetch_catalogue(session, base_url: str = DEFAULT_BASE_URL, *, province: str | Province,

@@ -15,7 +15,6 @@ that a re-fetch costs the list calls plus one detail call per procedure that cha
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
@@ -24,6 +23,7 @@ from qrproc import http
 from qrproc.errors import ParseError, SourceError
 from qrproc.model import FLAG_CODE_FIXED, FLAG_NO_CODE, Catalogue, Procedure, fold
 from qrproc.sources.cache import DetailCache, version_key
+from qrproc.sources.paging import Page, Pager, collect_pages
 from qrproc.sources.portal_json import procedure_from_portal
 
 DEFAULT_BASE_URL = "https://dichvucong.gov.vn"
@@ -239,54 +239,15 @@ def fetch_list(session, base_url: str, *, cache: DetailCache | None = None,
     """
     url = base_url.rstrip("/") + LIST_PATH
     progress = cache.progress("list", {"url": url, "body": list_body(limit=limit)}) if cache else None
-    seen: dict[str, dict] = {}
-    total: int | None = None
-    cursor, pages, done = "", 0, False
 
-    def take(page: ListPage) -> int:
-        nonlocal total
-        if page.total is not None:
-            total = page.total if total is None else max(total, page.total)
-        before = len(seen)
-        for item in page.items:
-            seen.setdefault(str(item["id"]), item)
-        return len(seen) - before
-
-    def pages_total() -> int | None:
-        return math.ceil(total / limit) if total else None
-
-    for saved in progress.pages() if progress else ():
-        page = parse_list_page(saved["data"], url)
-        take(page)
-        pages += 1
-        cursor = page.last_id or cursor
-    if progress is not None and progress.complete:
-        done = True
-    on_progress("pages", pages, pages_total())
-    while not done:
-        try:
-            data = fetch_list_page(session, base_url, cursor, limit=limit)
-        except SourceError as e:
-            kept = " (kept in the cache: run the fetch again to resume)" if progress is not None and pages else ""
-            of = f" of about {pages_total():,}" if pages_total() else ""
-            raise SourceError(f"{e}; listed {pages:,}{of} pages{kept}") from e
+    def read(data: object, cursor: str) -> Page:
         page = parse_list_page(data, url)
-        if not page.items:
-            break
-        new = take(page)
-        pages += 1
-        if progress is not None:
-            progress.add(cursor, data)
-        on_progress("pages", pages, pages_total())
-        if not page.last_id or page.last_id == cursor or not new:
-            break
-        if total is not None and pages > math.ceil(total / limit) + EXTRA_PAGES:
-            raise SourceError(f"{url}: the list did not end after {pages} pages of {limit} "
-                              f"(the portal says {total:,} procedures)")
-        cursor = page.last_id
-    if progress is not None and not progress.complete:
-        progress.finish()
-    return list(seen.values()), total
+        return Page(page.items, page.total, page.last_id or None)
+
+    pager = Pager(fetch=lambda cursor: fetch_list_page(session, base_url, cursor, limit=limit),
+                  read=read, first="", key="id", per_page=limit, where=url,
+                  says="the portal says", slack=EXTRA_PAGES)
+    return collect_pages(pager, progress=progress, on_progress=on_progress)
 
 
 def fetch_catalogue(session, base_url: str = DEFAULT_BASE_URL, *, province: str | Province,
