@@ -32,20 +32,19 @@ import hashlib
 import io
 import math
 import os
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from qrproc.board import required_catalogue
 from qrproc.errors import AuditError, PayloadError
 from qrproc.model import PostedLabel, Procedure, normalise_code
-from qrproc.poster.payload import (DEFAULT_TEMPLATE, DEFAULT_TEMPLATE_CODE, PayloadConfig,
-                                   payload_for)
+from qrproc.poster.payload import (NOT_A_LINK, OTHER_HOST, UNRECOGNISED_LINK,  # noqa: F401
+                                   PayloadConfig, PayloadRef, payload_for, read_payload, templates)
 from qrproc.registry import AuditFile, Registry
 
 # -- states -------------------------------------------------------------------------------------
@@ -67,10 +66,7 @@ NOT_LISTED = "not_listed"
 NOT_ON_BOARD = "not_on_board"  # applicable, not on record as posted, not seen
 POSTED_NOT_SEEN = "posted_not_seen"  # on record as posted, not seen: closed by --apply
 
-# Why a payload is not mapped to a procedure.
-NOT_A_LINK = "not_a_link"
-OTHER_HOST = "other_host"
-UNRECOGNISED_LINK = "unrecognised_link"  # an allowed host, but not a procedure page we print
+# Why a payload is not mapped to a procedure (the first three come from payload.read_payload).
 UNKNOWN_PROCEDURE = "unknown_procedure"  # a procedure link, but no such id or code is known
 
 # Photo status (as the registry stores it).
@@ -292,80 +288,6 @@ def decode_image(path_or_image, *, thorough: bool = False, workers: int | None =
 
 
 # -- from a payload back to a procedure ------------------------------------------------------------
-
-_PLACEHOLDER = re.compile(r"\{(id|code)\}")
-
-
-@dataclass(frozen=True)
-class PayloadRef:
-    """What a decoded payload says: the portal id and/or procedure code in it (and the template it
-    matched), or `reason` why it is not a link to a procedure page."""
-
-    payload: str
-    host: str = ""
-    portal_id: str = ""
-    code: str = ""
-    template: str = ""
-    reason: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.reason
-
-
-def _normal_url(url: str) -> str:
-    """Scheme and host compared without regard to case; http and https count as one."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    return urlunsplit(("https" if scheme == "http" else scheme, parts.netloc.lower(), parts.path,
-                       parts.query, parts.fragment))
-
-
-def _pattern(template: str) -> re.Pattern:
-    out, pos, seen = [], 0, set()
-    norm = _normal_url(template)
-    for m in _PLACEHOLDER.finditer(norm):
-        out.append(re.escape(norm[pos:m.start()]))
-        name = m.group(1)
-        out.append(f"(?P={name})" if name in seen else f"(?P<{name}>[^/?#&]+)")
-        seen.add(name)
-        pos = m.end()
-    out.append(re.escape(norm[pos:]))
-    return re.compile("".join(out))
-
-
-def templates(config: PayloadConfig) -> tuple[str, ...]:
-    """The templates a payload is matched against: the unit's two, then the portal's defaults
-    (labels printed before the unit set its own)."""
-    return tuple(dict.fromkeys((config.template, config.template_code, DEFAULT_TEMPLATE,
-                                DEFAULT_TEMPLATE_CODE)))
-
-
-def read_payload(payload: str, config: PayloadConfig) -> PayloadRef:
-    """The inverse of `payload_for`: the portal id or procedure code a decoded URL carries.
-
-    Only http(s) links on the allow-list (portal hosts plus the unit's) that match one of the
-    `templates` exactly are read; anything else gets a `reason` and no id or code.
-    """
-    text = payload.strip()
-    parts = urlsplit(text) if text and not any(c.isspace() for c in text) else None
-    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return PayloadRef(payload, reason=NOT_A_LINK)
-    try:
-        host = (parts.hostname or "").lower()
-    except ValueError:
-        return PayloadRef(payload, reason=NOT_A_LINK)
-    if "@" in parts.netloc or host not in {h.lower() for h in config.allowed_hosts}:
-        return PayloadRef(payload, host=host, reason=OTHER_HOST)
-    norm = _normal_url(text)
-    for template in templates(config):
-        m = _pattern(template).fullmatch(norm)
-        if m:
-            groups = m.groupdict()
-            return PayloadRef(payload, host=host, portal_id=unquote(groups.get("id") or ""),
-                              code=unquote(groups.get("code") or ""), template=template)
-    return PayloadRef(payload, host=host, reason=UNRECOGNISED_LINK)
-
 
 # -- classification (pure) -------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import numpy as np
 
@@ -266,3 +266,84 @@ def version_warnings(versions: Mapping[str, int]) -> list[str]:
     return [f"{len(dense)} QR code(s) need a version above {WARN_VERSION} (up to {worst}; "
             f"{modules(worst)} modules): {codes}. A shorter link (e.g. a short redirect set with "
             "qrproc payload --template) prints larger modules that scan more easily."]
+
+
+# -- from a decoded payload back to a procedure (the inverse of payload_for) ----------------------
+
+# Why a payload is not read as a procedure link.
+NOT_A_LINK = "not_a_link"
+OTHER_HOST = "other_host"
+UNRECOGNISED_LINK = "unrecognised_link"  # an allowed host, but not a procedure page we print
+
+_ID_OR_CODE = re.compile(r"\{(id|code)\}")
+
+
+@dataclass(frozen=True)
+class PayloadRef:
+    """What a decoded payload says: the portal id and/or procedure code in it (and the template it
+    matched), or `reason` why it is not a link to a procedure page."""
+
+    payload: str
+    host: str = ""
+    portal_id: str = ""
+    code: str = ""
+    template: str = ""
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.reason
+
+
+def _normal_url(url: str) -> str:
+    """Scheme and host compared without regard to case; http and https count as one."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return urlunsplit(("https" if scheme == "http" else scheme, parts.netloc.lower(), parts.path,
+                       parts.query, parts.fragment))
+
+
+def _pattern(template: str) -> re.Pattern:
+    out, pos, seen = [], 0, set()
+    norm = _normal_url(template)
+    for m in _ID_OR_CODE.finditer(norm):
+        out.append(re.escape(norm[pos:m.start()]))
+        name = m.group(1)
+        out.append(f"(?P={name})" if name in seen else f"(?P<{name}>[^/?#&]+)")
+        seen.add(name)
+        pos = m.end()
+    out.append(re.escape(norm[pos:]))
+    return re.compile("".join(out))
+
+
+def templates(config: PayloadConfig) -> tuple[str, ...]:
+    """The templates a payload is matched against: the unit's two, then the portal's defaults
+    (labels printed before the unit set its own)."""
+    return tuple(dict.fromkeys((config.template, config.template_code, DEFAULT_TEMPLATE,
+                                DEFAULT_TEMPLATE_CODE)))
+
+
+def read_payload(payload: str, config: PayloadConfig) -> PayloadRef:
+    """The inverse of `payload_for`: the portal id or procedure code a decoded URL carries.
+
+    Only http(s) links on the allow-list (portal hosts plus the unit's) that match one of the
+    `templates` exactly are read; anything else gets a `reason` and no id or code.
+    """
+    text = payload.strip()
+    parts = urlsplit(text) if text and not any(c.isspace() for c in text) else None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return PayloadRef(payload, reason=NOT_A_LINK)
+    try:
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return PayloadRef(payload, reason=NOT_A_LINK)
+    if "@" in parts.netloc or host not in {h.lower() for h in config.allowed_hosts}:
+        return PayloadRef(payload, host=host, reason=OTHER_HOST)
+    norm = _normal_url(text)
+    for template in templates(config):
+        m = _pattern(template).fullmatch(norm)
+        if m:
+            groups = m.groupdict()
+            return PayloadRef(payload, host=host, portal_id=unquote(groups.get("id") or ""),
+                              code=unquote(groups.get("code") or ""), template=template)
+    return PayloadRef(payload, host=host, reason=UNRECOGNISED_LINK)
