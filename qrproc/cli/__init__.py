@@ -127,6 +127,13 @@ def warn(message: str) -> None:
     click.echo(message, err=True)
 
 
+def echo_comparison(outcome) -> None:
+    """The line `import` and `fetch` print after storing a list: what changed against the last."""
+    if outcome.added or outcome.changed or outcome.dropped:
+        click.echo(f"Compared with the previous list: {len(outcome.added)} new, "
+                   f"{len(outcome.changed)} changed, {len(outcome.dropped)} no longer listed.")
+
+
 def main() -> None:
     cli(prog_name="qrproc")
 

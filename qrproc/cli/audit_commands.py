@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
 from qrproc import audit as auditmod
 from qrproc.cli import DATE, warn
+from qrproc.cli.progress import StageProgress
 from qrproc.diff import vn_date
 
 CAUSES = {
@@ -96,16 +96,7 @@ def audit(ctx, photos, day, apply_, as_json, thorough, quiet):
     Example: qrproc audit bang-1.jpg bang-2.jpg --date 2026-11-28 --apply
     """
     app = ctx.obj
-    bar = click.progressbar(length=len(photos), label="Reading photos", file=sys.stderr,
-                            hidden=quiet or len(photos) < 2)
-    done = 0
-
-    def progress(stage: str, k: int, total: int) -> None:
-        nonlocal done
-        bar.update(k - done)
-        done = k
-
-    with bar:
+    with StageProgress({"decode": "Reading photos"}, hidden=quiet or len(photos) < 2) as progress:
         result = auditmod.run_audit(app.registry, list(photos), day=day or app.today(),
                                     apply=apply_, at=app.now(), on_progress=progress,
                                     thorough=thorough)

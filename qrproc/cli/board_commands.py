@@ -8,7 +8,7 @@ import re
 import click
 
 from qrproc import board, catalogue
-from qrproc.cli import CODE, DATE, warn
+from qrproc.cli import CODE, DATE, echo_comparison, warn
 from qrproc.diff import Diff, vn_date
 from qrproc.sources import load_file
 
@@ -59,9 +59,7 @@ def import_(app, file, effective, decision, amend, accept_drop):
     dec = f", {s.decision}" if s.decision else ""
     click.echo(f"Imported {s.total} procedures from {file} ({s.in_force} in force, {s.abolished} "
                f"abolished or replaced, {s.uncoded} without code); effective {vn_date(s.effective)}{dec}.")
-    if out.added or out.changed or out.dropped:
-        click.echo(f"Compared with the previous list: {len(out.added)} new, {len(out.changed)} changed, "
-                   f"{len(out.dropped)} no longer listed.")
+    echo_comparison(out)
 
 
 def _print_section(title: str, items) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from qrproc import catalogue
-from qrproc.cli import DATE, warn
+from qrproc.cli import DATE, echo_comparison, warn
 from qrproc.cli.progress import StageProgress
 from qrproc.diff import vn_date
 from qrproc.http import DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, DEFAULT_RATE, make_session
@@ -92,6 +92,4 @@ def fetch(app, province, level, source, base_url, rate, cache_dir, max_age, atte
                f"from {base_url} ({cat.total or 0:,} listed by the portal; {session.requests_sent} "
                f"requests, {cache.stored} details downloaded, {cache.hits} taken from the cache); "
                f"effective {vn_date(s.effective)}.")
-    if out.added or out.changed or out.dropped:
-        click.echo(f"Compared with the previous list: {len(out.added)} new, {len(out.changed)} changed, "
-                   f"{len(out.dropped)} no longer listed.")
+    echo_comparison(out)
