@@ -119,11 +119,6 @@ def is_valid_code(code: str) -> bool:
     return bool(NATIONAL_CODE.fullmatch(code) or LOCAL_CODE.fullmatch(code))
 
 
-def national_part(code: str) -> str:
-    """'1.001193.000.00.00.H35' -> '1.001193'; a national code is returned unchanged."""
-    return code[:8] if is_valid_code(code) else code
-
-
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
 
 

@@ -395,16 +395,6 @@ class Registry:
             "SELECT data FROM snapshot_items WHERE snapshot_id = ? ORDER BY seq", (snapshot_id,))
         return tuple(Procedure.from_dict(json.loads(r["data"])) for r in rows)
 
-    def version(self, code: str, content_hash: str) -> Procedure:
-        r = self.conn.execute("SELECT data FROM versions WHERE code = ? AND content_hash = ?",
-                              (code, content_hash)).fetchone()
-        if r is None:
-            raise RegistryError(f"{self.path}: no version {content_hash} of {code}")
-        return Procedure.from_dict(json.loads(r["data"]))
-
-    def known_codes(self) -> set[str]:
-        return {r["code"] for r in self.conn.execute("SELECT DISTINCT code FROM versions")}
-
     # -- postings -------------------------------------------------------------------------
     def _posting_from_row(self, r: sqlite3.Row) -> Posting:
         return Posting(
