@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from qrproc.board import required_catalogue
+from qrproc.catalogue import required_catalogue
 from qrproc.errors import AuditError, PayloadError
 from qrproc.model import PostedLabel, Procedure, normalise_code
 from qrproc.poster.payload import (NOT_A_LINK, OTHER_HOST, UNRECOGNISED_LINK,  # noqa: F401
@@ -492,7 +492,7 @@ def classify(seen_payloads: Iterable[str], catalogue: Sequence[Procedure],
              posted: Mapping[str, PostedLabel], as_of: date, template: PayloadConfig | str, *,
              history: Sequence[Procedure] = ()) -> AuditResult:
     """Pure: sort the payloads seen (one per label; repeat a payload for each copy) against the
-    catalogue in force on `as_of` (`catalogue_as_of`) and the open postings (`Registry.posted()`).
+    catalogue in force on `as_of` in the unit's scope (`catalogue.catalogue_on`) and the open postings (`Registry.posted()`).
 
     `template` is the unit's `PayloadConfig` (or just its URL template, whose host is then
     allowed). `history` holds
@@ -619,11 +619,12 @@ def _labels_seen(photos: Sequence[PhotoResult]) -> list[str]:
     return [payload for payload, n in most.items() for _ in range(n)]
 
 
-def _history(registry: Registry, snapshot_id: int | None) -> list[Procedure]:
+def _history(registry: Registry) -> list[Procedure]:
+    """Every version any import stored, oldest first (so the newest of a code comes last)."""
+    rows = registry.all_snapshot_procedures()
     out: list[Procedure] = []
-    for snap in registry.snapshots():  # timeline order, so the newest version comes last
-        if snap.id != snapshot_id:
-            out.extend(registry.snapshot_procedures(snap.id))
+    for snap in registry.snapshots():  # by effective date, then import order
+        out.extend(rows.get(snap.id, ()))
     return out
 
 
@@ -658,8 +659,7 @@ def run_audit(registry: Registry, photos: Sequence[str | Path], *, day: date, ap
     registry.require_initialised()
     if not photos:
         raise AuditError("give at least one photo of the board")
-    procs = required_catalogue(registry, day)
-    snap = registry.snapshot_as_of(day)
+    procs = required_catalogue(registry, day).included
     results: list[PhotoResult] = []
     for k, path in enumerate(photos, start=1):
         results.append(read_photo(path, thorough=thorough))
@@ -672,7 +672,7 @@ def run_audit(registry: Registry, photos: Sequence[str | Path], *, day: date, ap
 
     config = PayloadConfig.from_settings(registry.settings())
     result = classify(_labels_seen(results), procs, registry.posted(), day, config,
-                      history=_history(registry, snap.id))
+                      history=_history(registry))
     result = dataclasses.replace(result, photos=tuple(results), warnings=warnings, applied=apply)
     if apply:
         _refuse_apply(result)

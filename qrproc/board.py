@@ -7,44 +7,35 @@ from datetime import date, datetime
 from typing import Iterable
 
 from qrproc import diff as diffmod
-from qrproc.catalogue import catalogue_as_of
+from qrproc.catalogue import CatalogueView, catalogue_on, required_catalogue, upcoming
 from qrproc.errors import RegistryError
 from qrproc.model import Procedure
-from qrproc.registry import Registry, Snapshot
+from qrproc.registry import Registry
 
 
 def board_diff(registry: Registry, as_of: date) -> diffmod.Diff:
-    """The diff between the catalogue in force on `as_of` and the labels on the board now."""
+    """The diff between the catalogue in force on `as_of` (in the unit's scope) and the labels
+    on the board now."""
     registry.require_initialised()
     # Without a catalogue in force every label would look "no longer listed": refuse instead of
     # telling anyone to take the whole board down.
-    current = required_catalogue(registry, as_of)
+    view = required_catalogue(registry, as_of)
     posted = {code: p.procedure for code, p in registry.posted().items()}
-    upcoming = [diffmod.Upcoming(s.effective, s.decision, registry.snapshot_procedures(s.id))
-                for s in registry.future_snapshots(as_of)]
-    return diffmod.compute(current, posted, as_of, upcoming)
-
-
-def required_catalogue(registry: Registry, day: date) -> tuple[Procedure, ...]:
-    """The catalogue in force on `day`; a RegistryError saying what to do when there is none."""
-    snap, current = catalogue_as_of(registry, day)
-    if snap is None:
-        later = registry.future_snapshots(day)
-        if later:
-            first = later[0].effective.isoformat()
-            raise RegistryError(f"no catalogue is in force on {day.isoformat()}: the first one takes "
-                                f"effect on {first}")
-        raise RegistryError(f"no catalogue is in force on {day.isoformat()}; import one first "
-                            "(qrproc import FILE)")
-    return current
+    return diffmod.compute(view.included, posted, as_of, upcoming(registry, as_of),
+                           out_of_scope=view.excluded)
 
 
 def current_versions(registry: Registry, codes: Iterable[str], day: date) -> list[Procedure]:
     """The versions of `codes` in force on `day`, in order; refuses a code not in force then."""
-    current = {p.code: p for p in required_catalogue(registry, day) if p.code}
+    view = required_catalogue(registry, day)
+    current = {p.code: p for p in view.included if p.code}
+    left_out = {p.code: v for p, v in view.excluded if p.code}
     chosen = []
     for code in codes:
         p = current.get(code)
+        if p is None and code in left_out:
+            raise RegistryError(f"{code} is not in the unit's scope on {day.isoformat()} "
+                                f"({left_out[code].reason})")
         if p is None:
             raise RegistryError(f"{code} is not in the catalogue in force on {day.isoformat()}")
         if not p.applies_on(day):
@@ -89,8 +80,8 @@ def take_down(registry: Registry, codes: Iterable[str], *, day: date, at: dateti
 class Status:
     unit: str
     province: str
-    in_force: Snapshot | None
-    upcoming: tuple[Snapshot, ...]
+    catalogue: CatalogueView | None       # None while no catalogue is in force
+    upcoming: tuple[diffmod.Upcoming, ...]
     posted: int
     diff: diffmod.Diff | None  # None while no catalogue is in force
 
@@ -99,7 +90,7 @@ def status(registry: Registry, day: date) -> Status:
     """A summary for `qrproc status`."""
     registry.require_initialised()
     s = registry.settings()
-    in_force = registry.snapshot_as_of(day)
-    return Status(unit=s.get("unit", ""), province=s.get("province", ""), in_force=in_force,
-                  upcoming=tuple(registry.future_snapshots(day)), posted=len(registry.posted()),
-                  diff=board_diff(registry, day) if in_force else None)
+    view = catalogue_on(registry, day)
+    return Status(unit=s.get("unit", ""), province=s.get("province", ""), catalogue=view,
+                  upcoming=tuple(upcoming(registry, day)), posted=len(registry.posted()),
+                  diff=board_diff(registry, day) if view else None)

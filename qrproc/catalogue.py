@@ -1,135 +1,420 @@
-"""Accept a catalogue into the registry, after the checks that keep the board safe.
+"""The catalogue service: accept a list into the registry after the checks that keep the board
+safe, and say which catalogue is in force on a date, split by the unit's scope.
 
-A catalogue that comes back empty, or that silently lost more than a fifth of the procedures of
-the list before it (a partial fetch, the wrong sheet, a filtered export), is refused: otherwise
-the next diff would tell the receptionist to take half the board down.
+Every read of "what applies on a date" goes through `catalogue_on`: the stored imports composed
+by date (`qrproc.timeline`), then split by the scope rule (`qrproc.scope`). Every write goes
+through `import_catalogue`, which plans the import purely (`plan_import`), refuses what would
+mislead (an empty list, a list that silently drops a fifth of the one in force, a file from
+which nothing applies, another province's list, a source that gives no level, a decision whose
+effective date is unknown) and stores the rest in one transaction. A refused import changes
+nothing; two imports at once are serialised by the registry's write lock, and amendments are
+stored as their own rows, so neither is lost.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from qrproc.errors import ImportRefused
-from qrproc.model import Catalogue, Procedure
+from qrproc import scope as scopemod
+from qrproc.diff import Upcoming, vn_date
+from qrproc.errors import ImportRefused, RegistryError
+from qrproc.model import FLAG_LEVEL_ASSUMED, KIND_SPECIFIC, Catalogue, Procedure
 from qrproc.registry import Registry, Snapshot
+from qrproc.scope import ScopeRules, Split
+from qrproc.timeline import AMEND, FULL, Entry, Timeline
 
 #: Refuse a list that drops more than this share of the previous list's procedures.
 MAX_DROP = 0.20
 
+# Where a list's date came from (ImportPlan.effective_source).
+FROM_OPTION = "option"        # --effective
+FROM_CLAUSE = "clause"        # the decision's "có hiệu lực …" article
+FROM_ROWS = "rows"            # the rows' own dates
+FROM_TODAY = "today"          # nothing said: the import day
+
+
+# -- reading: the catalogue in force ------------------------------------------------------------
 
 @dataclass(frozen=True)
-class ImportOutcome:
-    snapshot: Snapshot
-    dropped: tuple[str, ...]
-    added: tuple[str, ...]
-    changed: tuple[str, ...]
-    warnings: tuple[str, ...]
+class CatalogueView:
+    """The catalogue in force on `day`, split by the unit's scope.
 
-
-def _newest_decision(rows: list[Procedure]) -> str | None:
-    """The decision of the newest dated rows, when they agree on one."""
-    dated = [p for p in rows if p.effective and p.decision]
-    if not dated:
-        distinct = {p.decision for p in rows if p.decision}
-        return distinct.pop() if len(distinct) == 1 else None
-    newest = max(p.effective for p in dated)
-    distinct = {p.decision for p in dated if p.effective == newest}
-    return distinct.pop() if len(distinct) == 1 else None
-
-
-def plan_snapshot(new: Catalogue, previous: tuple[Procedure, ...] | None, *, effective: date | None,
-                  decision: str | None, amend: bool, today: date) -> tuple[Catalogue, date, str]:
-    """Pure: the full list to store, its effective date and decision.
-
-    An amending list (a decision annex of changes) is merged onto `previous`. Rows without an
-    effective date of their own get the snapshot's, unless they are unchanged from `previous`, in
-    which case they keep the date they already had.
+    `base` is the full list in force and `amendments` the amending imports applied on top of it
+    (the decision chain); `included` are the procedures in the unit's scope (the denominator's
+    candidates: applicable or not on `day`, abolished and replaced ones included) and `excluded`
+    the ones left out, each with its `scope.Verdict`.
     """
-    rows = list(new.procedures)
-    # A list whose rows carry their own dates takes effect with its newest row.
-    eff = effective or max((p.effective for p in rows if p.effective), default=None) or today
-    dec = decision if decision is not None else (_newest_decision(rows) or "")
-    prev_by_code = {p.code: p for p in previous or () if p.code}
-    if amend:
-        merged = dict(prev_by_code)
-        uncoded = [p for p in previous or () if not p.code]
-        for p in rows:
-            if p.code:
-                merged[p.code] = p
-            else:
-                uncoded.append(p)
-        rows = list(merged.values()) + uncoded
-        touched = {p.code for p in new.procedures if p.code}
-    else:
-        touched = None
+
+    day: date
+    base: Snapshot
+    amendments: tuple[Snapshot, ...]
+    rules: ScopeRules
+    split: Split
+
+    @property
+    def included(self) -> tuple[Procedure, ...]:
+        return self.split.included
+
+    @property
+    def excluded(self) -> tuple[tuple[Procedure, scopemod.Verdict], ...]:
+        return self.split.excluded
+
+    @property
+    def applicable(self) -> tuple[Procedure, ...]:
+        """Coded procedures in scope that apply on `day`."""
+        return tuple(p for p in self.included if p.code and p.applies_on(self.day))
+
+
+def scope_rules(registry: Registry) -> ScopeRules:
+    """The unit's scope rule (its province and its choices)."""
+    return ScopeRules.from_settings(registry.settings())
+
+
+def timeline(registry: Registry) -> tuple[Timeline, dict[int, Snapshot]]:
+    """Every stored import composed by date, and the snapshots by id."""
+    snapshots = {s.id: s for s in registry.snapshots()}
+    rows = registry.all_snapshot_procedures()
+    entries = [Entry(s.id, s.timeline_kind, s.effective, s.decision, s.source, rows.get(s.id, ()))
+               for s in snapshots.values()]
+    return Timeline(entries), snapshots
+
+
+def view_on(tl: Timeline, snapshots: dict[int, Snapshot], rules: ScopeRules,
+            day: date) -> CatalogueView | None:
+    """Pure: `catalogue_on` over an already loaded timeline."""
+    state = tl.on(day)
+    if state is None:
+        return None
+    return CatalogueView(day=day, base=snapshots[state.base.id],
+                         amendments=tuple(snapshots[e.id] for e in state.applied), rules=rules,
+                         split=scopemod.split(state.procedures, rules))
+
+
+def catalogue_on(registry: Registry, day: date) -> CatalogueView | None:
+    """The catalogue in force on `day` (None before the first list takes effect)."""
+    tl, snapshots = timeline(registry)
+    return view_on(tl, snapshots, scope_rules(registry), day)
+
+
+def required_catalogue(registry: Registry, day: date) -> CatalogueView:
+    """`catalogue_on`, or a RegistryError saying what to do when no list is in force on `day`."""
+    tl, snapshots = timeline(registry)
+    view = view_on(tl, snapshots, scope_rules(registry), day)
+    if view is None:
+        first = tl.first_day()
+        if first is not None:
+            raise RegistryError(f"no catalogue is in force on {day.isoformat()}: the first one takes "
+                                f"effect on {first.isoformat()}")
+        raise RegistryError(f"no catalogue is in force on {day.isoformat()}; import one first "
+                            "(qrproc import FILE)")
+    return view
+
+
+def upcoming(registry: Registry, day: date) -> list[Upcoming]:
+    """The catalogue (in scope) on each later date something is announced to change."""
+    tl, snapshots = timeline(registry)
+    rules = scope_rules(registry)
     out = []
-    for p in rows:
-        old = prev_by_code.get(p.code)
-        if touched is not None and p.code not in touched:
-            out.append(p)  # untouched by the amendment: exactly as before
+    for change_day in tl.change_days(day):
+        view = view_on(tl, snapshots, rules, change_day)
+        if view is None:
             continue
-        changes: dict = {}
-        if p.effective is None:
-            same = old is not None and old.content_hash == p.content_hash and old.status == p.status
-            changes["effective"] = old.effective if same and old.effective else eff
-        if not p.decision and dec and not (old is not None and old.content_hash == p.content_hash
-                                          and old.status == p.status):
-            changes["decision"] = dec
-        out.append(p.replace(**changes) if changes else p)
-    return Catalogue(source=new.source, procedures=tuple(out), warnings=new.warnings,
-                     total=new.total), eff, dec
+        decisions = sorted({p.decision for p in view.included
+                            if p.decision and p.effective == change_day})
+        out.append(Upcoming(change_day, ", ".join(decisions), view.included))
+    return out
 
 
-def check_drop(new: Catalogue, previous: tuple[Procedure, ...] | None, *, accept_drop: bool) -> tuple[str, ...]:
-    """Pure: refuse an empty list or one that silently drops > MAX_DROP of the previous list.
+# -- writing: planning an import (pure) ---------------------------------------------------------
 
-    Returns the codes dropped (listed before, absent now; procedures the new list marks abolished
-    or replaced are not "dropped": that is an explicit decision).
+@dataclass(frozen=True)
+class ImportPlan:
+    """What an import will store, and what it says about the file. Pure data."""
+
+    source: str
+    kind: str                          # timeline.FULL or timeline.AMEND
+    effective: date
+    effective_source: str              # FROM_OPTION, FROM_CLAUSE, FROM_ROWS or FROM_TODAY
+    decision: str
+    procedures: tuple[Procedure, ...]  # every row, dates and decisions filled in
+    split: Split
+    counts: dict[str, int]             # disjoint: in_force, announced, abolished, no_code, out_of_scope
+    links_own: int                     # in-scope procedures that link to their own portal page
+    links_search: int                  # … and those that fall back to the portal's search
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    sha256: str = ""
+
+    @property
+    def rows(self) -> int:
+        return len(self.procedures)
+
+
+def _content_sha(kind: str, rows: tuple[Procedure, ...]) -> str:
+    payload = json.dumps([kind] + [p.to_dict() for p in rows], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _list_date(new: Catalogue, *, effective: date | None, amend: bool, has_catalogue: bool,
+               today: date) -> tuple[date | None, str]:
+    """The file-level date and where it came from."""
+    if effective is not None:
+        return effective, FROM_OPTION
+    if new.effective is not None:
+        return new.effective, FROM_CLAUSE
+    dated = sorted(p.effective for p in new.procedures if p.effective)
+    if amend:
+        return (dated[0], FROM_ROWS) if dated else (None, "")
+    if dated and not has_catalogue:
+        # The first list: the registry starts when its newest row took effect.
+        past = [d for d in dated if d <= today]
+        return (past[-1] if past else dated[0]), FROM_ROWS
+    if dated and dated[0] > today:
+        return dated[0], FROM_ROWS  # a whole list announced for later
+    return today, FROM_TODAY
+
+
+def _fill_rows(new: Catalogue, *, list_date: date | None, date_source: str, decision: str,
+               amend: bool, inherit: dict[str, Procedure], own_list: bool) -> list[Procedure]:
+    """Each row's decision and effective date, and, for an amendment, the level and kind of the
+    procedure it amends.
+
+    A row's own date wins; a row without one takes its own decision's (from the rows of that
+    decision that have one), else the date given with --effective, else the file's date, which
+    an amendment's row only takes when it belongs to the file's own decision: never another
+    decision's date.
     """
-    if not new.coded and not accept_drop:
-        raise ImportRefused(f"{new.source}: no procedures found; nothing was imported "
-                            "(use --accept-drop to store an empty list anyway)")
-    if not previous:
-        return ()
-    now = {p.code for p in new.procedures if p.code}
-    before = [p.code for p in previous if p.code and p.in_force]
-    dropped = tuple(c for c in before if c not in now)
+    by_decision: dict[str, set[date]] = {}
+    for p in new.procedures:
+        if p.decision and p.effective:
+            by_decision.setdefault(p.decision, set()).add(p.effective)
+    rows, missing = [], []
+    for p in new.procedures:
+        changes: dict = {}
+        dec = p.decision or decision
+        if dec != p.decision:
+            changes["decision"] = dec
+        if p.effective is None:
+            own = by_decision.get(p.decision, set()) if p.decision else set()
+            mine = not p.decision or p.decision in (new.decision, decision)
+            if len(own) == 1:
+                changes["effective"] = next(iter(own))
+            elif list_date is not None and (date_source == FROM_OPTION or not amend
+                                            or (mine and date_source != FROM_ROWS)):
+                changes["effective"] = list_date
+            else:
+                missing.append(p)
+        if amend and p.code and not p.levels and p.code in inherit:
+            old = inherit[p.code]
+            changes.update(levels=old.levels, kind=p.kind or old.kind,
+                           promulgator=p.promulgator or old.promulgator,
+                           agency=p.agency or old.agency)
+        if own_list and not p.levels and not changes.get("levels"):
+            changes["flags"] = p.flags + (FLAG_LEVEL_ASSUMED,)
+        rows.append(p.replace(**changes) if changes else p)
+    if missing:
+        decisions = sorted({p.decision for p in missing if p.decision})
+        where = missing[0].origin or new.source
+        named = (f" (decision{'s' if len(decisions) > 1 else ''} {', '.join(decisions)})"
+                 if decisions else "")
+        raise ImportRefused(
+            f"{where}: {len(missing)} row(s){named} do not say when they take effect; nothing was "
+            "imported. Give the date with --effective DATE (the date the decision's 'có hiệu lực' "
+            "article gives), or fill the file's 'Ngày hiệu lực' column")
+    return rows
+
+
+def _counts(split: Split, today: date) -> dict[str, int]:
+    counts = Counter()
+    for p in split.included:
+        if not p.code:
+            counts["no_code"] += 1
+        elif not p.in_force:
+            counts["abolished"] += 1
+        elif p.effective and p.effective > today:
+            counts["announced"] += 1
+        else:
+            counts["in_force"] += 1
+    counts["out_of_scope"] = len(split.excluded)
+    return {k: counts.get(k, 0) for k in ("in_force", "announced", "abolished", "no_code",
+                                          "out_of_scope")}
+
+
+def _refuse_scope(new: Catalogue, split: Split, rules: ScopeRules, unit: str) -> None:
+    """Refuse a file from which nothing applies, or that is another province's list."""
+    out = split.counts_out()
+    specific = [(p, v) for p, v in split.excluded if v.cause == scopemod.OUT_OTHER_PROVINCE]
+    own_specific = [p for p in split.included if p.kind == KIND_SPECIFIC]
+    others = {v.detail for _, v in specific}
+    prov = rules.province_info
+    if specific and not own_specific and len(others) == 1 and prov is not None:
+        other = others.pop()
+        raise ImportRefused(
+            f"{new.source}: this is the list of {other}: its {len(specific)} province-specific "
+            f"procedure(s) are promulgated by {other}, none by {prov.name}; this registry is for "
+            f"{unit or 'a unit'} in {prov.name} ({prov.hcode}). Nothing was imported")
+    if not any(p.code for p in split.included):
+        why = ", ".join(f"{n} {scopemod.reason_vi(c)}" for c, n in out.items()) or "no procedures"
+        raise ImportRefused(f"{new.source}: none of its {len(new.procedures)} procedures is received "
+                            f"at the commune ({why}); nothing was imported")
+
+
+def _previous_codes(view: CatalogueView | None) -> dict[str, Procedure]:
+    return {p.code: p for p in view.included if p.code} if view else {}
+
+
+def check_drop(new_codes: set[str], previous: dict[str, Procedure], source: str, *,
+               accept_drop: bool) -> tuple[str, ...]:
+    """Pure: refuse a list that silently drops > MAX_DROP of the procedures in force before.
+
+    Returns the codes dropped (in force before, absent now; procedures the new list marks
+    abolished or replaced are not "dropped": that is an explicit decision).
+    """
+    before = [c for c, p in previous.items() if p.in_force]
+    dropped = tuple(c for c in before if c not in new_codes)
     if before and len(dropped) / len(before) > MAX_DROP and not accept_drop:
         raise ImportRefused(
-            f"{new.source}: lists {len(now)} procedures but drops {len(dropped)} of the "
+            f"{source}: lists {len(new_codes)} procedures but drops {len(dropped)} of the "
             f"{len(before)} in force in the previous list ({len(dropped) / len(before):.0%} > "
             f"{MAX_DROP:.0%}); nothing was imported. If the file lists only changes (a decision "
             "annex), use --amend; if the drop is real, use --accept-drop")
     return dropped
 
 
-def import_catalogue(registry: Registry, new: Catalogue, *, effective: date | None = None,
-                     decision: str | None = None, amend: bool = False, accept_drop: bool = False,
-                     at: datetime) -> ImportOutcome:
-    """Check `new` and store it as a snapshot, in one transaction; refused imports change nothing."""
-    registry.require_initialised()
-    latest = registry.latest_snapshot()
-    previous = registry.snapshot_procedures(latest.id) if latest else None
-    if amend and previous is None:
+def plan_import(new: Catalogue, tl: Timeline, snapshots: dict[int, Snapshot], rules: ScopeRules,
+                *, unit: str = "", effective: date | None = None, decision: str | None = None,
+                amend: bool = False, accept_drop: bool = False, own_list: bool = False,
+                today: date) -> ImportPlan:
+    """Pure: check `new` against the catalogue already stored and plan what to store."""
+    empty = not new.procedures
+    if empty and (amend or not accept_drop):
+        raise ImportRefused(f"{new.source}: no procedures found; nothing was imported"
+                            + ("" if amend else " (use --accept-drop to store an empty list anyway)"))
+    kind = AMEND if amend else FULL
+    has_catalogue = bool(snapshots)
+    if amend and tl.first_day() is None:
         raise ImportRefused(f"{new.source}: --amend needs an earlier full list to amend; "
                             "import the full catalogue first")
-    if amend and not new.procedures:
-        raise ImportRefused(f"{new.source}: no procedures found; nothing was imported")
-    planned, eff, dec = plan_snapshot(new, previous, effective=effective, decision=decision,
-                                      amend=amend, today=at.date())
-    dropped = check_drop(planned, previous, accept_drop=accept_drop)
-    before = {p.code: p for p in previous or () if p.code}
-    added = tuple(p.code for p in planned.procedures if p.code and p.code not in before)
-    changed = tuple(p.code for p in planned.procedures
-                    if p.code in before and before[p.code].content_hash != p.content_hash)
-    snap = registry.add_snapshot(planned, effective=eff, decision=dec,
-                                 kind="amend" if amend else "full", at=at)
-    return ImportOutcome(snapshot=snap, dropped=dropped, added=added, changed=changed,
-                         warnings=new.warnings)
+    if not new.levels_given and not own_list and not empty:
+        raise ImportRefused(
+            f"{new.source}: no row says its level (cấp thực hiện), so qrproc cannot tell which "
+            "procedures the commune receives; nothing was imported. If this file is the unit's own "
+            "list, import it with --own-list; the portal's list items never carry the level: use "
+            "qrproc fetch, which reads each procedure's detail, or import the detail objects")
+    list_date, date_source = _list_date(new, effective=effective, amend=amend,
+                                        has_catalogue=has_catalogue, today=today)
+    if list_date is None and new.decision and not any(p.effective for p in new.procedures):
+        raise ImportRefused(
+            f"{new.source}: decision {new.decision} does not say when it takes effect (no "
+            "'có hiệu lực …' article found) and its rows give no date; nothing was imported. "
+            "Give the date with --effective DATE")
+    file_decision = decision if decision is not None else new.decision
+    before = view_on(tl, snapshots, rules, list_date) if list_date else None
+    inherit = {p.code: p for p in before.split.included + tuple(p for p, _ in before.excluded)
+               if p.code} if before else {}
+    rows = _fill_rows(new, list_date=list_date, date_source=date_source,
+                      decision=file_decision or "", amend=amend, inherit=inherit, own_list=own_list)
+    if list_date is None:  # an amendment whose rows all carry their own dates
+        list_date = min(p.effective for p in rows if p.effective)
+        date_source = FROM_ROWS
+    split = scopemod.split(rows, rules)
+    if not empty:
+        _refuse_scope(new, split, rules, unit)
+    previous = _previous_codes(view_on(tl, snapshots, rules, list_date))
+    now = {p.code: p for p in split.included if p.code}
+    dropped = () if amend else check_drop(set(now), previous, new.source, accept_drop=accept_drop)
+    added = tuple(c for c in now if c not in previous)
+    changed = tuple(c for c, p in now.items() if c in previous and p.in_force
+                    and previous[c].content_hash != p.content_hash)
+    applying = [p for p in split.included if p.code and p.in_force]
+    own_links = sum(bool(p.portal_id) for p in applying)
+    warnings = list(new.warnings)
+    if amend:
+        base = tl.on(list_date)
+        later_lists = [e for e in tl.entries if e.kind == FULL and e.effective > list_date]
+        if base is not None and later_lists:
+            first = min(later_lists, key=lambda e: e.effective)
+            warnings.append(
+                f"{new.source}: takes effect on {vn_date(list_date)}, before the list in force from "
+                f"{vn_date(first.effective)} ({first.source}); from that date that list is what counts")
+    return ImportPlan(
+        source=new.source, kind=kind, effective=list_date, effective_source=date_source,
+        decision=file_decision or _newest_decision(rows) or "", procedures=tuple(rows),
+        split=split, counts=_counts(split, today), links_own=own_links,
+        links_search=len(applying) - own_links, added=added, changed=changed, dropped=dropped,
+        warnings=tuple(warnings), sha256=_content_sha(kind, tuple(rows)))
 
 
-def catalogue_as_of(registry: Registry, day: date) -> tuple[Snapshot | None, tuple[Procedure, ...]]:
-    """The snapshot in force on `day` and its procedures (empty before the first one)."""
-    snap = registry.snapshot_as_of(day)
-    return snap, registry.snapshot_procedures(snap.id) if snap else ()
+def _newest_decision(rows: list[Procedure]) -> str | None:
+    """The decision of the newest dated rows, when they agree on one."""
+    dated = [p for p in rows if p.effective and p.decision]
+    if not dated:
+        return None
+    newest = max(p.effective for p in dated)
+    distinct = {p.decision for p in dated if p.effective == newest}
+    return distinct.pop() if len(distinct) == 1 else None
+
+
+# -- writing: the import ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an import stored (`snapshot`; None when the content was already the latest import)."""
+
+    plan: ImportPlan
+    snapshot: Snapshot | None
+    already: Snapshot | None = None  # the earlier import with the same content
+
+    @property
+    def added(self) -> tuple[str, ...]:
+        return self.plan.added
+
+    @property
+    def changed(self) -> tuple[str, ...]:
+        return self.plan.changed
+
+    @property
+    def dropped(self) -> tuple[str, ...]:
+        return self.plan.dropped
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.plan.warnings
+
+
+def import_catalogue(registry: Registry, new: Catalogue, *, effective: date | None = None,
+                     decision: str | None = None, amend: bool = False, accept_drop: bool = False,
+                     own_list: bool = False, at: datetime) -> ImportOutcome:
+    """Check `new` and store it, in one transaction; a refused import changes nothing.
+
+    The whole check runs under the registry's write lock, so a second import at the same time
+    waits and then plans against the first one's result.
+    """
+    registry.require_initialised()
+    with registry.transaction():
+        tl, snapshots = timeline(registry)
+        rules = scope_rules(registry)
+        plan = plan_import(new, tl, snapshots, rules, unit=registry.get_setting("unit") or "",
+                           effective=effective, decision=decision, amend=amend,
+                           accept_drop=accept_drop, own_list=own_list, today=at.date())
+        latest = max(snapshots.values(), key=lambda s: s.id) if snapshots else None
+        if latest is not None and latest.sha256 and latest.sha256 == plan.sha256:
+            return ImportOutcome(plan, None, already=latest)
+        info = {"effective_source": plan.effective_source, "clause": new.effective_clause,
+                "file_decision": new.decision, "counts": plan.counts,
+                "out_of_scope": plan.split.counts_out()}
+        snap = registry.add_snapshot(Catalogue(source=new.source, procedures=plan.procedures),
+                                     effective=plan.effective, decision=plan.decision,
+                                     kind=plan.kind, at=at, sha256=plan.sha256, info=info)
+    return ImportOutcome(plan, snap)
+
+
+__all__ = ["CatalogueView", "ImportOutcome", "ImportPlan", "MAX_DROP", "catalogue_on",
+           "check_drop", "import_catalogue", "plan_import", "required_catalogue", "scope_rules",
+           "timeline", "upcoming", "view_on"]

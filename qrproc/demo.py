@@ -25,6 +25,11 @@ UNIT = "UBND xã Mẫu"
 PROVINCE = "H31"
 FIRST_LIST = "xa-mau-2026-07.csv"
 AMENDED_LIST = "xa-mau-2026-12.csv"
+#: The amended list is the catalogue as decision 2345/QĐ-UBND leaves it from 15/12/2026; the
+#: file itself does not say so (its rows carry their own dates), so the demo gives the date as a
+#: receptionist would: qrproc import xa-mau-2026-12.csv --effective 2026-12-15.
+AMENDED_EFFECTIVE = date(2026, 12, 15)
+AMENDED_DECISION = "2345/QĐ-UBND"
 STEPS = 7
 
 
@@ -68,7 +73,8 @@ def run(out_dir: str | Path, *, at: datetime, on_step: Callable[[str], None] = l
         step(2, f"Marking its {first.snapshot.in_force} procedures as posted on {start:%d/%m/%Y}")
         board.post_pending(reg, day=start, at=at)
         step(3, f"Importing the amended list {AMENDED_LIST}")
-        second = catalogue.import_catalogue(reg, load_file(sample_path(AMENDED_LIST)), at=at)
+        second = catalogue.import_catalogue(reg, load_file(sample_path(AMENDED_LIST)), at=at,
+                                            effective=AMENDED_EFFECTIVE, decision=AMENDED_DECISION)
         change = second.snapshot.effective
         step(4, f"Comparing the board with the catalogue before and on {change:%d/%m/%Y}")
         before = board.board_diff(reg, change - timedelta(days=1))

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from qrproc.model import ABOLISHED, REPLACED, Procedure, vi_sort_key
+
+if TYPE_CHECKING:  # the scope module imports nothing from here; only the type is needed
+    from qrproc.scope import Verdict
 
 FIELD_LABELS = {
     "code": "mã", "name": "tên", "field": "lĩnh vực", "portal_id": "liên kết trên Cổng",
@@ -64,6 +67,7 @@ class Diff:
     not_yet_effective: tuple[Item, ...]
     unchanged: tuple[Item, ...]
     needs_code: tuple[Item, ...] = ()
+    out_of_scope: tuple[tuple[Procedure, "Verdict"], ...] = ()
 
     @property
     def is_clean(self) -> bool:
@@ -80,6 +84,8 @@ class Diff:
             "not_yet_effective": [i.to_dict() for i in self.not_yet_effective],
             "unchanged": len(self.unchanged),
             "needs_code": [i.to_dict() for i in self.needs_code],
+            "out_of_scope": [{"code": p.code, "name": p.name, "field": p.field, "cause": v.cause,
+                              "reason": v.reason} for p, v in self.out_of_scope],
         }
 
 
@@ -102,8 +108,13 @@ def _changed(p: Procedure, older: Procedure) -> str:
 
 
 def compute(current: Iterable[Procedure], posted: Mapping[str, Procedure], as_of: date,
-            upcoming: Sequence[Upcoming] = ()) -> Diff:
-    """Diff the catalogue in force on `as_of` against the posted labels (code -> version)."""
+            upcoming: Sequence[Upcoming] = (),
+            out_of_scope: Sequence[tuple[Procedure, "Verdict"]] = ()) -> Diff:
+    """Diff the catalogue in force on `as_of` against the posted labels (code -> version).
+
+    `current` is the catalogue in the unit's scope; `out_of_scope` the rows the scope rule left
+    out, with their verdicts (a label of one of those is taken down, saying why).
+    """
     current = list(current)
     by_code = {p.code: p for p in current if p.code}
     replaces = {p.replaced_by: p.code for p in current if p.status == REPLACED and p.replaced_by}
@@ -136,8 +147,15 @@ def compute(current: Iterable[Procedure], posted: Mapping[str, Procedure], as_of
             if on_board is not None:
                 to_take_down.append(_why_gone(on_board, p))
 
+    left_out = {p.code: v for p, v in out_of_scope if p.code}
     for code, on_board in posted.items():
-        if code not in by_code:
+        if code in by_code:
+            continue
+        if code in left_out:
+            v = left_out[code]
+            to_take_down.append(Item(on_board, f"out of the unit's scope: {v.reason}",
+                                     f"Ngoài phạm vi niêm yết của đơn vị: {v.reason_vi}"))
+        else:
             to_take_down.append(Item(on_board, "no longer listed in the catalogue",
                                      "Không còn trong danh mục"))
 
@@ -154,6 +172,7 @@ def compute(current: Iterable[Procedure], posted: Mapping[str, Procedure], as_of
         not_yet_effective=tuple(sorted(later, key=lambda i: (i.reason, vi_sort_key(i.procedure.field), i.code))),
         unchanged=tuple(sorted(unchanged, key=key)),
         needs_code=tuple(needs_code),
+        out_of_scope=tuple(sorted(out_of_scope, key=lambda pv: (pv[1].cause, pv[0].code))),
     )
 
 
@@ -161,7 +180,9 @@ def _upcoming_changes(base: Mapping[str, Procedure], as_of: date,
                       upcoming: Sequence[Upcoming]) -> list[Item]:
     """What each later catalogue will change, each compared with the one before it."""
     out: list[Item] = []
-    before = {c: p for c, p in base.items() if p.applies_on(as_of)}
+    # Announced rows of the list in force count as known already: they are listed as "takes
+    # effect on …" once, not again as new on their date.
+    before = {c: p for c, p in base.items() if p.in_force}
     for up in upcoming:
         dec = f" (QĐ {up.decision})" if up.decision else ""
         when, vi = f"from {vn_date(up.effective)}{dec}", f"từ {vn_date(up.effective)}{dec}"

@@ -20,29 +20,51 @@ ABOLISHED = "abolished"
 REPLACED = "replaced"
 STATUSES = (IN_FORCE, ABOLISHED, REPLACED)
 
+# What kind of procedure the source says it is (the portal's `type`; a list's "Loại TTHC").
+KIND_NATIONAL = "national"   # thống nhất toàn quốc (portal STANDARD): applies in every province
+KIND_SPECIFIC = "specific"   # riêng của một tỉnh (portal SPECIFIC): only in the promulgating province
+KIND_INTERNAL = "internal"   # thủ tục nội bộ (portal STANDARD_INTERNAL): never posted for citizens
+KINDS = ("", KIND_NATIONAL, KIND_SPECIFIC, KIND_INTERNAL)
+
+# Levels (cấp thực hiện) a source gives. SHARED is an annex's "áp dụng chung" group: procedures
+# carried out at every level, the commune included.
+LEVEL_COMMUNE = "commune"
+LEVEL_DISTRICT = "district"
+LEVEL_PROVINCE = "province"
+LEVEL_CENTRAL = "central"
+LEVEL_OTHER = "other"
+LEVEL_SHARED = "shared"
+
+# The change a decision or change log states for a row ("Loại thay đổi").
+CHANGE_NEW = "new"                # Ban hành mới
+CHANGE_AMENDED = "amended"        # Sửa đổi, bổ sung
+CHANGE_REPLACING = "replacing"    # Thay thế (this procedure replaces another)
+CHANGE_REPLACED = "replaced"      # Được thay thế / Bị thay thế
+CHANGE_ABOLISHED = "abolished"    # Bãi bỏ
+CHANGES = ("", CHANGE_NEW, CHANGE_AMENDED, CHANGE_REPLACING, CHANGE_REPLACED, CHANGE_ABOLISHED)
+
 #: Flag set on rows that came without a procedure code: kept, never silently dropped.
 FLAG_NO_CODE = "no-code"
 #: Flag set when a code was cleaned up from an irregular form (e.g. "1.0133611").
 FLAG_CODE_FIXED = "code-fixed"
+#: Flag set when the importer was told every row is the unit's own (`--own-list`), so a row with
+#: no level of its own counts as received at the commune.
+FLAG_LEVEL_ASSUMED = "level-assumed"
+#: Flag set on a name that looks broken by PDF text extraction ("c ấp l ại").
+FLAG_NAME_BROKEN = "name-broken"
 
 # National code: one digit, a dot, six digits (1.001193). A province's local version appends the
 # publishing agency's identifier: 1.001193.000.00.00.H35. Lower-level identifiers exist too
 # (000.09.23.H34), so the agency part is four dotted groups ending in a letter-prefixed group.
-NATIONAL_CODE = re.compile(r"\d\.\d{6}")
-LOCAL_CODE = re.compile(r"(\d\.\d{6})\.(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})")
-_CODE_IN_TEXT = re.compile(r"(?<![\d.])(\d\.\d{6})(\d*)((?:\.\d{3}\.\d{2}\.\d{2}\.[A-Za-z]\d{2})?)")
+# ASCII digits only: `\d` would also take fullwidth and other scripts' digits ("１.００１１９３").
+NATIONAL_CODE = re.compile(r"[0-9]\.[0-9]{6}")
+LOCAL_CODE = re.compile(r"([0-9]\.[0-9]{6})\.([0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})")
+_CODE_IN_TEXT = re.compile(
+    r"(?<![0-9.])([0-9]\.[0-9]{6})([0-9]*)((?:\.[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Za-z][0-9]{2})?)")
 
 # The fields that appear on a printed label (any layout). A change in one of them means the
 # label on the board is out of date and must be reprinted.
 LABEL_FIELDS = ("code", "name", "field", "portal_id", "processing_time", "fees")
-
-LEVEL_NAMES = {
-    "commune": "Cấp xã",
-    "province": "Cấp tỉnh",
-    "central": "Cấp trung ương",
-    "other": "Cơ quan khác",
-}
-
 
 # PDF-to-text conversions of Vietnamese documents leave 'ƣ' (U+01A3) where 'ư' was meant; the
 # national catalogue has a few such names. No Vietnamese word uses U+01A2/U+01A3.
@@ -102,6 +124,13 @@ def normalise_code(raw: object) -> tuple[str, bool]:
     text = nfc(raw)
     if not text:
         return "", False
+    if not text.isascii():
+        # Fullwidth or other scripts' digits and dots ('１.００１１９３', '1．001193'): read them
+        # as ASCII, but flag the row: somebody typed the code in an odd way.
+        ascii_text = unicodedata.normalize("NFKC", text)
+        if ascii_text != text:
+            code, _ = normalise_code(ascii_text)
+            return code, bool(code)
     if NATIONAL_CODE.fullmatch(text):
         return text, False
     m = LOCAL_CODE.fullmatch(text.upper())
@@ -112,6 +141,27 @@ def normalise_code(raw: object) -> tuple[str, bool]:
         return "", False
     code = m.group(1) + (m.group(3).upper() if m.group(3) else "")
     return code, True
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+_UUID_IN_URL = re.compile(r"(?<![0-9a-f-])([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+                          r"(?![0-9a-f-])", re.I)
+
+
+def is_portal_id(text: str) -> bool:
+    """True for a portal id in UUID form ('019d2bfd-3fe0-70ac-b9d6-5e9e20d6eef7')."""
+    return bool(_UUID.fullmatch(text or ""))
+
+
+def portal_id_in(value: object) -> str:
+    """The portal id in a cell: a bare UUID, or the UUID of a portal page link such as
+    'https://dichvucong.gov.vn/thu-tuc-hanh-chinh/{uuid}' or '…/nop-ho-so?formalityId={uuid}'.
+    Lower case; '' when the cell holds no UUID (free text, a cut-off id, a link by code)."""
+    text = nfc(value)
+    if is_portal_id(text):
+        return text.lower()
+    found = {m.lower() for m in _UUID_IN_URL.findall(text)} if "/" in text or "=" in text else set()
+    return found.pop() if len(found) == 1 else ""
 
 
 def is_valid_code(code: str) -> bool:
@@ -152,7 +202,12 @@ class Procedure:
     """One administrative procedure as a catalogue lists it.
 
     `origin` says where the row came from ('annex.docx, table 2 row 14') and is kept out of
-    equality and of the content hash.
+    equality and of the content hash. `kind` is what the source says the procedure is
+    (KIND_NATIONAL, KIND_SPECIFIC, KIND_INTERNAL, or '' when it does not say), `promulgator`
+    who promulgated it (a ministry, "UBND tỉnh Gia Lai", or an H-code), `change` the change its
+    decision states for it (CHANGE_*; '' for a plain list). `levels` holds only what the source
+    states (level flags, a level column, an annex's group); the scope rule (`qrproc.scope`)
+    reads the executing agency on its own.
     """
 
     code: str
@@ -169,11 +224,14 @@ class Procedure:
     status: str = IN_FORCE
     replaced_by: str = ""
     flags: tuple[str, ...] = ()
+    kind: str = ""
+    promulgator: str = ""
+    change: str = ""
     origin: str = dataclasses.field(default="", compare=False)
 
     def __post_init__(self) -> None:
         for name in ("code", "name", "field", "agency", "portal_id", "processing_time", "fees",
-                     "decision", "replaced_by"):
+                     "decision", "replaced_by", "promulgator"):
             value = getattr(self, name)
             clean = nfc(value)
             if clean != value:
@@ -182,6 +240,10 @@ class Procedure:
         object.__setattr__(self, "flags", tuple(sorted(set(self.flags))))
         if self.status not in STATUSES:
             raise ValueError(f"unknown status {self.status!r} (one of {', '.join(STATUSES)})")
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown kind {self.kind!r} (one of {', '.join(KINDS[1:])})")
+        if self.change not in CHANGES:
+            raise ValueError(f"unknown change {self.change!r} (one of {', '.join(CHANGES[1:])})")
         if self.code and not is_valid_code(self.code):
             raise ValueError(f"not a procedure code: {self.code!r}")
 
@@ -247,38 +309,71 @@ class Catalogue:
 
     `source` names the file or URL; `warnings` are one-line notes (rows flagged, codes fixed).
     `total` is the number of items the source said it has, when it says so (the portal's
-    `total`), so an incomplete fetch can be told from a short list.
+    `total`), so an incomplete fetch can be told from a short list. A decision annex also says
+    which decision it belongs to (`decision`, `decision_date`) and, in the decision's own text,
+    from when it takes effect (`effective`, with the `effective_clause` as written).
+    `levels_given` is False when no row of the source states a level (the portal's list items,
+    a bare list of codes): such a source cannot say what a commune receives.
     """
 
     source: str
     procedures: tuple[Procedure, ...]
     warnings: tuple[str, ...] = ()
     total: int | None = None
+    decision: str = ""
+    decision_date: date | None = None
+    effective: date | None = None
+    effective_clause: str = ""
+    levels_given: bool = True
 
     @property
     def coded(self) -> tuple[Procedure, ...]:
         return tuple(p for p in self.procedures if p.code)
 
+    def replace(self, **changes) -> "Catalogue":
+        return dataclasses.replace(self, **changes)
 
+
+# A level named in a phrase: "Cấp xã", "Thủ tục hành chính cấp huyện", "cấp tỉnh và cấp huyện".
+_LEVEL_PHRASES = (
+    (re.compile(r"\bcap (?:xa|phuong|xa phuong)\b"), LEVEL_COMMUNE),
+    (re.compile(r"\bcap (?:huyen|quan)\b"), LEVEL_DISTRICT),
+    (re.compile(r"\bcap tinh\b"), LEVEL_PROVINCE),
+    (re.compile(r"\bcap (?:trung uong|bo)\b"), LEVEL_CENTRAL),
+)
+# A level cell that is one word or an English/portal name.
 _LEVEL_WORDS = {
-    "commune": ("cap xa", "xa", "phuong", "xa phuong", "commune", "ward", "iswward", "isward"),
-    "province": ("cap tinh", "tinh", "province", "isprovince"),
-    "central": ("cap trung uong", "trung uong", "cap bo", "bo", "central", "isministry"),
-    "other": ("co quan khac", "other", "isotheragency", "nganh doc"),
+    LEVEL_COMMUNE: ("xa", "phuong", "xa phuong", "commune", "ward", "isward"),
+    LEVEL_DISTRICT: ("huyen", "quan", "quan huyen", "district"),
+    LEVEL_PROVINCE: ("tinh", "province", "isprovince"),
+    LEVEL_CENTRAL: ("trung uong", "bo", "central", "ministry", "isministry"),
+    LEVEL_OTHER: ("co quan khac", "other", "isotheragency", "nganh doc"),
+    LEVEL_SHARED: ("ap dung chung", "dung chung", "shared"),
 }
+_SHARED_WORDS = ("ap dung chung", "dung chung")
 
 
 def parse_levels(value: object) -> tuple[str, ...]:
-    """'Cấp xã, Cấp tỉnh' -> ('commune', 'province'); unknown parts are kept as written."""
+    """'Cấp xã, Cấp tỉnh' -> ('commune', 'province'); 'Thủ tục hành chính áp dụng chung' ->
+    ('shared',); 'dùng chung cho cấp tỉnh và cấp huyện' -> ('province', 'district');
+    'Cấp Bộ, Cơ quan khác' -> ('central', 'other').
+
+    Unknown parts are kept as written.
+    """
     out: list[str] = []
     for part in re_split_list(nfc(value)):
         key = fold(part)
+        found = sorted((m.start(), level) for pattern, level in _LEVEL_PHRASES
+                       for m in pattern.finditer(key))
+        if found:
+            out.extend(level for _, level in found)
+            continue
         for level, words in _LEVEL_WORDS.items():
-            if key in words or any(key.startswith(w + " ") for w in words if w.startswith("cap ")):
+            if key in words:
                 out.append(level)
                 break
         else:
-            out.append(part)
+            out.append(LEVEL_SHARED if any(w in key for w in _SHARED_WORDS) else part)
     return tuple(dict.fromkeys(out))
 
 
@@ -287,11 +382,16 @@ def re_split_list(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"[,;/\n]| và ", text) if p.strip()]
 
 
+# Folded words of a status cell ("Tình trạng"), Vietnamese or English.
 _STATUS_WORDS = {
-    ABOLISHED: ("bai bo", "bi bai bo", "het hieu luc", "abolished", "bãi bỏ"),
-    REPLACED: ("thay the", "duoc thay the", "bi thay the", "replaced"),
-    IN_FORCE: ("con hieu luc", "dang ap dung", "co hieu luc", "hieu luc", "in force", "in_force",
-               "active", "updated", "moi ban hanh", "sua doi bo sung", ""),
+    ABOLISHED: ("bai bo", "bi bai bo", "da bai bo", "het hieu luc", "abolished", "repealed",
+                "revoked", "annulled", "inactive", "expired"),
+    REPLACED: ("thay the", "duoc thay the", "bi thay the", "da bi thay the", "da duoc thay the",
+               "replaced", "superseded"),
+    IN_FORCE: ("con hieu luc", "dang ap dung", "co hieu luc", "hieu luc", "dang hieu luc",
+               "in force", "in_force", "active", "updated", "current", "valid", "moi ban hanh",
+               "ban hanh moi", "sua doi bo sung", "sua doi", "bo sung", "modified", "amended",
+               "new", ""),
 }
 
 
@@ -299,9 +399,81 @@ def parse_status(value: object) -> str:
     """'Còn hiệu lực' -> 'in_force', 'Bãi bỏ' -> 'abolished', 'Được thay thế' -> 'replaced'."""
     key = fold(nfc(value))
     for status, words in _STATUS_WORDS.items():
-        if key in words or any(w and key.startswith(w) for w in words):
+        if key in words or any(w and key.startswith(w + " ") for w in words):
             return status
     raise ValueError(f"unknown status {nfc(value)!r} (use 'Còn hiệu lực', 'Bãi bỏ' or 'Được thay thế')")
+
+
+# Folded words of a change-type cell ("Loại thay đổi", "Hình thức"): the change a decision makes.
+_CHANGE_WORDS = (
+    (CHANGE_REPLACED, ("duoc thay the", "bi thay the", "da bi thay the", "replaced", "superseded")),
+    (CHANGE_ABOLISHED, ("bai bo", "bi bai bo", "abolished", "repealed", "revoked", "annulled")),
+    (CHANGE_REPLACING, ("thay the", "ban hanh thay the", "replacing", "replaces")),
+    (CHANGE_AMENDED, ("sua doi bo sung", "sua doi", "bo sung", "dieu chinh", "amended",
+                      "modified", "updated")),
+    (CHANGE_NEW, ("ban hanh moi", "moi ban hanh", "cong bo moi", "moi", "new", "added")),
+)
+#: change -> the status of the procedure once the change takes effect
+CHANGE_STATUS = {CHANGE_NEW: IN_FORCE, CHANGE_AMENDED: IN_FORCE, CHANGE_REPLACING: IN_FORCE,
+                 CHANGE_REPLACED: REPLACED, CHANGE_ABOLISHED: ABOLISHED}
+
+
+def parse_change(value: object) -> str:
+    """'Ban hành mới' -> 'new', 'Sửa đổi, bổ sung' -> 'amended', 'Thay thế' -> 'replacing',
+    'Được thay thế' -> 'replaced', 'Bãi bỏ' -> 'abolished'; '' for an empty cell."""
+    key = fold(nfc(value))
+    if not key:
+        return ""
+    for change, words in _CHANGE_WORDS:
+        if key in words or any(key.startswith(w + " ") for w in words):
+            return change
+    raise ValueError(f"unknown change type {nfc(value)!r} (use 'Ban hành mới', 'Sửa đổi, bổ sung', "
+                     "'Thay thế', 'Được thay thế' or 'Bãi bỏ')")
+
+
+# Folded words of a kind cell ("Loại TTHC", the portal's `type`).
+_KIND_WORDS = (
+    (KIND_INTERNAL, ("noi bo", "standard internal", "internal")),
+    (KIND_SPECIFIC, ("specific", "dac thu", "rieng", "dia phuong", "cap tinh quy dinh",
+                     "local regulation")),
+    (KIND_NATIONAL, ("standard", "thong nhat", "toan quoc", "national", "trung uong")),
+)
+
+
+def parse_kind(value: object) -> str:
+    """'STANDARD' / 'TTHC thống nhất toàn quốc' -> national, 'SPECIFIC' / 'TTHC đặc thù' ->
+    specific, 'STANDARD_INTERNAL' / 'TTHC nội bộ' -> internal; '' when the cell says nothing
+    recognisable."""
+    key = fold(nfc(value))
+    for kind, words in _KIND_WORDS:
+        if any(f" {w} " in f" {key} " for w in words):
+            return kind
+    return ""
+
+
+# A list number typed in front of a name: "1.\tSáp nhập…", "12) Cấp…", "a. Đăng ký…".
+_LIST_NUMBER = re.compile(r"^\s*(?:\d{1,3}|[a-zđ])\s*[.)]\s+(?=\S)", re.I)
+# PDF extraction splits Vietnamese syllables: "c ấp l ại". A lone initial consonant cluster
+# (never a word on its own) followed by a piece that starts with a vowel.
+_CONSONANTS = ("ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr", "b", "c", "d",
+               "đ", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x")
+_VOWEL_START = re.compile(r"[aăâeêioôơuưy]", re.I)
+
+
+def strip_list_number(name: str) -> str:
+    """'1.\tSáp nhập …' -> 'Sáp nhập …' (the list numbers some exports glue onto names)."""
+    return _LIST_NUMBER.sub("", name, count=1)
+
+
+def looks_broken(name: str) -> bool:
+    """True for a name whose syllables look split by PDF extraction ('Thủ tục c ấp l ại')."""
+    words = name.split()
+    for first, second in zip(words, words[1:]):
+        if first.lower() in _CONSONANTS and first.islower():
+            base = unicodedata.normalize("NFD", second[:1])
+            if base and _VOWEL_START.match(base[0]) and second[:1].islower():
+                return True
+    return False
 
 
 class PostedLabel(Protocol):

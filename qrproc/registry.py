@@ -3,8 +3,9 @@
 This is the only module that touches SQL. Tables:
 
 * ``settings``: unit name, province code, payload template;
-* ``snapshots`` + ``snapshot_items``: every accepted catalogue, each a full list with the date it
-  takes effect (an amending decision is stored merged onto the list it amends);
+* ``snapshots`` + ``snapshot_items``: every accepted import with the date it takes effect: a full
+  list, or (schema 3) an amendment's own rows, composed with the lists by date when read
+  (`qrproc.timeline`);
 * ``versions``: each procedure version seen, keyed by code + content hash of its label fields;
 * ``batches`` + ``batch_items``: print runs;
 * ``postings``: which version of which code went up on the board on which day, and when it
@@ -22,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -30,7 +31,7 @@ from typing import Iterable, Iterator
 from qrproc.errors import RegistryError
 from qrproc.model import Catalogue, Procedure
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -131,6 +132,15 @@ _MIGRATIONS: dict[int, str] = {
     CREATE TRIGGER audit_files_no_delete BEFORE DELETE ON audit_files
         BEGIN SELECT RAISE(ABORT, 'audits are evidence: append-only'); END;
     """,
+    # Schema 3: an amendment is stored as its own rows (`delta` = 1) and composed with the lists
+    # by date when read (qrproc.timeline); amendments stored before were merged onto the list
+    # they amended, so they read as full lists. `sha256` identifies the content imported, `info`
+    # keeps what the import said (where its date came from, the file-level decision).
+    3: """
+    ALTER TABLE snapshots ADD COLUMN delta INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE snapshots ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';
+    ALTER TABLE snapshots ADD COLUMN info TEXT NOT NULL DEFAULT '{}';
+    """,
 }
 
 
@@ -148,6 +158,15 @@ class Snapshot:
     in_force: int
     abolished: int
     uncoded: int
+    delta: bool = False
+    sha256: str = ""
+    info: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def timeline_kind(self) -> str:
+        """How the timeline composes it: an amendment's own rows, or a full list (lists, and
+        amendments stored merged before schema 3)."""
+        return "amend" if self.delta else "full"
 
 
 @dataclass(frozen=True)
@@ -326,16 +345,20 @@ class Registry:
 
     # -- snapshots ------------------------------------------------------------------------
     def add_snapshot(self, catalogue: Catalogue, *, effective: date, decision: str, kind: str,
-                     at: datetime) -> Snapshot:
-        """Store an accepted catalogue (already checked by the caller) as a new snapshot."""
+                     at: datetime, sha256: str = "", info: dict | None = None) -> Snapshot:
+        """Store an accepted import (already checked by the caller) as a new snapshot: a full
+        list (`kind='full'`) or an amendment's own rows (`kind='amend'`)."""
         procs = catalogue.procedures
         with self.transaction():
             cur = self.conn.execute(
                 "INSERT INTO snapshots (source, kind, imported_at, effective, decision, total, "
-                "in_force, abolished, uncoded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "in_force, abolished, uncoded, delta, sha256, info) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (catalogue.source, kind, at.isoformat(timespec="seconds"), effective.isoformat(),
                  decision, len(procs), sum(p.in_force and bool(p.code) for p in procs),
-                 sum(not p.in_force for p in procs), sum(not p.code for p in procs)),
+                 sum(not p.in_force for p in procs), sum(not p.code for p in procs),
+                 int(kind == "amend"), sha256, json.dumps(info or {}, ensure_ascii=False,
+                                                          default=str)),
             )
             sid = cur.lastrowid
             rows = []
@@ -358,7 +381,8 @@ class Registry:
             id=r["id"], source=r["source"], kind=r["kind"],
             imported_at=datetime.fromisoformat(r["imported_at"]),
             effective=date.fromisoformat(r["effective"]), decision=r["decision"],
-            total=r["total"], in_force=r["in_force"], abolished=r["abolished"], uncoded=r["uncoded"])
+            total=r["total"], in_force=r["in_force"], abolished=r["abolished"], uncoded=r["uncoded"],
+            delta=bool(r["delta"]), sha256=r["sha256"], info=json.loads(r["info"] or "{}"))
 
     def snapshot(self, snapshot_id: int) -> Snapshot:
         r = self.conn.execute("SELECT * FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
@@ -371,29 +395,19 @@ class Registry:
         rows = self.conn.execute("SELECT * FROM snapshots ORDER BY effective, id")
         return [self._snapshot_from_row(r) for r in rows]
 
-    def snapshot_as_of(self, day: date) -> Snapshot | None:
-        """The catalogue in force on `day`: the last snapshot effective on or before it."""
-        r = self.conn.execute(
-            "SELECT * FROM snapshots WHERE effective <= ? ORDER BY effective DESC, id DESC LIMIT 1",
-            (day.isoformat(),)).fetchone()
-        return self._snapshot_from_row(r) if r else None
-
-    def latest_snapshot(self) -> Snapshot | None:
-        """The last snapshot on the timeline, whatever its date (what amendments build on)."""
-        r = self.conn.execute(
-            "SELECT * FROM snapshots ORDER BY effective DESC, id DESC LIMIT 1").fetchone()
-        return self._snapshot_from_row(r) if r else None
-
-    def future_snapshots(self, day: date) -> list[Snapshot]:
-        """Snapshots announced to take effect after `day`, in order."""
-        rows = self.conn.execute(
-            "SELECT * FROM snapshots WHERE effective > ? ORDER BY effective, id", (day.isoformat(),))
-        return [self._snapshot_from_row(r) for r in rows]
-
     def snapshot_procedures(self, snapshot_id: int) -> tuple[Procedure, ...]:
         rows = self.conn.execute(
             "SELECT data FROM snapshot_items WHERE snapshot_id = ? ORDER BY seq", (snapshot_id,))
         return tuple(Procedure.from_dict(json.loads(r["data"])) for r in rows)
+
+    def all_snapshot_procedures(self) -> dict[int, tuple[Procedure, ...]]:
+        """The rows of every snapshot, by snapshot id (one query, for the timeline)."""
+        out: dict[int, list[Procedure]] = {}
+        rows = self.conn.execute(
+            "SELECT snapshot_id, data FROM snapshot_items ORDER BY snapshot_id, seq")
+        for r in rows:
+            out.setdefault(r["snapshot_id"], []).append(Procedure.from_dict(json.loads(r["data"])))
+        return {sid: tuple(procs) for sid, procs in out.items()}
 
     # -- postings -------------------------------------------------------------------------
     def _posting_from_row(self, r: sqlite3.Row) -> Posting:

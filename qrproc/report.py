@@ -2,8 +2,8 @@
 
 Definitions (posting-rules.md §B4), for a report date D:
 
-* **applicable**: a coded procedure of the catalogue in force on D (the snapshot `catalogue_as_of`
-  picks) that applies on D (`Procedure.applies_on`: in force, effective on or before D). This is
+* **applicable**: a coded procedure of the catalogue in force on D (`catalogue.catalogue_on`: the
+  imports composed by date), in the unit's scope (`qrproc.scope`), that applies on D (`Procedure.applies_on`: in force, effective on or before D). This is
   the denominator. Rows without a code are left out of it and counted under ``uncoded``.
 * **posted**: applicable, and its label is on the board at the end of D with the current version
   (same content hash). This is the numerator.
@@ -40,7 +40,8 @@ from typing import Mapping, Sequence
 
 from jinja2 import Environment, PackageLoader
 
-from qrproc.catalogue import catalogue_as_of
+from qrproc import scope as scopemod
+from qrproc.catalogue import CatalogueView, scope_rules, timeline, view_on
 from qrproc.diff import FIELD_LABELS, vn_date
 from qrproc.model import ABOLISHED, REPLACED, PostedLabel, Procedure, vi_sort_key
 from qrproc.registry import Audit, Registry
@@ -257,7 +258,8 @@ def compute_coverage(applicable_catalogue: Sequence[Procedure], posted: Mapping[
     """Pure: the state of every procedure on `as_of`.
 
     `applicable_catalogue` is the catalogue applicable to the unit on that date: every row of the
-    snapshot in force (`catalogue_as_of`), abolished, replaced and not-yet-effective rows included;
+    catalogue in force, in scope (`CatalogueView.included`), abolished, replaced and
+    not-yet-effective rows included;
     which rows apply on `as_of` is decided here. `posted` maps a code to the label on the board
     at the end of `as_of` (`Registry.posted(on=as_of)`).
 
@@ -355,17 +357,16 @@ def coverage_history(registry: Registry, as_of: date) -> tuple[HistoryPoint, ...
     posted differ from the last day kept; `as_of` is always the last point. Each day counts the
     board as it stood at the end of that day.
     """
-    snapshots = registry.snapshots()
-    procedures = {s.id: registry.snapshot_procedures(s.id) for s in snapshots}
+    tl, snapshots = timeline(registry)
+    rules = scope_rules(registry)
     days = {e.day for e in registry.events() if e.kind in ("post", "takedown", "import") and e.day}
-    for procs in procedures.values():
-        days.update(p.effective for p in procs if p.effective)
+    days.update(tl.row_days())
     # Rows may carry the dates of old decisions; before the first catalogue there is nothing to count.
-    start = snapshots[0].effective if snapshots else as_of
+    start = tl.first_day() or as_of
     points: list[HistoryPoint] = []
     for day in sorted(d for d in days if start <= d < as_of) + [as_of]:
-        snap = registry.snapshot_as_of(day)
-        cov = compute_coverage(procedures[snap.id] if snap else (), registry.posted(on=day), day)
+        view = view_on(tl, snapshots, rules, day)
+        cov = compute_coverage(view.included if view else (), registry.posted(on=day), day)
         point = HistoryPoint(date=day, applicable=cov.applicable, posted=cov.posted)
         if points and day != as_of and \
                 (points[-1].applicable, points[-1].posted) == (point.applicable, point.posted):
@@ -376,15 +377,40 @@ def coverage_history(registry: Registry, as_of: date) -> tuple[HistoryPoint, ...
 
 @dataclass(frozen=True)
 class CatalogueInfo:
-    """Which catalogue the denominator comes from."""
+    """Which catalogue the denominator comes from: the list in force and the amendments on it,
+    the scope rule, and how many procedures the rule left out (by cause)."""
 
     source: str
     decision: str
     effective: date
+    amendments: tuple[tuple[str, str, date], ...] = ()  # (source, decision, effective)
+    rule: str = ""
+    left_out: tuple[tuple[str, int], ...] = ()            # (cause, count)
+
+    @classmethod
+    def from_view(cls, view: CatalogueView, unit: str) -> "CatalogueInfo":
+        base = view.base
+        return cls(base.source, base.decision, base.effective,
+                   tuple((a.source, a.decision, a.effective) for a in view.amendments),
+                   scopemod.describe_rule(view.rules, unit),
+                   tuple(view.split.counts_out().items()))
+
+    @property
+    def left_out_total(self) -> int:
+        return sum(n for _, n in self.left_out)
+
+    @property
+    def left_out_text(self) -> str:
+        """'12 TTHC cấp tỉnh, 3 TTHC riêng của tỉnh khác' ('' when none was left out)."""
+        return ", ".join(f"{n} {scopemod.reason_vi(c)}" for c, n in self.left_out)
 
     def to_dict(self) -> dict:
         return {"source": self.source, "decision": self.decision,
-                "effective": self.effective.isoformat()}
+                "effective": self.effective.isoformat(),
+                "amendments": [{"source": s, "decision": d, "effective": e.isoformat()}
+                               for s, d, e in self.amendments],
+                "scope_rule": self.rule,
+                "out_of_scope": {c: n for c, n in self.left_out}}
 
 
 @dataclass(frozen=True)
@@ -456,21 +482,30 @@ class Report:
 
     @property
     def denominator(self) -> str:
-        """The denominator in words, as the report states it."""
+        """The denominator in words, as the report states it: the scope rule, the date, and how
+        many procedures of the catalogue in force the rule left out."""
         unit = self.unit or "đơn vị"
-        return (f"TTHC thuộc danh mục áp dụng tại {unit}, có mã TTHC, còn hiệu lực tại ngày "
-                f"{vn_date(self.as_of)}")
+        text = f"TTHC thuộc phạm vi tiếp nhận của {unit}"
+        info = self.catalogue
+        if info is not None and info.rule:
+            text += f" ({info.rule})"
+        text += f", có mã TTHC, còn hiệu lực tại ngày {vn_date(self.as_of)}"
+        if info is not None and info.left_out:
+            text += (f"; không tính {info.left_out_total} TTHC ngoài phạm vi của danh mục "
+                     f"({info.left_out_text})")
+        return text
 
 
 def build_report(registry: Registry, as_of: date) -> Report:
     """Read the registry and compute the report for `as_of` (the board as it stood at day's end)."""
     registry.require_initialised()
     settings = registry.settings()
-    snap, procedures = catalogue_as_of(registry, as_of)
-    snapshots = registry.snapshots()
-    coverage = compute_coverage(procedures, registry.posted(on=as_of), as_of,
-                                tracked_since=snapshots[0].effective if snapshots else None)
-    info = CatalogueInfo(snap.source, snap.decision, snap.effective) if snap else None
+    tl, snapshots = timeline(registry)
+    view = view_on(tl, snapshots, scope_rules(registry), as_of)
+    coverage = compute_coverage(view.included if view else (), registry.posted(on=as_of), as_of,
+                                tracked_since=tl.first_day())
+    unit = settings.get("unit", "")
+    info = CatalogueInfo.from_view(view, unit) if view else None
     latest = registry.latest_audit(on_or_before=as_of)
     return Report(as_of=as_of, unit=settings.get("unit", ""), province=settings.get("province", ""),
                   catalogue=info, coverage=coverage, history=coverage_history(registry, as_of),

@@ -67,9 +67,13 @@ def test_init_and_import(run, tmp_path):
     assert r.stdout == f"Registry {tmp_path / 'qrproc.db'} ready for UBND xã Mẫu (H31).\n"
     write_csv(tmp_path / "v1.csv", ROWS)
     r = run("import", "v1.csv", "--decision", "1234/QĐ-UBND")
-    assert r.stdout == ("Imported 5 procedures from v1.csv (5 in force, 0 abolished or replaced, 0 without "
-                        "code); effective 01/07/2026, 1234/QĐ-UBND.\n"
-                        "Compared with the previous list: 5 new, 0 changed, 0 no longer listed.\n")
+    assert r.stdout == (
+        "Imported v1.csv: 5 rows stored as a list, decision 1234/QĐ-UBND; effective 01/07/2026 "
+        "(from the rows' own dates).\n"
+        "  Received at the commune: 5 (5 in force, 0 announced for later, 0 abolished or replaced, "
+        "0 without a code).\n"
+        "  QR links: 0 to the procedure's own page on the portal, 5 to the portal's search by code.\n"
+        "Compared with the previous list: 5 new, 0 changed, 0 no longer listed.\n")
 
 
 def test_bad_arguments_are_usage_errors(run):

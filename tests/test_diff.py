@@ -92,7 +92,7 @@ def test_json_shape():
     d = compute([KHAI_SINH], {KET_HON.code: KET_HON}, D)
     j = d.to_json()
     assert list(j) == ["as_of", "to_post", "to_reprint", "to_take_down", "not_yet_effective",
-                       "unchanged", "needs_code"]
+                       "unchanged", "needs_code", "out_of_scope"]
     assert j["as_of"] == "2026-12-15" and j["unchanged"] == 0
     assert j["to_post"] == [{"code": "1.001193", "name": "Thủ tục đăng ký khai sinh", "field": "Hộ tịch",
                              "reason": "in force, not on the board"}]

@@ -25,7 +25,7 @@ def invoke(db_path, *args, ok=True):
 
 
 def fast(server, *extra):
-    return ["--base-url", server.url, "--rate", "0", "--backoff", "0", "--effective", "2026-12-15",
+    return ["--base-url", server.url, "--rate", "0", "--backoff", "0", "--effective", "2026-07-01",
             *extra]
 
 
@@ -38,12 +38,18 @@ def test_fetch_stores_a_snapshot_and_says_so(server, db_path):
     result = invoke(db_path, *fast(server, "-q"))
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        f"Fetched 6 commune-level procedures for H31 Hưng Yên from {server.url} (10 listed by the "
-        "portal; 11 requests, 8 details downloaded, 0 taken from the cache); effective 15/12/2026.\n"
+        f"Fetched the catalogue for H31 Hưng Yên from {server.url} (10 listed by the portal; 10 "
+        "requests, 7 details downloaded, 0 taken from the cache).\n"
+        "Fetched: 10 rows stored as a list; effective 01/07/2026 (as given with --effective).\n"
+        "  Received at the commune: 6 (6 in force, 0 announced for later, 0 abolished or replaced, "
+        "0 without a code).\n"
+        "  Left out of the scope: 4 (1 TTHC cấp tỉnh, 2 TTHC riêng của tỉnh khác, 1 TTHC nội bộ).\n"
+        "  QR links: 6 to the procedure's own page on the portal, 0 to the portal's search by code.\n"
         "Compared with the previous list: 6 new, 0 changed, 0 no longer listed.\n")
-    assert snapshot_codes(db_path) == [COMMUNE_H31]
+    # every row is stored; the scope rule picks the commune's six when the registry is read
+    assert snapshot_codes(db_path) == [{i["code"] for i in ITEMS}]
     # the default cache sits next to the registry
-    assert len(list((db_path.parent / ".qrproc-cache" / "details").iterdir())) == 8
+    assert len(list((db_path.parent / ".qrproc-cache" / "details").iterdir())) == 7
 
 
 def test_refetch_with_nothing_changed_uses_the_cache(server, db_path):
@@ -51,24 +57,27 @@ def test_refetch_with_nothing_changed_uses_the_cache(server, db_path):
     server.reset_calls()
     result = invoke(db_path, *fast(server, "-q"))
     assert result.exit_code == 0
-    assert result.stdout == (
-        f"Fetched 6 commune-level procedures for H31 Hưng Yên from {server.url} (10 listed by the "
-        "portal; 3 requests, 0 details downloaded, 8 taken from the cache); effective 15/12/2026.\n")
+    lines = result.stdout.splitlines()
+    assert lines[0] == (f"Fetched the catalogue for H31 Hưng Yên from {server.url} (10 listed by "
+                        "the portal; 3 requests, 0 details downloaded, 7 taken from the cache).")
+    assert lines[1].startswith("Fetched: the same content was already imported on ")
+    assert lines[1].endswith(f"({server.url} (H31 Hưng Yên)); nothing was changed.") and len(lines) == 2
     assert server.count("detail") == 0 and server.count("list") == 2
+    assert len(snapshot_codes(db_path)) == 1
 
 
 def test_progress_goes_to_stderr_only(server, db_path):
     result = invoke(db_path, *fast(server))
     assert result.exit_code == 0
-    assert result.stdout.startswith("Fetched 6 ") and "details" not in result.stdout.split(";")[0]
+    assert result.stdout.startswith("Fetched the catalogue ") and "list pages" not in result.stdout
     assert "list pages" in result.stderr and "details" in result.stderr
 
 
-def test_province_by_gso_number_and_other_levels(server, db_path, tmp_path):
-    result = invoke(db_path, *fast(server, "-q", "--province", "33", "--level", "all",
-                                   "--cache-dir", str(tmp_path / "c")))
+def test_province_by_gso_number(server, db_path, tmp_path):
+    result = invoke(db_path, *fast(server, "-q", "--province", "33", "--cache-dir", str(tmp_path / "c")))
     assert result.exit_code == 0
-    assert result.stdout.startswith("Fetched 7 commune- and province-level procedures for H31 Hưng Yên")
+    assert result.stdout.startswith("Fetched the catalogue for H31 Hưng Yên")
+    assert "  Received at the commune: 6 (6 in force" in result.stdout
 
 
 def test_server_failure_is_one_line_and_changes_nothing(server, db_path, tmp_path):
@@ -77,7 +86,7 @@ def test_server_failure_is_one_line_and_changes_nothing(server, db_path, tmp_pat
     assert result.exit_code == 1
     url = f"{server.url}/api/v1/configuring/formality/get-formality-by-citizen"
     assert result.stderr == (
-        f"Error: {url}: HTTP 503 after 4 attempts; fetched 0 of 8 details (kept in the cache: run "
+        f"Error: {url}: HTTP 503 after 4 attempts; fetched 0 of 7 details (kept in the cache: run "
         "the fetch again to resume); nothing was stored and the registry is unchanged\n")
     assert result.stdout == "" and snapshot_codes(db_path) == []
 
@@ -92,8 +101,8 @@ def test_interrupted_fetch_resumes_from_the_cli(server, db_path, tmp_path):
     server.reset_calls()
     result = invoke(db_path, *fast(server, "-q", *cache))
     assert result.exit_code == 0
-    assert "(10 listed by the portal; 7 requests, 6 details downloaded, 2 taken from the cache)" in result.stdout
-    assert snapshot_codes(db_path) == [COMMUNE_H31]
+    assert "(10 listed by the portal; 6 requests, 5 details downloaded, 2 taken from the cache)" in result.stdout
+    assert snapshot_codes(db_path) == [{i["code"] for i in ITEMS}]
 
 
 def test_short_list_is_refused(server, db_path):
@@ -137,6 +146,7 @@ def test_legacy_source_end_to_end(db_path):
         result = invoke(db_path, "--source", "legacy", *fast(fake, "-q"))
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(
-        f"Fetched 2 commune-level procedures for H31 Hưng Yên from {fake.url} (3 listed by the portal; "
+        f"Fetched the catalogue for H31 Hưng Yên from {fake.url} (3 listed by the portal; "
         "4 requests, 3 details downloaded, 0 taken from the cache)")
-    assert snapshot_codes(db_path) == [{"1.001193", "2.002080"}]
+    assert "  Received at the commune: 2 (2 in force" in result.stdout
+    assert "  Left out of the scope: 1 (1 TTHC cấp tỉnh)." in result.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from qrproc import scope
 from qrproc.errors import ParseError, SourceError
 from qrproc.sources import legacy
 from qrproc.sources.cache import DetailCache
@@ -31,9 +32,14 @@ def server():
         yield fake
 
 
-def fetch(server, cache=None, level="commune", **kw):
-    return legacy.fetch_catalogue(fast_session(**kw), server.url, province="H31", level=level,
-                                  cache=cache, per_page=3)
+def fetch(server, cache=None, **kw):
+    return legacy.fetch_catalogue(fast_session(**kw), server.url, province="H31", cache=cache,
+                                  per_page=3)
+
+
+def commune(cat) -> list[str]:
+    """The codes a commune of Hưng Yên receives: the scope rule on the fetched catalogue."""
+    return [p.code for p in scope.split(cat.procedures, scope.ScopeRules(province="H31")).included]
 
 
 def test_parse_detail_html_reads_the_modal_rows():
@@ -79,15 +85,18 @@ def test_parse_search_page_takes_the_total_from_amount():
 
 def test_fetch_pages_the_search_and_keeps_the_level(server):
     cat = fetch(server)
-    assert [p.code for p in cat.procedures] == ["1.001193", "1.000894", "1.000656", "2.000815", "2.002080"]
-    assert cat.total == 7 and cat.source == f"{server.url} (old portal, H31 Hưng Yên, commune level)"
+    assert commune(cat) == ["1.001193", "1.000894", "1.000656", "2.000815", "2.002080"]
+    assert len(cat.procedures) == 7  # every procedure read is kept; the scope says what counts
+    assert cat.total == 7 and cat.source == f"{server.url} (old portal, H31 Hưng Yên)"
     assert [k for kind, k in server.calls if kind == "rest"] == ["1", "2", "3"]
     assert server.count("page") == 7
     sent = server.rest_params
     assert [p["pageIndex"] for p in sent] == [1, 2, 3]
     assert sent[0]["service"] == "procedure_advanced_search_service_v2"
     assert (sent[0]["impl_agency_id"], sent[0]["agency_type"], sent[0]["recordPerPage"]) == ("426108", "1", 3)
-    assert {p.code for p in fetch(server, level="province").procedures} == {"2.000815", "1.004227"}
+    by_code = {p.code: p for p in cat.procedures}
+    assert by_code["1.004227"].levels == ("province",) and by_code["2.000815"].levels == (
+        "province", "commune")
 
 
 def test_refetch_reads_detail_pages_from_the_cache(server, tmp_path):
@@ -108,7 +117,7 @@ def test_short_search_is_refused(server):
 
 def test_block_page_instead_of_a_detail_is_retried(server):
     server.plan("page", "html", 503)
-    assert len(fetch(server).procedures) == 5
+    assert len(commune(fetch(server))) == 5
     assert server.count("page") == 9
 
 

@@ -1,15 +1,18 @@
-"""Fetching the catalogue from the new portal API (issue 5): pagination, province and level
-filters, the detail cache, resuming an interrupted fetch, and refusing an incomplete one.
+"""Fetching the catalogue from the new portal API (issue 5): pagination, the province pre-filter,
+the detail cache, resuming an interrupted fetch, and refusing an incomplete one. What a commune
+receives is decided by the one scope rule (`qrproc.scope`), the same for a fetch and an import.
 Every test talks to a real HTTP server on 127.0.0.1 (tests/portal_server.py)."""
 
 from __future__ import annotations
 
 import pytest
 
+from qrproc import scope
 from qrproc.catalogue import import_catalogue
 from qrproc.errors import SourceError
 from qrproc.sources import portal
 from qrproc.sources.cache import DetailCache, version_key
+from qrproc.sources.portal_json import procedure_from_portal
 
 from conftest import AT
 from portal_server import FakePortal, detail_for, fast_session, list_item
@@ -65,13 +68,15 @@ def cache(tmp_path):
     return DetailCache(tmp_path / "cache")
 
 
-def fetch(server, cache=None, *, province="H31", level="commune", session=None, **kw):
+def fetch(server, cache=None, *, province="H31", session=None, **kw):
     return portal.fetch_catalogue(session or fast_session(), server.url, province=province,
-                                  level=level, cache=cache, limit=3, **kw)
+                                  cache=cache, limit=3, **kw)
 
 
-def codes(cat) -> set[str]:
-    return {p.code for p in cat.procedures}
+def codes(cat, province="H31") -> set[str]:
+    """The codes a commune of `province` receives (the scope rule on the fetched catalogue)."""
+    rules = scope.ScopeRules(province=portal.find_province(province).hcode)
+    return {p.code for p in scope.split(cat.procedures, rules).included}
 
 
 COMMUNE_H31 = {"1.001193", "1.000894", "2.000815", "2.001023", "1.013300", "1.013301"}
@@ -95,23 +100,28 @@ def test_list_stops_when_last_id_does_not_move(server):
 def test_commune_level_for_hung_yen_by_h_code_or_gso_number(server, province):
     cat = fetch(server, province=province)
     assert codes(cat) == COMMUNE_H31
-    assert cat.total == 10 and cat.source == f"{server.url} (H31 Hưng Yên, commune level)"
-    # other provinces' own procedures are known from the list alone: no detail asked for them
+    assert cat.total == 10 and cat.source == f"{server.url} (H31 Hưng Yên)"
+    # other provinces' own procedures and internal ones are known from the list alone: no detail
+    # is asked for them, and they are kept from their list items, for the scope to say why
     asked = {key for kind, key in server.calls if kind == "detail"}
-    assert asked == {i["id"] for i in ITEMS} - {DN["id"], TH["id"]}
+    assert asked == {i["id"] for i in ITEMS} - {DN["id"], TH["id"], INT["id"]}
+    assert {p.code for p in cat.procedures} == {i["code"] for i in ITEMS}
 
 
-def test_province_and_all_levels(server):
-    assert codes(fetch(server, level="province")) == {"1.004227", "2.001023"}
-    assert codes(fetch(server, level="all")) == COMMUNE_H31 | {"1.004227"}
+def test_what_is_left_out_says_why(server):
+    rules = scope.ScopeRules(province="H31")
+    out = {p.code: v.reason_vi for p, v in scope.split(fetch(server).procedures, rules).excluded}
+    assert out == {"1.004227": "TTHC cấp tỉnh", "1.009122": "TTHC riêng của tỉnh khác (Đà Nẵng)",
+                   "5.000123": "TTHC nội bộ", "1.013302": "TTHC riêng của tỉnh khác (Thanh Hóa)"}
 
 
 def test_another_province_gets_its_own_and_the_national_ones(server):
-    assert codes(fetch(server, province="48")) == {"1.001193", "1.000894", "2.000815", "2.001023", "1.009122"}
+    assert codes(fetch(server, province="48"), "48") == {
+        "1.001193", "1.000894", "2.000815", "2.001023", "1.009122"}
 
 
 def test_details_are_mapped_with_procedure_from_portal(server):
-    by_code = {p.code: p for p in fetch(server, level="all").procedures}
+    by_code = {p.code: p for p in fetch(server).procedures}
     ks = by_code["1.001193"]
     assert ks.name == "Thủ tục đăng ký khai sinh" and ks.field == "Hộ tịch"
     assert ks.levels == ("commune",) and ks.portal_id == A["id"]
@@ -146,7 +156,7 @@ def test_fewer_items_than_total_is_refused_before_any_detail(server, cache):
 
 def test_refetch_with_nothing_changed_makes_only_list_calls(server, cache):
     first = fetch(server, cache)
-    assert cache.stored == 8 and server.count("detail") == 8
+    assert cache.stored == 7 and server.count("detail") == 7
     server.reset_calls()
     again = fetch(server, DetailCache(cache.root))
     assert again == first
@@ -173,7 +183,7 @@ def test_connection_dropped_mid_fetch_then_resume(server, cache, registry):
         import_catalogue(registry, cat, at=AT)
     message = str(e.value)
     assert "get-formality-by-citizen: connection failed (Remote end closed connection without " \
-           "response) after 2 attempts; fetched 3 of 8 details (kept in the cache: run the fetch " \
+           "response) after 2 attempts; fetched 3 of 7 details (kept in the cache: run the fetch " \
            "again to resume); nothing was stored and the registry is unchanged" in message
     assert "\n" not in message
     assert registry.snapshots() == []
@@ -184,9 +194,9 @@ def test_connection_dropped_mid_fetch_then_resume(server, cache, registry):
     resumed = DetailCache(cache.root)
     cat = fetch(server, resumed)
     out = import_catalogue(registry, cat, at=AT)
-    assert out.snapshot.total == 6 and codes(cat) == COMMUNE_H31
+    assert out.plan.counts["in_force"] == 6 and codes(cat) == COMMUNE_H31
     asked = [k for kind, k in server.calls if kind == "detail"]
-    assert len(asked) == 5 and not set(asked) & set(first_three)
+    assert len(asked) == 4 and not set(asked) & set(first_three)
     assert server.count("list") == 0  # the list pages were on disk
     assert resumed.hits == 3
 
@@ -228,14 +238,14 @@ def test_cached_details_expire_after_max_age(server, tmp_path):
     server.reset_calls()
     now[0] += 7200
     fetch(server, DetailCache(tmp_path, clock=clock, max_age=3600))
-    assert server.count("detail") == 8
+    assert server.count("detail") == 7
 
 
 def test_progress_is_reported(server):
     seen = []
     fetch(server, on_progress=lambda kind, done, total: seen.append((kind, done, total)))
-    assert ("pages", 4, 4) in seen and seen[-1] == ("details", 8, 8)
-    assert [s for s in seen if s[0] == "details"][0] == ("details", 0, 8)
+    assert ("pages", 4, 4) in seen and seen[-1] == ("details", 7, 7)
+    assert [s for s in seen if s[0] == "details"][0] == ("details", 0, 7)
 
 
 def test_same_code_twice_keeps_the_provinces_own_version(server):
@@ -254,7 +264,11 @@ def test_fetched_catalogue_becomes_a_snapshot_only_through_import(server, regist
     cat = fetch(server)
     assert registry.snapshots() == []
     out = import_catalogue(registry, cat, at=AT)
-    assert out.snapshot.total == 6 and set(out.added) == COMMUNE_H31
+    # every row is kept; the commune's six count, the four others are left out, each with why
+    assert out.snapshot.total == 10 and set(out.added) == COMMUNE_H31
+    assert out.plan.counts == {"in_force": 6, "announced": 0, "abolished": 0, "no_code": 0,
+                               "out_of_scope": 4}
+    assert out.plan.split.counts_out() == {"province_level": 1, "other_province": 2, "internal": 1}
 
 
 # -- pure parts ------------------------------------------------------------------------------------
@@ -277,19 +291,25 @@ def test_names_province_matches_whole_names_without_accents():
     assert not portal.names_province("Bộ Tư pháp", "Tỉnh Hưng Yên")
 
 
-def test_applies_and_might_apply():
+def test_might_apply_and_the_scope_rule_on_details():
     hy = portal.find_province("H31")
     others = ["Thành phố Đà Nẵng", "Tỉnh Thanh Hóa"]
     assert portal.might_apply(A, hy, "Tỉnh Hưng Yên", others)
     assert not portal.might_apply(DN, hy, "Tỉnh Hưng Yên", others)
-    assert portal.might_apply(INT, hy, "Tỉnh Hưng Yên", others)  # unsure: look at the detail
+    assert not portal.might_apply(INT, hy, "Tỉnh Hưng Yên", others)  # internal: never posted
     d = details()
-    assert portal.applies(d[A["id"]], hy, "Tỉnh Hưng Yên", "commune")
-    assert not portal.applies(d[INT["id"]], hy, "Tỉnh Hưng Yên", "commune")
-    assert not portal.applies(d[TH["id"]], hy, "Tỉnh Hưng Yên", "commune")
-    assert portal.applies(d[HYN["id"]], hy, "Tỉnh Hưng Yên", "commune")
-    assert not portal.applies(d[P1["id"]], hy, "Tỉnh Hưng Yên", "commune")
-    assert portal.applies(d[P1["id"]], hy, "Tỉnh Hưng Yên", "all")
+    rules = scope.ScopeRules(province="H31")
+
+    def verdict(item):
+        return scope.judge(procedure_from_portal(d[item["id"]], "detail"), rules)
+
+    assert verdict(A).included and verdict(HYN).included   # HYN by the promulgator's name
+    assert verdict(INT).cause == scope.OUT_INTERNAL
+    assert (verdict(TH).cause, verdict(TH).detail) == (scope.OUT_OTHER_PROVINCE, "Thanh Hóa")
+    assert verdict(P1).cause == scope.OUT_PROVINCE_LEVEL
+    assert scope.judge(procedure_from_portal(d[P1["id"]], "detail"),
+                       scope.ScopeRules(province="H31", province_received=True)).cause == \
+        scope.OUT_PROVINCE_LEVEL  # received at the commune only when the source says so
 
 
 def test_version_key_uses_updated_at_when_the_item_has_one():

@@ -1,12 +1,14 @@
 """The SQLite registry: schema, transactions, postings, the append-only log."""
 
+import json
 import sqlite3
 from datetime import date
 
 import pytest
 
 from qrproc.errors import RegistryError
-from qrproc.registry import SCHEMA_VERSION, Registry
+from qrproc.catalogue import catalogue_on
+from qrproc.registry import _MIGRATIONS, SCHEMA_VERSION, Registry, _split_sql
 
 from conftest import AT, DEC, JUL, KET_HON, KHAI_SINH, catalogue
 
@@ -48,12 +50,39 @@ def test_snapshots_timeline(registry):
     a = registry.add_snapshot(catalogue(KHAI_SINH), effective=JUL, decision="1234/QĐ-UBND", kind="full", at=AT)
     b = registry.add_snapshot(catalogue(KHAI_SINH, KET_HON), effective=DEC, decision="2345/QĐ-UBND",
                               kind="full", at=AT)
-    assert registry.snapshot_as_of(date(2026, 6, 30)) is None
-    assert registry.snapshot_as_of(date(2026, 12, 14)).id == a.id
-    assert registry.snapshot_as_of(DEC).id == b.id
-    assert [s.id for s in registry.future_snapshots(date(2026, 12, 1))] == [b.id]
+    assert catalogue_on(registry, date(2026, 6, 30)) is None
+    assert catalogue_on(registry, date(2026, 12, 14)).base.id == a.id
+    assert catalogue_on(registry, DEC).base.id == b.id
     assert registry.snapshot_procedures(b.id) == (KHAI_SINH, KET_HON)
+    assert registry.all_snapshot_procedures() == {a.id: (KHAI_SINH,), b.id: (KHAI_SINH, KET_HON)}
     assert (b.total, b.in_force, b.abolished, b.uncoded) == (2, 2, 0, 0)
+    assert (a.timeline_kind, b.delta) == ("full", False)
+
+
+def test_a_version_2_amendment_stored_merged_reads_as_a_full_list(tmp_path):
+    """Before schema 3 an amendment was stored merged onto the list it amended: after the
+    migration it still composes as the full list it is."""
+    path = tmp_path / "v2.db"
+    conn = sqlite3.connect(path)
+    for version in (1, 2):
+        for statement in _split_sql(_MIGRATIONS[version]):
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute("INSERT INTO settings (key, value) VALUES ('unit', 'UBND xã Mẫu'), ('province', 'H31')")
+    for sid, kind, eff, procs in ((1, "full", JUL, (KHAI_SINH,)), (2, "amend", DEC, (KHAI_SINH, KET_HON))):
+        conn.execute("INSERT INTO snapshots VALUES (?, 'x.csv', ?, '2026-11-28T09:00:00', ?, '', ?, ?, 0, 0)",
+                     (sid, kind, eff.isoformat(), len(procs), len(procs)))
+        for seq, p in enumerate(procs):
+            conn.execute("INSERT INTO snapshot_items VALUES (?, ?, ?, ?, ?)",
+                         (sid, seq, p.code, p.content_hash, json.dumps(p.to_dict(), ensure_ascii=False)))
+    conn.commit()
+    conn.close()
+    with Registry(path) as reg:
+        assert reg.schema_version == SCHEMA_VERSION == 3
+        merged = reg.snapshot(2)
+        assert merged.kind == "amend" and merged.timeline_kind == "full"
+        assert {p.code for p in catalogue_on(reg, DEC).included} == {KHAI_SINH.code, KET_HON.code}
+        assert {p.code for p in catalogue_on(reg, JUL).included} == {KHAI_SINH.code}
 
 
 def test_post_reprint_and_take_down(registry):

@@ -17,7 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from qrproc import board, report
-from qrproc.catalogue import catalogue_as_of, import_catalogue
+from qrproc.catalogue import catalogue_on, import_catalogue
 from qrproc.model import ABOLISHED, REPLACED, Catalogue, Procedure
 from qrproc.registry import Registry
 
@@ -31,17 +31,17 @@ D2 = date(2026, 11, 28)   # amendment (QĐ 3456): C abolished on the report date
 FUTURE = date(2027, 1, 15)
 XSS = "Thủ tục <script>alert(1)</script> & “ngoặc”"
 
-A = Procedure(code="1.000001", name="Đăng ký khai sinh", field="Hộ tịch")
-B = Procedure(code="1.000002", name="Đăng ký kết hôn", field="Hộ tịch")
-C = Procedure(code="1.000003", name="Cấp bản sao trích lục hộ tịch", field="Hộ tịch")
-E = Procedure(code="1.000005", name="Hỗ trợ chi phí mai táng", field="Bảo trợ xã hội", fees="Không")
-F = Procedure(code="1.000006", name="Chứng thực chữ ký", field="Chứng thực")
-G = Procedure(code="1.000007", name="Chứng thực chữ ký trong giấy tờ", field="Chứng thực")
-X = Procedure(code="1.000009", name=XSS, field="Ăn toàn thực phẩm")
-K = Procedure(code="1.000012", name="Đăng ký giám hộ", field="Hộ tịch",
+A = Procedure(levels=("commune",), code="1.000001", name="Đăng ký khai sinh", field="Hộ tịch")
+B = Procedure(levels=("commune",), code="1.000002", name="Đăng ký kết hôn", field="Hộ tịch")
+C = Procedure(levels=("commune",), code="1.000003", name="Cấp bản sao trích lục hộ tịch", field="Hộ tịch")
+E = Procedure(levels=("commune",), code="1.000005", name="Hỗ trợ chi phí mai táng", field="Bảo trợ xã hội", fees="Không")
+F = Procedure(levels=("commune",), code="1.000006", name="Chứng thực chữ ký", field="Chứng thực")
+G = Procedure(levels=("commune",), code="1.000007", name="Chứng thực chữ ký trong giấy tờ", field="Chứng thực")
+X = Procedure(levels=("commune",), code="1.000009", name=XSS, field="Ăn toàn thực phẩm")
+K = Procedure(levels=("commune",), code="1.000012", name="Đăng ký giám hộ", field="Hộ tịch",
               processing_time="03 ngày làm việc")
-F2 = Procedure(code="1.000010", name="Thủ tục công bố trước", field="Chứng thực", effective=FUTURE)
-STRAY = Procedure(code="1.000011", name="Nhãn của danh mục khác", field="Đất đai")
+F2 = Procedure(levels=("commune",), code="1.000010", name="Thủ tục công bố trước", field="Chứng thực", effective=FUTURE)
+STRAY = Procedure(levels=("commune",), code="1.000011", name="Nhãn của danh mục khác", field="Đất đai")
 
 
 def build_scenario(registry: Registry) -> Registry:
@@ -188,8 +188,15 @@ def test_json_keys_and_values(rep):
         "history", "procedures",
     ]
     assert data["as_of"] == "2026-11-28"
-    assert data["catalogue"] == {"source": "qd-3456.docx", "decision": "3456/QĐ-UBND",
-                                 "effective": "2026-11-28"}
+    # The decision chain: the list in force, then each amendment applied on top, by date.
+    assert data["catalogue"] == {
+        "source": "qd-1234.xlsx", "decision": "1234/QĐ-UBND", "effective": "2026-07-01",
+        "amendments": [
+            {"source": "qd-2345.docx", "decision": "2345/QĐ-UBND", "effective": "2026-09-01"},
+            {"source": "qd-3456.docx", "decision": "3456/QĐ-UBND", "effective": "2026-11-28"}],
+        "scope_rule": data["catalogue"]["scope_rule"],
+        "out_of_scope": {}}
+    assert data["catalogue"]["scope_rule"].startswith("TTHC cấp xã (theo cấp thực hiện")
     assert (data["applicable"], data["posted"], data["coverage_percent"]) == (6, 2, 33.3)
     assert data["missing"] == ["1.000002", "1.000009"]
     assert data["stale"] == ["1.000007", "1.000012"]
@@ -201,8 +208,11 @@ def test_json_keys_and_values(rep):
                                    "applicable": 6, "posted": 2}
     assert set(data["procedures"][0]) == {"code", "name", "field", "state", "cause", "note",
                                           "effective", "posted_on", "late", "late_days", "on_board"}
-    assert data["denominator"] == ("TTHC thuộc danh mục áp dụng tại UBND xã Thử <Nghiệm>, có mã "
-                                   "TTHC, còn hiệu lực tại ngày 28/11/2026")
+    assert data["denominator"] == (
+        "TTHC thuộc phạm vi tiếp nhận của UBND xã Thử <Nghiệm> (TTHC cấp xã (theo cấp thực hiện, "
+        "nhóm \"cấp xã\" hoặc \"áp dụng chung\" của danh mục, hoặc cơ quan thực hiện là cơ quan cấp "
+        "xã), thuộc danh mục TTHC thống nhất toàn quốc hoặc do UBND tỉnh Hưng Yên công bố, không gồm "
+        "TTHC nội bộ), có mã TTHC, còn hiệu lực tại ngày 28/11/2026")
     json.dumps(data)  # serialisable as is
 
 
@@ -286,7 +296,7 @@ def test_replacement_with_its_own_label_makes_the_old_label_an_orphan():
 
 
 def test_uncoded_rows_are_left_out_and_counted():
-    nameless = Procedure(code="", name="Thủ tục không có mã", field="Hộ tịch")
+    nameless = Procedure(levels=("commune",), code="", name="Thủ tục không có mã", field="Hộ tịch")
     cov = report.compute_coverage([A, nameless], {}, D0)
     assert (cov.applicable, cov.uncoded, cov.missing) == (1, 1, ("1.000001",))
 
@@ -321,14 +331,15 @@ def test_chart_points_are_steps_on_a_time_axis(rep):
     assert chart.x_ticks[0][1] == "01/07/2026" and chart.x_ticks[-1][1] == "28/11/2026"
 
 
-def test_snapshot_used_is_the_one_in_force(registry):
-    snap, _ = catalogue_as_of(registry, date(2026, 11, 27))
+def test_catalogue_cited_is_the_chain_in_force(registry):
+    view = catalogue_on(registry, date(2026, 11, 27))
     rep = report.build_report(registry, date(2026, 11, 27))
-    assert rep.catalogue.decision == snap.decision == "2345/QĐ-UBND"
+    assert rep.catalogue.decision == view.base.decision == "1234/QĐ-UBND"
+    assert [a[1] for a in rep.catalogue.amendments] == ["2345/QĐ-UBND"]  # 3456 is not yet in force
 
 
 def test_versions_older_than_the_registry_are_late_only_from_its_first_catalogue():
-    old = Procedure(code="1.000020", name="Thủ tục từ năm 2020", field="Hộ tịch",
+    old = Procedure(levels=("commune",), code="1.000020", name="Thủ tục từ năm 2020", field="Hộ tịch",
                     effective=date(2020, 1, 1))
     reg = Registry(":memory:")
     reg.set_settings({"unit": "UBND xã Cũ", "province": "H31"}, at=AT)

@@ -34,8 +34,8 @@ def half_db(tmp_path):
     reg = Registry(db)
     reg.set_settings({"unit": "UBND xã Nửa", "province": "H31"}, at=AT)
     import_catalogue(reg, Catalogue("list.csv", (
-        Procedure(code="1.000001", name="Đăng ký khai sinh", field="Hộ tịch"),
-        Procedure(code="1.000002", name="Đăng ký kết hôn", field="Hộ tịch"),
+        Procedure(levels=("commune",), code="1.000001", name="Đăng ký khai sinh", field="Hộ tịch"),
+        Procedure(levels=("commune",), code="1.000002", name="Đăng ký kết hôn", field="Hộ tịch"),
     )), effective=D0, at=AT)
     board.post_codes(reg, ["1.000001"], day=D0, at=AT)
     reg.close()

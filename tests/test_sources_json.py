@@ -15,6 +15,7 @@ from qrproc.sources.portal_json import parse_portal_json, procedure_from_portal
 from qrproc.vntext import TCVN3, encode_legacy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "portal"
+VND = "019b3fb2-b5b8-70ac-85e2-9409ec1eaffa"  # the portal's currency id of Việt Nam Đồng
 
 
 def fixture_text(name):
@@ -38,9 +39,9 @@ def building_permit():
         executingAgencies="Ủy ban nhân dân cấp xã",
         executionMethods=[
             {"submissionMethod": "DIRECT", "processingTime": 15, "processingTimeUnit": "DAY",
-             "fees": [{"type": "FEE", "value": 100000}]},
+             "fees": [{"type": "FEE", "value": 100000, "currencyId": VND, "currencyName": "Việt Nam Đồng"}]},
             {"submissionMethod": "ONLINE", "processingTime": 10, "processingTimeUnit": "WORKING_DAY",
-             "fees": [{"type": "FEE", "value": 50000}]},
+             "fees": [{"type": "FEE", "value": 50000, "currencyId": VND, "currencyName": "Việt Nam Đồng"}]},
         ],
         procedureProposal={"proposalNumber": "2298/QĐ-UBND", "decisionDate": 1777050000000},
     )
@@ -100,9 +101,11 @@ def test_methods_that_differ_are_named():
 def test_same_time_for_every_method_is_said_once():
     obj = building_permit()
     for method in obj["executionMethods"]:
-        method.update(processingTime=15, processingTimeUnit="DAY", fees=[{"value": 100000}])
+        method.update(processingTime=15, processingTimeUnit="DAY",
+                      fees=[{"value": 100000, "currencyName": "Việt Nam Đồng"}])
     obj["executionMethods"].append({"submissionMethod": "POSTAL", "processingTime": 15,
-                                    "processingTimeUnit": "DAY", "fees": [{"value": 100000}]})
+                                    "processingTimeUnit": "DAY",
+                                    "fees": [{"value": 100000, "currencyId": VND}]})
     proc = procedure_from_portal(obj, "detail.json")
     assert (proc.processing_time, proc.fees) == ("15 ngày", "100.000 đồng")
 

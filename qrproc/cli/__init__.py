@@ -134,6 +134,48 @@ def echo_comparison(outcome) -> None:
                    f"{len(outcome.changed)} changed, {len(outcome.dropped)} no longer listed.")
 
 
+_DATE_FROM = {
+    "option": "as given with --effective",
+    "clause": "as the decision says",
+    "rows": "from the rows' own dates",
+}
+
+
+def echo_import(outcome, what: str) -> None:
+    """What `import` and `fetch` print: where the date came from, the counts (they add up to the
+    rows read), what the scope left out and why, the links, and the comparison."""
+    from qrproc import scope as scopemod
+    from qrproc.diff import vn_date
+
+    plan = outcome.plan
+    if outcome.snapshot is None:
+        s = outcome.already
+        click.echo(f"{what}: the same content was already imported on "
+                   f"{s.imported_at:%d/%m/%Y %H:%M} ({s.source}); nothing was changed.")
+        return
+    kind = "amendment" if plan.kind == "amend" else "list"
+    dec = f", decision {plan.decision}" if plan.decision else ""
+    if plan.effective_source == "today":
+        when = (f"the file gives no date, so it counts from today, {vn_date(plan.effective)} "
+                "(give --effective DATE to set another)")
+    else:
+        when = f"effective {vn_date(plan.effective)} ({_DATE_FROM[plan.effective_source]})"
+    click.echo(f"{what}: {plan.rows} rows stored as a {kind}{dec}; {when}.")
+    c = plan.counts
+    in_scope = c["in_force"] + c["announced"] + c["abolished"] + c["no_code"]
+    click.echo(f"  Received at the commune: {in_scope} ({c['in_force']} in force, {c['announced']} "
+               f"announced for later, {c['abolished']} abolished or replaced, {c['no_code']} "
+               "without a code).")
+    out = plan.split.counts_out()
+    if out:
+        parts = ", ".join(f"{n} {scopemod.reason_vi(cause)}" for cause, n in out.items())
+        click.echo(f"  Left out of the scope: {c['out_of_scope']} ({parts}).")
+    if plan.links_own or plan.links_search:
+        click.echo(f"  QR links: {plan.links_own} to the procedure's own page on the portal, "
+                   f"{plan.links_search} to the portal's search by code.")
+    echo_comparison(outcome)
+
+
 def main() -> None:
     cli(prog_name="qrproc")
 

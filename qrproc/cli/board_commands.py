@@ -8,7 +8,7 @@ import re
 import click
 
 from qrproc import board, catalogue
-from qrproc.cli import CODE, DATE, echo_comparison, warn
+from qrproc.cli import CODE, DATE, echo_import, warn
 from qrproc.diff import Diff, vn_date
 from qrproc.sources import load_file
 
@@ -43,23 +43,25 @@ def init(app, unit, province):
 @click.option("--decision", help='Publication decision, e.g. "123/QĐ-UBND".')
 @click.option("--amend", is_flag=True, help="The file lists only changes (a decision annex): apply them to the current list.")
 @click.option("--accept-drop", is_flag=True, help="Accept a list that drops more than 20% of the previous one.")
+@click.option("--own-list", is_flag=True,
+              help="The file is the unit's own list: a row that gives no level counts as received here.")
 @click.pass_obj
-def import_(app, file, effective, decision, amend, accept_drop):
+def import_(app, file, effective, decision, amend, accept_drop, own_list):
     """Import a catalogue from a CSV, XLSX, DOCX (decision annex) or JSON (portal) file.
+
+    Only what the commune's centre receives counts (commune level, national or the province's
+    own, not internal); the rest is kept and listed with the reason it is left out.
 
     Example: qrproc import danh-muc.xlsx --effective 2026-12-15 --decision "2345/QĐ-UBND"
     """
     app.registry.require_initialised()
     cat = load_file(file)
-    for w in cat.warnings:
-        warn(f"Warning: {w}")
     out = catalogue.import_catalogue(app.registry, cat, effective=effective, decision=decision,
-                                     amend=amend, accept_drop=accept_drop, at=app.now())
-    s = out.snapshot
-    dec = f", {s.decision}" if s.decision else ""
-    click.echo(f"Imported {s.total} procedures from {file} ({s.in_force} in force, {s.abolished} "
-               f"abolished or replaced, {s.uncoded} without code); effective {vn_date(s.effective)}{dec}.")
-    echo_comparison(out)
+                                     amend=amend, accept_drop=accept_drop, own_list=own_list,
+                                     at=app.now())
+    for w in out.warnings:
+        warn(f"Warning: {w}")
+    echo_import(out, f"Imported {file}")
 
 
 def _print_section(title: str, items) -> None:
@@ -78,6 +80,8 @@ def _echo_diff(d: Diff) -> None:
     if d.needs_code:
         _print_section("Listed without a code (check the source)", d.needs_code)
     click.echo(f"Unchanged: {len(d.unchanged)}")
+    if d.out_of_scope:
+        click.echo(f"Out of the unit's scope (not counted, see diff --json): {len(d.out_of_scope)}")
 
 
 @click.command("diff")
@@ -147,15 +151,20 @@ def status(app, as_of):
     """
     st = board.status(app.registry, as_of or app.today())
     click.echo(f"Unit: {st.unit} ({st.province})   registry: {app.db}")
-    if st.in_force:
-        s = st.in_force
+    view = st.catalogue
+    if view:
+        s = view.base
         click.echo(f"Catalogue in force: {s.source}, effective {vn_date(s.effective)}"
-                   f"{', ' + s.decision if s.decision else ''} ({s.in_force} procedures in force)")
+                   f"{', ' + s.decision if s.decision else ''} ({len(view.applicable)} procedures "
+                   f"apply to the unit, {len(view.excluded)} left out of its scope)")
+        for a in view.amendments:
+            click.echo(f"  amended by {a.source}{', ' + a.decision if a.decision else ''}, "
+                       f"effective {vn_date(a.effective)}")
     else:
         click.echo("Catalogue in force: none yet (qrproc import FILE)")
-    for s in st.upcoming:
-        click.echo(f"Announced: {s.source}, takes effect {vn_date(s.effective)}"
-                   f"{', ' + s.decision if s.decision else ''}")
+    for up in st.upcoming:
+        click.echo(f"Announced: changes take effect {vn_date(up.effective)}"
+                   f"{', ' + up.decision if up.decision else ''}")
     d = st.diff
     if d is None:
         click.echo(f"On the board: {st.posted} labels.")

@@ -7,9 +7,8 @@ from pathlib import Path
 import click
 
 from qrproc import catalogue
-from qrproc.cli import DATE, echo_comparison, warn
+from qrproc.cli import DATE, echo_import, warn
 from qrproc.cli.progress import StageProgress
-from qrproc.diff import vn_date
 from qrproc.http import DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, DEFAULT_RATE, make_session
 from qrproc.sources import legacy, portal
 from qrproc.sources.cache import DEFAULT_DIRNAME, DetailCache
@@ -19,8 +18,6 @@ SOURCES = {
     "portal": (portal.fetch_catalogue, portal.DEFAULT_BASE_URL),
     "legacy": (legacy.fetch_catalogue, legacy.DEFAULT_BASE_URL),
 }
-LEVELS = {"commune": "commune-level", "province": "province-level",
-          "all": "commune- and province-level"}
 PROGRESS_LABELS = {"pages": "list pages", "details": "details   "}
 
 
@@ -41,8 +38,6 @@ class ProvinceType(click.ParamType):
 @click.command()
 @click.option("--province", type=ProvinceType(),
               help="Province code: H-code (H31) or GSO number (33). Default: the registry's province.")
-@click.option("--level", type=click.Choice(tuple(LEVELS)), default="commune", show_default=True,
-              help="Keep commune-level procedures, province-level ones, or both.")
 @click.option("--source", type=click.Choice(sorted(SOURCES)), default="portal", show_default=True,
               help="portal: the JSON API of dichvucong.gov.vn; legacy: the old rest.jsp gateway.")
 @click.option("--base-url", help="Portal address (default: the official one for --source).")
@@ -61,13 +56,13 @@ class ProvinceType(click.ParamType):
 @click.option("--effective", type=DATE, help="Date the list takes effect (default: the list's own, else today).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_obj
-def fetch(app, province, level, source, base_url, rate, cache_dir, max_age, attempts, backoff,
+def fetch(app, province, source, base_url, rate, cache_dir, max_age, attempts, backoff,
           accept_drop, effective, quiet):
     """Fetch the current catalogue from the national public-service portal and store it as a
     snapshot (like import). Only the details that changed since the last fetch are downloaded;
     an interrupted fetch resumes where it stopped, and an incomplete one changes nothing.
 
-    Example: qrproc fetch --province H31 --level commune
+    Example: qrproc fetch --province H31
     """
     app.registry.require_initialised()
     if province is None:
@@ -81,15 +76,13 @@ def fetch(app, province, level, source, base_url, rate, cache_dir, max_age, atte
                         max_age=max_age * 86400)
     session = make_session(rate=rate or None, attempts=attempts, backoff=backoff)
     with session, StageProgress(PROGRESS_LABELS, hidden=quiet) as progress:
-        cat = fetch_catalogue(session, base_url, province=province, level=level, cache=cache,
+        cat = fetch_catalogue(session, base_url, province=province, cache=cache,
                               on_progress=progress)
-    for w in cat.warnings:
-        warn(f"Warning: {w}")
     out = catalogue.import_catalogue(app.registry, cat, effective=effective,
                                      accept_drop=accept_drop, at=app.now())
-    s = out.snapshot
-    click.echo(f"Fetched {s.total} {LEVELS[level]} procedures for {province.hcode} {province.name} "
-               f"from {base_url} ({cat.total or 0:,} listed by the portal; {session.requests_sent} "
-               f"requests, {cache.stored} details downloaded, {cache.hits} taken from the cache); "
-               f"effective {vn_date(s.effective)}.")
-    echo_comparison(out)
+    for w in out.warnings:
+        warn(f"Warning: {w}")
+    click.echo(f"Fetched the catalogue for {province.hcode} {province.name} from {base_url} "
+               f"({cat.total or 0:,} listed by the portal; {session.requests_sent} requests, "
+               f"{cache.stored} details downloaded, {cache.hits} taken from the cache).")
+    echo_import(out, "Fetched")

@@ -26,7 +26,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from qrproc.board import board_diff, current_versions, required_catalogue
+from qrproc.board import board_diff, current_versions
+from qrproc.catalogue import required_catalogue
 from qrproc.diff import Item
 from qrproc.errors import QrprocError, VerificationError
 from qrproc.model import Procedure, fold, nfc
@@ -141,7 +142,7 @@ def select(registry: Registry, selection: Selection, as_of: date) -> tuple[list[
         return [i.procedure for i in d.to_post + d.to_reprint], list(d.to_take_down)
     if selection.kind == "codes":
         return current_versions(registry, selection.codes, as_of), []
-    in_force = [p for p in required_catalogue(registry, as_of) if p.code and p.applies_on(as_of)]
+    in_force = list(required_catalogue(registry, as_of).applicable)
     if selection.kind == "all":
         return in_force, []
     want = fold(selection.field)  # the remaining kind: one field

@@ -5,15 +5,14 @@ tables ('B. DANH MỤC THỦ TỤC HÀNH CHÍNH BỊ BÃI BỎ') says what the n
 without the code and name headers (the letterhead, the 'Nơi nhận' box) are skipped; a table
 without a header of its own but with the previous table's columns continues it. The decision's
 number and date are read from the text ('Số: 1766/QĐ-UBND', 'Bình Thuận, ngày 03 tháng 8 năm
-2020', or 'Kèm theo Quyết định số 378/QĐ-UBND ngày 18 tháng 3 năm 2022').
+2020', or 'Kèm theo Quyết định số 378/QĐ-UBND ngày 18 tháng 3 năm 2022'), and so is the date it
+takes effect ('Quyết định này có hiệu lực kể từ ngày ký'): `tabular.read_decision`.
 """
 
 from __future__ import annotations
 
-import re
 import zipfile
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Iterator, Union
 
@@ -24,32 +23,25 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from qrproc.errors import ParseError
-from qrproc.model import Catalogue, nfc, normalise_code, parse_date
+from qrproc.model import Catalogue, nfc, normalise_code
 from qrproc.sources.tabular import (
     HEADER_SEARCH,
-    Defaults,
     GroupState,
     Header,
     Rows,
     apply_heading,
     build_catalogue,
     check_rows,
-    find_decision,
     find_header,
+    ignored_warning,
     no_table_error,
+    read_decision,
     read_rows,
 )
 from qrproc.vntext import check_text
 
 #: Errors python-docx raises for a file that is not a readable document.
 _BROKEN = (PackageNotFoundError, zipfile.BadZipFile, KeyError, OSError, ValueError)
-
-# The decision's own number: 'Số: 1766/QĐ-UBND' (a cited one reads 'Quyết định số …', no colon).
-_OWN_NUMBER = re.compile(r"\bSố\s*:\s*(\d+\s*/\s*(?:\d{4}\s*/\s*)?Q[ĐD]\s*-\s*\S+)", re.I)
-# The place and date line of the letterhead: 'Bình Thuận, ngày 3 tháng 8 năm 2020'.
-_SIGNED_ON = re.compile(r",\s*(ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4})", re.I)
-# The annex's reference to its decision: '(Kèm theo Quyết định số 378/QĐ-UBND ngày …)'.
-_ANNEXED_TO = re.compile(r"kèm theo Quyết định số\s*(.{0,80})", re.I)
 
 
 @dataclass(frozen=True)
@@ -89,6 +81,7 @@ def parse_document(document: Document, where: str, *,
     defaults = read_decision(_all_texts(blocks))
     state = GroupState()
     found = Rows()
+    ignored: list[str] = []
     previous: Header | None = None
     for block in blocks:
         if isinstance(block, _Text):
@@ -103,10 +96,14 @@ def parse_document(document: Document, where: str, *,
         rows = read_rows(block.rows, header, where, state=state, defaults=defaults, place=place)
         found.procedures.extend(rows.procedures)
         found.warnings.extend(rows.warnings)
+        ignored.extend(rows.ignored)
         previous = header
     if previous is None:
         raise no_table_error(where)
-    return build_catalogue(where, found.procedures, found.warnings)
+    state.close_counts()
+    return build_catalogue(where, found.procedures,
+                           found.warnings + ignored_warning(where, ignored) + state.notes,
+                           defaults=defaults)
 
 
 def body_blocks(document: Document) -> Iterator[Block]:
@@ -137,31 +134,6 @@ def table_grid(table: Table) -> list[list[str]]:
             previous = cell._tc
         grid.append(texts)
     return grid
-
-
-def read_decision(texts: list[str]) -> Defaults:
-    """The decision's number and date, from the letterhead or the annex's 'Kèm theo …' line."""
-    number = signed = None
-    for text in texts:
-        if number is None and (m := _OWN_NUMBER.search(text)):
-            number = find_decision(m.group(1))[0]
-        if signed is None and (m := _SIGNED_ON.search(text)):
-            signed = _date(m.group(1))
-    if number:
-        return Defaults(number, signed)
-    for text in texts:
-        if m := _ANNEXED_TO.search(text):
-            number, when = find_decision(m.group(1))
-            if number:
-                return Defaults(number, when)
-    return Defaults()
-
-
-def _date(text: str) -> date | None:
-    try:
-        return parse_date(text)
-    except ValueError:  # 'ngày 31 tháng 2 năm 2020': a typo, not a reason to refuse the file
-        return None
 
 
 def _all_texts(blocks: list[Block]) -> list[str]:

@@ -23,7 +23,7 @@ from bs4 import BeautifulSoup
 
 from qrproc import http
 from qrproc.errors import ParseError, SourceError
-from qrproc.model import Catalogue, Procedure, fold, make_procedure, parse_levels
+from qrproc.model import Catalogue, Procedure, fold, make_procedure, parse_kind, parse_levels
 from qrproc.sources.paging import Page, Pager, collect_pages
 from qrproc.sources.cache import DetailCache, version_key
 from qrproc.sources.portal import UNCHANGED, OnProgress, Province, find_province, no_progress
@@ -37,13 +37,6 @@ PAGE_SIZE = 50
 POPUP_ID = "popupChitietTTHC"
 ROW_SELECTOR = f"#{POPUP_ID} .info-row"
 METHODS_HEADER = "hinh thuc nop"   # folded header of the "Cách thức thực hiện" table
-
-#: --level → the levels (as `model.parse_levels` names them) any of which keeps a procedure.
-LEVELS: dict[str, tuple[str, ...]] = {
-    "commune": ("commune",),
-    "province": ("province",),
-    "all": ("commune", "province"),
-}
 
 #: folded label on the detail page → key of the dict `parse_detail_html` returns
 LABELS = {
@@ -154,6 +147,7 @@ def procedure_from_detail(detail: dict[str, Any], *, where: str = "") -> Procedu
     """Pure: a parsed old detail page (`parse_detail_html`) → Procedure."""
     methods = detail.get("methods") or []
     return make_procedure(
+        kind=parse_kind(detail.get("type", "")),
         code=detail.get("code", ""),
         name=detail.get("name", ""),
         field=detail.get("field", ""),
@@ -164,11 +158,6 @@ def procedure_from_detail(detail: dict[str, Any], *, where: str = "") -> Procedu
         decision=detail.get("decision", ""),
         origin=where,
     )
-
-
-def applies(detail: dict[str, Any], level: str) -> bool:
-    """Pure: whether the page's "Cấp thực hiện" names one of `level`'s levels."""
-    return any(lv in LEVELS[level] for lv in parse_levels(detail.get("level", "")))
 
 
 # -- I/O ----------------------------------------------------------------------------------------
@@ -212,15 +201,14 @@ def fetch_search(session, base_url: str, *, agency_id: str, per_page: int = PAGE
 
 
 def fetch_catalogue(session, base_url: str = DEFAULT_BASE_URL, *, province: str | Province,
-                    level: str = "commune", cache: DetailCache | None = None,
-                    on_progress: OnProgress = no_progress, per_page: int = PAGE_SIZE) -> Catalogue:
-    """The procedures of `level` that the province's agencies carry out, from the old portal.
+                    cache: DetailCache | None = None, on_progress: OnProgress = no_progress,
+                    per_page: int = PAGE_SIZE) -> Catalogue:
+    """The procedures the province's agencies carry out, from the old portal, each with the
+    level its detail page states (the scope rule decides what the commune receives).
 
     Same contract as `portal.fetch_catalogue`: an incomplete fetch raises SourceError and never
     becomes a catalogue; detail pages already read stay in the cache for the next run.
     """
-    if level not in LEVELS:
-        raise ValueError(f"level must be one of {', '.join(LEVELS)}")
     prov = province if isinstance(province, Province) else find_province(province)
     base_url = base_url.rstrip("/")
     unchanged = UNCHANGED
@@ -255,13 +243,12 @@ def fetch_catalogue(session, base_url: str = DEFAULT_BASE_URL, *, province: str 
                                   f"{unchanged}") from e
             if cache is not None:
                 cache.put(f"legacy-{proc_id}", version, detail)
-        if applies(detail, level):
-            procedures.append(procedure_from_detail(detail, where=where))
+        procedures.append(procedure_from_detail(detail, where=where))
         on_progress("details", n, len(rows))
     if cache is not None:
         cache.progress("legacy-search", scope).clear()
     procedures, warnings = _one_per_code(procedures)
-    return Catalogue(source=f"{base_url} (old portal, {prov.hcode} {prov.name}, {level} level)",
+    return Catalogue(source=f"{base_url} (old portal, {prov.hcode} {prov.name})",
                      procedures=tuple(procedures), warnings=tuple(warnings), total=total or 0)
 
 

@@ -15,13 +15,13 @@ that a re-fetch costs the list calls plus one detail call per procedure that cha
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from qrproc import http
 from qrproc.errors import ParseError, SourceError
-from qrproc.model import FLAG_CODE_FIXED, FLAG_NO_CODE, Catalogue, Procedure, fold
+from qrproc.model import FLAG_CODE_FIXED, FLAG_NO_CODE, Catalogue, Procedure
+from qrproc.provinces import PROVINCES, Province, core_name, find_province, names_province  # noqa: F401
 from qrproc.sources.cache import DetailCache, version_key
 from qrproc.sources.paging import Page, Pager, collect_pages
 from qrproc.sources.portal_json import procedure_from_portal
@@ -35,106 +35,11 @@ PAGE_SIZE = 50
 #: Guard against a server whose cursor never ends: pages beyond ceil(total / size) + this.
 EXTRA_PAGES = 5
 
-#: --level → the detail flags any of which keeps a procedure.
-LEVEL_FLAGS: dict[str, tuple[str, ...]] = {
-    "commune": ("isWard",),
-    "province": ("isProvince",),
-    "all": ("isWard", "isProvince"),
-}
 NATIONAL_TYPE = "STANDARD"   # a national standard procedure applies in every province
+INTERNAL_TYPE = "STANDARD_INTERNAL"  # an internal procedure is never posted
 UNCHANGED = "nothing was stored and the registry is unchanged"
 
 OnProgress = Callable[[str, int, "int | None"], None]
-
-
-@dataclass(frozen=True)
-class Province:
-    """One of the 34 provinces: the H-code used in procedure codes and by the old portal, the
-    GSO code the new portal's province list uses, and the old portal's agency id."""
-
-    hcode: str
-    gso: str
-    name: str
-    legacy_agency_id: str
-
-
-#: sources.md §3: the old gateway's agency table joined by name with the new API's province list.
-PROVINCES: tuple[Province, ...] = tuple(Province(*row) for row in (
-    ("H01", "91", "An Giang", "398126"),
-    ("H05", "24", "Bắc Ninh", "401621"),
-    ("H12", "96", "Cà Mau", "408562"),
-    ("H13", "92", "Cần Thơ", "409587"),
-    ("H14", "04", "Cao Bằng", "410516"),
-    ("H15", "66", "Đắk Lắk", "381137"),
-    ("H17", "48", "Đà Nẵng", "426100"),
-    ("H18", "11", "Điện Biên", "383348"),
-    ("H19", "75", "Đồng Nai", "426101"),
-    ("H20", "82", "Đồng Tháp", "374613"),
-    ("H21", "52", "Gia Lai", "384251"),
-    ("H24", "31", "Hải Phòng", "387628"),
-    ("H26", "01", "Hà Nội", "389181"),
-    ("H27", "42", "Hà Tĩnh", "390693"),
-    ("H29", "79", "Hồ Chí Minh", "411312"),
-    ("H31", "33", "Hưng Yên", "426108"),
-    ("H32", "56", "Khánh Hòa", "415139"),
-    ("H35", "12", "Lai Châu", "420192"),
-    ("H36", "68", "Lâm Đồng", "421149"),
-    ("H37", "20", "Lạng Sơn", "417489"),
-    ("H38", "15", "Lào Cai", "426105"),
-    ("H41", "40", "Nghệ An", "418979"),
-    ("H42", "37", "Ninh Bình", "393975"),
-    ("H44", "25", "Phú Thọ", "422607"),
-    ("H48", "51", "Quảng Ngãi", "365792"),
-    ("H49", "22", "Quảng Ninh", "426106"),
-    ("H50", "44", "Quảng Trị", "6715"),
-    ("H52", "14", "Sơn La", "426103"),
-    ("H53", "80", "Tây Ninh", "369810"),
-    ("H55", "19", "Thái Nguyên", "370865"),
-    ("H56", "38", "Thanh Hóa", "371854"),
-    ("H57", "46", "Huế", "374087"),
-    ("H60", "08", "Tuyên Quang", "384979"),
-    ("H61", "86", "Vĩnh Long", "377087"),
-))
-_BY_H = {p.hcode: p for p in PROVINCES}
-_BY_GSO = {p.gso: p for p in PROVINCES}
-
-
-def find_province(code: str) -> Province:
-    """'H31', 'h31', '33' or '033' → Hưng Yên. Raises ValueError for an unknown code."""
-    text = str(code).strip().upper()
-    if re.fullmatch(r"H\d{1,2}", text):
-        found = _BY_H.get(f"H{int(text[1:]):02d}")
-    elif text.isdigit():
-        found = _BY_GSO.get(f"{int(text):02d}")
-    else:
-        found = None
-    if found is None:
-        raise ValueError(f"{code!r} is not a province code: give the H-code (H31) or the GSO "
-                         "number (33) of one of the 34 provinces")
-    return found
-
-
-# -- pure: names ------------------------------------------------------------------------------
-_NAME_PREFIXES = ("uy ban nhan dan ", "ubnd ", "tinh ", "thanh pho ", "tp ")
-
-
-def core_name(name: str) -> str:
-    """'Tỉnh Hưng Yên' → 'hung yen'; 'UBND Thành phố Đà Nẵng' → 'da nang'."""
-    text = fold(name)
-    changed = True
-    while changed:
-        changed = False
-        for prefix in _NAME_PREFIXES:
-            if text.startswith(prefix):
-                text, changed = text[len(prefix):], True
-    return text
-
-
-def names_province(promulgator: str, province_name: str) -> bool:
-    """Whether an agency name names the province: 'UBND tỉnh Hưng Yên', 'Sở Xây dựng - tỉnh
-    Quảng Ngãi', 'Trung tâm phục vụ hành chính công Thành phố Hà Nội' (whole words, no accents)."""
-    core = core_name(province_name)
-    return bool(core) and f" {core} " in f" {fold(promulgator)} "
 
 
 # -- pure: responses --------------------------------------------------------------------------
@@ -188,20 +93,14 @@ def promulgated_by(obj: dict, province: Province, province_name: str) -> bool:
 def might_apply(item: dict, province: Province, province_name: str,
                 other_provinces: Iterable[str]) -> bool:
     """Pure pre-filter on a list item: False only when the list already shows the procedure
-    cannot apply (not a national standard one and promulgated by another province), so its
-    detail is never requested. Anything unsure gets its detail looked at."""
+    cannot apply (an internal one, or not a national standard one and promulgated by another
+    province), so its detail is never requested. Anything unsure gets its detail looked at."""
+    if item.get("type") == INTERNAL_TYPE:
+        return False
     if item.get("type") == NATIONAL_TYPE or promulgated_by(item, province, province_name):
         return True
     promulgator = item.get("departmentPromulgate") or ""
     return not any(names_province(promulgator, other) for other in other_provinces)
-
-
-def applies(detail: dict, province: Province, province_name: str, level: str) -> bool:
-    """Pure: a detail applies when it has one of `level`'s flags (commune → isWard) and it is a
-    national standard procedure or promulgated by `province`."""
-    if not any(detail.get(flag) is True for flag in LEVEL_FLAGS[level]):
-        return False
-    return detail.get("type") == NATIONAL_TYPE or promulgated_by(detail, province, province_name)
 
 
 # -- I/O ----------------------------------------------------------------------------------------
@@ -251,17 +150,19 @@ def fetch_list(session, base_url: str, *, cache: DetailCache | None = None,
 
 
 def fetch_catalogue(session, base_url: str = DEFAULT_BASE_URL, *, province: str | Province,
-                    level: str = "commune", cache: DetailCache | None = None,
-                    on_progress: OnProgress = no_progress, limit: int = PAGE_SIZE) -> Catalogue:
-    """The procedures of `level` that apply in `province`, as a `Catalogue` for
-    `catalogue.import_catalogue` (which alone turns it into a snapshot).
+                    cache: DetailCache | None = None, on_progress: OnProgress = no_progress,
+                    limit: int = PAGE_SIZE) -> Catalogue:
+    """The portal's catalogue as `province` sees it, as a `Catalogue` for
+    `catalogue.import_catalogue` (which alone turns it into a snapshot, and whose scope rule
+    decides what the commune receives).
 
-    `total` is the number of procedures the portal lists in all. Raises SourceError when the
-    list or a detail could not be had: an incomplete fetch never becomes a catalogue. Details
-    fetched before the failure stay in `cache`, so running again resumes.
+    Every national and own-province procedure comes from its detail (the only place its level
+    is); an internal procedure or another province's comes from its list item (the list already
+    says it cannot apply, so its detail is never asked for). `total` is the number of
+    procedures the portal lists in all. Raises SourceError when the list or a detail could not
+    be had: an incomplete fetch never becomes a catalogue. Details fetched before the failure
+    stay in `cache`, so running again resumes.
     """
-    if level not in LEVEL_FLAGS:
-        raise ValueError(f"level must be one of {', '.join(LEVEL_FLAGS)}")
     prov = province if isinstance(province, Province) else find_province(province)
     base_url = base_url.rstrip("/")
     unchanged = UNCHANGED
@@ -283,7 +184,7 @@ def fetch_catalogue(session, base_url: str = DEFAULT_BASE_URL, *, province: str 
                           f"the portal lists (the list ended early); {unchanged}")
 
     wanted = [i for i in items if might_apply(i, prov, prov_name, others)]
-    details: list[dict] = []
+    details: dict[str, dict] = {}
     on_progress("details", 0, len(wanted))
     for n, item in enumerate(wanted, 1):
         proc_id = str(item["id"])
@@ -298,27 +199,32 @@ def fetch_catalogue(session, base_url: str = DEFAULT_BASE_URL, *, province: str 
                                   f"{unchanged}") from e
             if cache is not None:
                 cache.put(proc_id, version, detail)
-        details.append(detail)
+        details[proc_id] = detail
         on_progress("details", n, len(wanted))
 
-    procedures, warnings = _build(details, prov, prov_name, level, base_url)
+    procedures, warnings = build(items, details, prov, prov_name, base_url)
     if cache is not None:
         cache.progress("list", {"url": base_url + LIST_PATH, "body": list_body(limit=limit)}).clear()
-    return Catalogue(source=f"{base_url} ({prov.hcode} {prov.name}, {level} level)",
+    return Catalogue(source=f"{base_url} ({prov.hcode} {prov.name})",
                      procedures=tuple(procedures), warnings=tuple(warnings), total=total)
 
 
-def _build(details: list[dict], prov: Province, prov_name: str, level: str,
-           base_url: str) -> tuple[list[Procedure], list[str]]:
-    """Pure: the applicable details as procedures, one per code (the province's own version of
-    a code wins over the national one)."""
+def build(items: list[dict], details: dict[str, dict], prov: Province, prov_name: str,
+          base_url: str) -> tuple[list[Procedure], list[str]]:
+    """Pure: one procedure per code, from its detail when it was fetched, else from its list
+    item (the scope rule leaves those out, saying why). The province's own version of a code
+    wins over the national one, and a fetched detail over a list item."""
     by_code: dict[str, tuple[Procedure, bool, str]] = {}
     uncoded: list[Procedure] = []
     warnings: list[str] = []
-    for detail in details:
-        if not applies(detail, prov, prov_name, level):
+    for item in items:
+        proc_id = str(item.get("id"))
+        detail = details.get(proc_id)
+        if detail is None:
+            proc = procedure_from_portal(item, f"{base_url}{LIST_PATH} (id {proc_id})")
+            if proc.code and proc.code not in by_code:
+                by_code[proc.code] = (proc, False, proc_id)
             continue
-        proc_id = str(detail.get("id"))
         proc = procedure_from_portal(detail, f"{base_url}{DETAIL_PATH} (id {proc_id})")
         if FLAG_CODE_FIXED in proc.flags:
             warnings.append(f"portal id {proc_id}: code {detail.get('code')!r} read as {proc.code}; "
@@ -329,8 +235,8 @@ def _build(details: list[dict], prov: Province, prov_name: str, level: str,
             uncoded.append(proc)
             continue
         own = promulgated_by(detail, prov, prov_name)
-        if proc.code not in by_code:
-            by_code[proc.code] = (proc, own, proc_id)
+        if proc.code not in by_code or by_code[proc.code][2] not in details:
+            by_code[proc.code] = (proc, own, proc_id)  # new, or a detail over a list item
             continue
         old = by_code[proc.code]
         keep, drop = ((proc, own, proc_id), old) if own and not old[1] else (old, (proc, own, proc_id))

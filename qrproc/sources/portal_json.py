@@ -1,9 +1,23 @@
-"""JSON from the new national portal API (dichvucong.gov.vn/api/v1, design/sources.md §1.3-1.4).
+"""JSON procedure lists: the new national portal's API (dichvucong.gov.vn/api/v1, design/sources.md
+§1.3-1.4), and the other shapes public crawls and exports write.
 
 Accepted shapes: a list response `{"code":"OK","data":{"items":[…],"lastId":…,"total":N}}`, a
 bare list of items, JSON Lines of items, a detail response `{"code":"OK","data":{…}}`, or a list
 of detail objects. List items and details share the fields qrproc needs (code, name, id, the
-field); only details carry levels, processing times, fees and the publishing decision.
+field, the type and promulgator); only details carry the level flags, processing times, fees and
+the publishing decision, so a file of list items says nothing of what a commune receives
+(`Catalogue.levels_given` is False).
+
+Objects that are not the portal's own (a crawler's index with `ma_tthc`, `ten_tthc`, `linh_vuc`,
+`cap_thuc_hien`, `isWard`, `url`; the old gateway's list with `TTHC_MA`, `NAME`; a master list
+with `linhVuc` and English status words) are read by their keys, matched like table headers
+(`columns.match_header`: Vietnamese with or without diacritics, camelCase or snake_case); keys
+nothing reads are named in a warning.
+
+Fees are printed as the portal states them: the amount with its currency (USD is not "đồng") and
+the fee's own description (per page, tiers, exemptions); a zero whose description says the
+provincial council sets the amount reads "Theo mức do HĐND tỉnh quyết định"; "Không" only for a
+fee the portal lists as zero with nothing more said.
 """
 
 from __future__ import annotations
@@ -12,18 +26,32 @@ import json
 from pathlib import Path
 from typing import Iterable
 
+import re
+
 from qrproc.errors import ParseError
 from qrproc.model import (
     FLAG_CODE_FIXED,
+    FLAG_NAME_BROKEN,
     FLAG_NO_CODE,
     IN_FORCE,
+    KIND_INTERNAL,
+    KIND_NATIONAL,
+    KIND_SPECIFIC,
     Catalogue,
     Procedure,
+    fold,
+    looks_broken,
     make_procedure,
     nfc,
     parse_date,
+    parse_kind,
+    parse_levels,
+    parse_status,
+    portal_id_in,
+    strip_list_number,
 )
-from qrproc.sources.tabular import build_catalogue, quote
+from qrproc.sources.columns import header_key, match_header
+from qrproc.sources.tabular import build_catalogue, ignored_warning, quote, split_decision
 from qrproc.vntext import check_cells, decode_bytes
 
 ENVELOPE_OK = "OK"
@@ -32,6 +60,9 @@ LIVE_STATES = ("ACTIVE", "UPDATED")
 #: Level flags of a detail -> Procedure level.
 LEVEL_FLAGS = (("isWard", "commune"), ("isProvince", "province"), ("isMinistry", "central"),
                ("isOtherAgency", "other"), ("isVertical", "other"))
+#: The portal's `type` -> Procedure.kind.
+PORTAL_TYPES = {"STANDARD": KIND_NATIONAL, "SPECIFIC": KIND_SPECIFIC,
+                "STANDARD_INTERNAL": KIND_INTERNAL}
 SUBMISSION_METHODS = {"DIRECT": "Trực tiếp", "ONLINE": "Trực tuyến",
                       "POSTAL": "Dịch vụ bưu chính"}
 TIME_UNITS = {"WORKING_DAY": "ngày làm việc", "DAY": "ngày", "HOUR": "giờ", "MONTH": "tháng",
@@ -40,6 +71,17 @@ TIME_UNITS = {"WORKING_DAY": "ngày làm việc", "DAY": "ngày", "HOUR": "giờ
 UNIT_OTHER = "OTHER"
 NO_FEE = "Không"
 CURRENCY = "đồng"
+#: Printed for a fee whose amount the provincial council sets (the portal writes value 0).
+COUNCIL_FEE = "Theo mức do HĐND tỉnh quyết định"
+#: Currency ids seen in the portal's fee objects (when `currencyName` is missing).
+CURRENCY_IDS = {"019b3fb2-b5b8-70ac-85e2-9409ec1eaffa": CURRENCY,
+                "019b3fb2-dee2-76ab-aa53-22d4d903a2bb": "USD"}
+#: Folded currency names -> what the poster prints.
+CURRENCY_NAMES = {"viet nam dong": CURRENCY, "vnd": CURRENCY, "dong": CURRENCY, "vnd dong": CURRENCY,
+                  "usd": "USD", "do la my": "USD", "eur": "EUR", "euro": "EUR"}
+_COUNCIL = re.compile(r"\b(?:hoi dong nhan dan|hdnd)\b")
+#: Keys of the portal's own objects that say a detail's level (a list item has none of them).
+LEVEL_KEYS = tuple(flag for flag, _ in LEVEL_FLAGS) + ("isUndetermined",)
 
 
 def load(path: str | Path, **kw) -> Catalogue:
@@ -49,21 +91,34 @@ def load(path: str | Path, **kw) -> Catalogue:
 
 
 def parse_portal_json(text: str, where: str) -> Catalogue:
-    """Parse any of the portal's JSON shapes (or JSON Lines) into a Catalogue."""
+    """Parse any of the accepted JSON shapes (or JSON Lines) into a Catalogue."""
     items, total = _items(text, where)
-    procedures, warnings = [], []
+    procedures, warnings, ignored = [], [], []
+    levels_given = False
     for place, obj in items:
-        proc = procedure_from_portal(obj, f"{where}, {place}")
+        if is_portal_object(obj):
+            proc = procedure_from_portal(obj, f"{where}, {place}")
+            levels_given = levels_given or any(k in obj for k in LEVEL_KEYS)
+        else:
+            proc, unused = procedure_from_record(obj, f"{where}, {place}")
+            ignored.extend(unused)
+            levels_given = levels_given or bool(proc.levels)
         procedures.append(proc)
         warnings.extend(_warnings(proc, obj))
-    return build_catalogue(where, procedures, warnings, total=total, strict=False)
+    return build_catalogue(where, procedures, warnings + ignored_warning(where, ignored),
+                           total=total, strict=False, levels_given=levels_given)
+
+
+def is_portal_object(obj: object) -> bool:
+    """True for the portal's own list items and details (`name` with `code`/`codeNotation`)."""
+    return isinstance(obj, dict) and "name" in obj and ("code" in obj or "codeNotation" in obj)
 
 
 def procedure_from_portal(obj: dict, where: str) -> Procedure:
     """One portal list item or detail object as a Procedure (origin = `where`)."""
     if not isinstance(obj, dict):
         raise ParseError(f"{where}: expected a procedure object, found {type(obj).__name__}")
-    name = nfc(obj.get("name"))
+    name = strip_list_number(nfc(obj.get("name")))
     if not name:
         raise ParseError(f"{where}: procedure {nfc(obj.get('code'))!r} has no name")
     try:
@@ -74,6 +129,67 @@ def procedure_from_portal(obj: dict, where: str) -> Procedure:
         raise ParseError(f"{where}: {exc}") from None
 
 
+# Boolean keys of crawler indexes that give a level ('isWard': true).
+_RECORD_FLAGS = {header_key(flag): level for flag, level in LEVEL_FLAGS}
+_TRUE = ("true", "1", "yes", "có", "x")
+
+
+def procedure_from_record(obj: object, where: str) -> tuple[Procedure, list[str]]:
+    """An object that is not the portal's own, read by its keys; and the keys nothing read."""
+    if not isinstance(obj, dict):
+        raise ParseError(f"{where}: expected a procedure object, found {type(obj).__name__}")
+    values: dict[str, object] = {}
+    ids: list[object] = []
+    levels: list[str] = []
+    unused: list[str] = []
+    for key, value in obj.items():
+        flag = _RECORD_FLAGS.get(header_key(key))
+        if flag is not None:
+            if value is True or str(value).strip().lower() in _TRUE:
+                levels.append(flag)
+            continue
+        name = match_header(str(key))
+        if name == "portal_id":
+            ids.append(value)
+        elif name is not None and name not in values:
+            values[name] = value
+        elif name is None:
+            unused.append(str(key))
+    text = {k: _record_text(v) for k, v in values.items()}
+    name = strip_list_number(text.get("name", ""))
+    if not name:
+        keys = ", ".join(repr(k) for k in list(obj)[:8])
+        raise ParseError(f"{where}: procedure {text.get('code', '')!r} has no name (looked for "
+                         f"'name', 'ten_tthc', 'Tên TTHC'…; the object has {keys})")
+    check_cells([name, text.get("field", ""), text.get("agency", "")], where)
+    decision, decision_date = split_decision(text.get("decision", ""))
+    try:
+        levels.extend(parse_levels(text["levels"]) if text.get("levels") else ())
+        proc = make_procedure(
+            code=text.get("code", ""), name=name, origin=where,
+            flags=(FLAG_NAME_BROKEN,) if looks_broken(name) else (),
+            field=text.get("field", ""), levels=tuple(dict.fromkeys(levels)),
+            agency=text.get("agency", ""),
+            portal_id=next((found for v in ids if (found := portal_id_in(_record_text(v)))), ""),
+            processing_time=text.get("processing_time", ""), fees=text.get("fees", ""),
+            decision=decision, decision_date=parse_date(values.get("decision_date")) or decision_date,
+            effective=parse_date(values.get("effective")),
+            status=parse_status(text.get("status", "")),
+            replaced_by=text.get("replaced_by", ""), kind=parse_kind(text.get("kind", "")),
+            promulgator=text.get("promulgator", ""))
+    except ValueError as exc:
+        raise ParseError(f"{where}: {exc}") from None
+    return proc, unused
+
+
+def _record_text(value: object) -> str:
+    if isinstance(value, (list, tuple)):
+        return "; ".join(nfc(v.get("name") if isinstance(v, dict) else v) for v in value if v)
+    if isinstance(value, dict):
+        return nfc(value.get("name"))
+    return nfc(value)
+
+
 def _procedure(obj: dict, name: str, where: str) -> Procedure:
     field, agency = _field(obj), _agency(obj)
     check_cells([name, field, agency], where)
@@ -81,15 +197,21 @@ def _procedure(obj: dict, name: str, where: str) -> Procedure:
     code = obj.get("code") or obj.get("codeNotation")
     # Spaces inside the portal's code string are a data-entry slip (' 1.014325'): flag them.
     spaced = isinstance(code, str) and code != code.strip()
+    flags = ((FLAG_CODE_FIXED,) if spaced else ()) + ((FLAG_NAME_BROKEN,) if looks_broken(name) else ())
+    kind = PORTAL_TYPES.get(str(obj.get("type") or ""), "")
+    if obj.get("isInternal") is True:
+        kind = KIND_INTERNAL
     return make_procedure(
         code=code,
         name=name,
         origin=where,
-        flags=(FLAG_CODE_FIXED,) if spaced else (),
+        flags=flags,
+        kind=kind,
+        promulgator=_promulgator(obj),
         field=field,
         levels=tuple(level for flag, level in LEVEL_FLAGS if obj.get(flag) is True),
         agency=agency,
-        portal_id=nfc(obj.get("id")),
+        portal_id=portal_id_in(obj.get("id")),
         processing_time=processing_time(obj),
         fees=fees_text(obj),
         decision=nfc(proposal.get("proposalNumber") or obj.get("decisionNo")),
@@ -110,19 +232,62 @@ def processing_time(obj: dict) -> str:
 
 
 def fees_text(obj: dict) -> str:
-    """'Không' when every listed fee is zero, else the amounts ('100.000 đồng'); '' if none."""
+    """The fees as the portal states them, one text per execution method when they differ.
+
+    '' when the detail lists no fee at all (unknown: the poster says it is unverified).
+    """
     per_method: dict[str, list[str]] = {}
-    listed = False
     for method in obj.get("executionMethods") or ():
-        amounts = per_method.setdefault(_method(method), [])
+        texts = per_method.setdefault(_method(method), [])
         for fee in method.get("fees") or ():
-            listed = True
-            text = _amount(fee.get("value"))
-            if text and text not in amounts:
-                amounts.append(text)
-    if not listed:
-        return ""
-    return _by_method({m: a or [NO_FEE] for m, a in per_method.items()}, ", ")
+            text = fee_text(fee) if isinstance(fee, dict) else ""
+            if text and text not in texts:
+                texts.append(text)
+    return _by_method(per_method, "; ")
+
+
+def fee_text(fee: dict) -> str:
+    """One fee object as the poster prints it.
+
+    * value > 0: '10 USD', '100.000 đồng', followed by the description in brackets ('20 USD (Ghi
+      vào Sổ việc kết hôn …)'); the description alone when it already states the amount
+      ('2.000 đồng/trang; từ trang thứ 3 trở lên …, tối đa …').
+    * value 0 and a description saying the council decides: 'Theo mức do HĐND tỉnh quyết
+      định', then the rest of the description (exemptions).
+    * value 0 and another description: the description ('Miễn phí - Trường hợp …').
+    * value 0 and nothing said: 'Không'. No value at all: '' (unknown).
+    """
+    value = fee.get("value")
+    description = _fee_description(fee.get("description"))
+    amount = _amount(value, fee)
+    if amount:
+        number = amount.split()[0]
+        if description and (number in description or description[:1].isdigit()):
+            return description
+        return f"{amount} ({description})" if description else amount
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+        return description
+    if description and _COUNCIL.search(fold(description)):
+        rest = [s for s in _sentences(description) if not _COUNCIL.search(fold(s))]
+        who = COUNCIL_FEE if "tinh" in fold(description) else COUNCIL_FEE.replace(" tỉnh", "")
+        return ". ".join([who] + rest) + ("." if rest else "")
+    return description or NO_FEE
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip(" .") for s in re.split(r"(?<=\.)\s+(?=[A-ZĐÀ-Ỹ])", text) if s.strip(" .")]
+
+
+def _fee_description(value: object) -> str:
+    """A fee description without the portal's artefacts: a leading '- ', a stray 'Đồng'
+    ('Đồng (Mức lệ phí …)', 'Miễn phí Đồng - Trường hợp …'), brackets around the whole."""
+    text = nfc(value)
+    text = re.sub(r"^[-+–•\s]+", "", text)
+    text = re.sub(r"^Đồng\s*(?=\()", "", text)
+    text = re.sub(r"^(Miễn (?:lệ )?phí)\s+Đồng\b", r"\1", text)
+    if text.startswith("(") and text.endswith(")") and text.count("(") == 1:
+        text = text[1:-1].strip()
+    return text
 
 
 # --- shapes ---------------------------------------------------------------------------------
@@ -149,9 +314,13 @@ def _items(text: str, where: str) -> tuple[Items, int | None]:
     if not isinstance(data, dict):
         raise ParseError(f"{where}: expected a JSON object or list, found {type(data).__name__}")
     if "data" not in data:
-        if "name" in data and ("code" in data or "codeNotation" in data):
+        if is_portal_object(data) or any(match_header(str(k)) == "name" for k in data):
             return _numbered([data]), None
-        raise ParseError(f"{where}: not a portal response (no 'data' and no procedure fields)")
+        lists = [v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
+        if len(lists) == 1:  # an index wrapped in one key: {"items": […]}, {"data_gl": […]}
+            return _numbered(lists[0]), None
+        raise ParseError(f"{where}: not a procedure list (no 'data', no procedure fields, no list "
+                         "of procedures)")
     return _envelope(data, where)
 
 
@@ -164,7 +333,7 @@ def _envelope(envelope: dict, where: str) -> tuple[Items, int | None]:
         return _numbered(data), None
     if isinstance(data, dict) and isinstance(data.get("items"), list):
         return _numbered(data["items"]), _total(data.get("total"), where)
-    if isinstance(data, dict) and data.get("name"):
+    if isinstance(data, dict) and (data.get("name") or data.get("code")):
         return _numbered([data]), None
     raise ParseError(f"{where}: the portal response holds no procedures "
                      "(expected data.items, a list, or one procedure)")
@@ -212,6 +381,16 @@ def _field(obj: dict) -> str:
                  or _strings(obj.get("categories")))
 
 
+def _promulgator(obj: dict) -> str:
+    """Who promulgated it: the province's H-code or a ministry's code, else its name."""
+    code = nfc(obj.get("departmentPromulgateCode"))
+    name = nfc(obj.get("departmentPromulgateName") or obj.get("departmentPromulgate"))
+    if not name:
+        issuing = (obj.get("procedureProposal") or {}).get("issuingAgency") or {}
+        name = nfc(issuing.get("name")) if isinstance(issuing, dict) else ""
+    return code if re.fullmatch(r"H\d{2}", code) else (name or code)
+
+
 def _agency(obj: dict) -> str:
     parts = (_names(obj.get("unitGroupsExecuting")) + _names(obj.get("departmentsExecuting"))
              + _strings(obj.get("executingAgencies")) + _strings(obj.get("departments")))
@@ -240,20 +419,32 @@ def _method_times(method: dict, obj: dict) -> list[str]:
 
 
 def _duration(quantity: object, unit: object) -> str:
-    """(15, 'DAY') -> '15 ngày'; (0.5, 'WORKING_DAY') -> '0,5 ngày làm việc'."""
+    """(15, 'DAY') -> '15 ngày'; (0.5, 'WORKING_DAY') -> '0,5 ngày làm việc'; '' for a unit
+    nobody knows (the poster then says the time is unverified, never '15 session')."""
     if not isinstance(quantity, (int, float)) or isinstance(quantity, bool) or quantity <= 0:
         return ""
+    word = TIME_UNITS.get(str(unit))
+    if word is None:
+        return ""
     number = str(int(quantity)) if float(quantity).is_integer() else str(quantity).replace(".", ",")
-    word = TIME_UNITS.get(str(unit), nfc(unit).lower())
-    return f"{number} {word}".strip()
+    return f"{number} {word}"
 
 
-def _amount(value: object) -> str:
-    """100000 -> '100.000 đồng'; 0 or missing -> ''."""
+def _amount(value: object, fee: dict | None = None) -> str:
+    """100000 -> '100.000 đồng', 20 with currency USD -> '20 USD'; 0 or missing -> ''."""
     if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
         return ""
-    whole = f"{int(value):,}".replace(",", ".")
-    return f"{whole} {CURRENCY}"
+    whole = (f"{int(value):,}" if float(value).is_integer() else f"{value:,.2f}").replace(
+        ",", "\0").replace(".", ",").replace("\0", ".")
+    return f"{whole} {_currency(fee or {})}"
+
+
+def _currency(fee: dict) -> str:
+    name = fold(nfc(fee.get("currencyName")))
+    if name:
+        return CURRENCY_NAMES.get(name, nfc(fee.get("currencyName")))
+    by_id = CURRENCY_IDS.get(str(fee.get("currencyId") or ""))
+    return by_id or "(chưa rõ đơn vị tiền)"
 
 
 def _by_method(per_method: dict[str, list[str]], joiner: str) -> str:

@@ -4,34 +4,51 @@ Pure: rows of cells in, a `Catalogue` out; nothing here opens a file. The header
 its text (`columns.match_header`), in any column order, with or without diacritics, over one row
 or two (a merged top cell such as 'Cách thức thực hiện' over 'Mức độ DVC | Thực hiện qua BCCI').
 Below it, rows are procedures or headings: 'I | LĨNH VỰC HỘ TỊCH' sets the field of the rows that
-follow, 'Thủ tục hành chính cấp xã' their level, and 'B. DANH MỤC THỦ TỤC HÀNH CHÍNH BỊ BÃI BỎ'
-marks them abolished.
+follow, 'Thủ tục hành chính cấp xã' (or '… áp dụng chung') their level, and 'B. DANH MỤC THỦ TỤC
+HÀNH CHÍNH BỊ BÃI BỎ' marks them abolished. A heading that states a count ('(17 TTHC)') is
+checked against the rows under it.
+
+Each row keeps what it says itself: its own decision, decision date, effective date, change type
+('Loại thay đổi': Ban hành mới, Sửa đổi, bổ sung, Thay thế, Bãi bỏ) and the code it replaces. The
+text around the table (the decision's 'Số: …/QĐ-UBND', the letterhead date, its 'có hiệu lực …'
+article) gives the file-level defaults (`read_decision`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import partial
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date, datetime
+from functools import partial
 from typing import Callable, Iterable, Sequence
 
 from qrproc.errors import ParseError
 from qrproc.model import (
     ABOLISHED,
+    CHANGE_REPLACED,
+    CHANGE_STATUS,
     FLAG_CODE_FIXED,
+    FLAG_NAME_BROKEN,
     FLAG_NO_CODE,
     IN_FORCE,
+    REPLACED,
     Catalogue,
     Procedure,
     fold,
+    looks_broken,
     make_procedure,
     nfc,
     normalise_code,
+    parse_change,
     parse_date,
+    parse_kind,
     parse_levels,
     parse_status,
+    portal_id_in,
+    strip_list_number,
 )
+from qrproc.scope import names_commune_body
 from qrproc.sources.columns import HEADER_ALIASES, REQUIRED, expected_headers, match_header
 from qrproc.vntext import check_cells
 
@@ -41,18 +58,33 @@ HEADER_SEARCH = 15
 QUOTE_CHARS = 60
 #: A paragraph longer than this is body text, never a heading.
 HEADING_MAX_CHARS = 300
+#: At most this many ignored columns are named in the warning.
+IGNORED_SHOWN = 8
 
 # A group marker alone in its cell: 'I', 'II.', 'A.', 'I.1', 'b)'. Arabic numbers are row numbers.
 _MARKER = re.compile(r"(?:[IVXLC]+|[A-Za-z])(?:\.\d+)*[.):]?")
 # A marker in front of heading text: 'I. LĨNH VỰC…', 'A. Danh mục…', '2. Danh mục…', 'Phần I.'
 _MARKER_PREFIX = re.compile(r"^(?:phần\s+)?(?:[IVXLC]+|[A-Za-z]|\d+)(?:\.\d+)*[.):]?\s+", re.I)
 _PUNCT_PREFIX = re.compile(r"^[\s\-–—•*+.:]+")
+_COUNT = re.compile(r"\(\s*(\d+)\s*(?:tthc|thủ tục[^)]*)\s*\)", re.I)
 _COUNT_SUFFIX = re.compile(r"\s*\(\s*\d+\s*(?:tthc|thủ tục[^)]*)\s*\)\s*$", re.I)
 _NUMERAL_CELL = re.compile(r"\(?\d{1,3}\)?")
 _LEVEL_PHRASE = re.compile(r"cấp\s+(xã|huyện|tỉnh|trung\s+ương|bộ)", re.I)
 _DECISION_NUMBER = re.compile(r"(\d+)\s*/\s*(\d{4}\s*/\s*)?(Q[ĐD]\s*-\s*\w+(?:-\w+)*)", re.I)
 _DATE_IN_TEXT = re.compile(
     r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4}", re.I)
+# The decision's own number: 'Số: 1766/QĐ-UBND' (a cited one reads 'Quyết định số …', no colon).
+_OWN_NUMBER = re.compile(r"\bSố\s*:\s*(\d+\s*/\s*(?:\d{4}\s*/\s*)?Q[ĐD]\s*-\s*\S+)", re.I)
+# The place and date line of the letterhead: 'Bình Thuận, ngày 3 tháng 8 năm 2020'.
+_SIGNED_ON = re.compile(r",\s*(ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4})", re.I)
+# The annex's reference to its decision: '(Kèm theo Quyết định số 378/QĐ-UBND ngày …)'.
+_ANNEXED_TO = re.compile(r"(?:kèm theo|ban hành kèm theo) Quyết định số\s*(.{0,80})", re.I)
+# The decision's effective article: 'Quyết định này có hiệu lực (thi hành) kể từ ngày ký (ban
+# hành)' or '… kể từ ngày 15/12/2026' / '… từ ngày 15 tháng 12 năm 2026'.
+_EFFECTIVE = re.compile(
+    r"có\s+hiệu\s+lực(?:\s+thi\s+hành)?\s+(?:kể\s+)?từ\s+(?:ngày\s+)?"
+    r"(?P<signed>ký(?:\s+ban\s+hành)?|ban\s+hành)?"
+    r"(?P<date>\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4})?", re.I)
 
 # Folded words that say what kind of procedures a part lists.
 _ABOLISHED_WORDS = ("bai bo",)
@@ -60,6 +92,14 @@ _IN_FORCE_WORDS = ("sua doi", "bo sung", "moi ban hanh", "thay the", "ban hanh m
 _PROCEDURES_WORDS = ("thu tuc hanh chinh", "tthc", "cac thu tuc hanh chinh")
 _LEVEL_STARTS = _PROCEDURES_WORDS + ("cap ",)
 _SHARED_LEVEL_WORDS = ("ap dung chung", "dung chung")
+# A unit in a header: 'Thời hạn giải quyết (Ngày làm việc)', 'Phí, lệ phí (vnđ)'.
+_HEADER_UNIT = re.compile(r"\(([^()]+)\)")
+_TIME_UNITS = {"ngay lam viec": "ngày làm việc", "ngay": "ngày", "gio": "giờ", "thang": "tháng"}
+_MONEY_UNITS = {"vnd": "đồng", "dong": "đồng", "vn dong": "đồng", "viet nam dong": "đồng"}
+_BARE_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+# Heading ranks, for the stated-count check: a part closes fields and levels, a field levels.
+_PART, _FIELD, _LEVEL = 0, 1, 2
 
 
 class NoTableError(ParseError):
@@ -73,12 +113,23 @@ def no_table_error(where: str) -> NoTableError:
 
 @dataclass(frozen=True)
 class Header:
-    """Where the header is and which column holds which field."""
+    """Where the header is, which column holds which field, and the columns nobody reads."""
 
     columns: dict[str, int]
     labels: dict[str, str]  # field -> header text, for messages
     first_row: int  # index of the header's first row
     last_row: int  # index of its last row (the same, or the next one for a two-row header)
+    ignored: tuple[str, ...] = ()
+
+
+@dataclass
+class _Count:
+    """A heading's stated count ('LĨNH VỰC CHỨNG THỰC (17 TTHC)') and the rows seen under it."""
+
+    rank: int
+    label: str
+    stated: int
+    seen: int = 0
 
 
 @dataclass
@@ -92,22 +143,47 @@ class GroupState:
     # xã' under 'I LĨNH VỰC …'): the next field heading ends it. A level heading above the
     # fields ('A. Danh mục TTHC cấp tỉnh' over 'I. Lĩnh vực: …') lasts across them.
     levels_in_field: bool = False
+    counts: list[_Count] = dc_field(default_factory=list, compare=False, repr=False)
+    notes: list[str] = dc_field(default_factory=list, compare=False, repr=False)
+
+    def open_count(self, rank: int, label: str) -> None:
+        """Close the counts a heading of `rank` ends, and open its own if it states one."""
+        self.close_counts(rank)
+        m = _COUNT.search(label)
+        if m:
+            self.counts.append(_Count(rank, _COUNT_SUFFIX.sub("", label).strip(" :-–."),
+                                      int(m.group(1))))
+
+    def close_counts(self, rank: int = _PART) -> None:
+        while self.counts and self.counts[-1].rank >= rank:
+            c = self.counts.pop()
+            if c.seen != c.stated:
+                self.notes.append(f"heading '{quote(c.label)} ({c.stated:02d} TTHC)' states "
+                                  f"{c.stated} procedures; the table lists {c.seen} under it")
+
+    def count_row(self) -> None:
+        for c in self.counts:
+            c.seen += 1
 
 
 @dataclass(frozen=True)
 class Defaults:
-    """Values every procedure of a document gets unless a column gives its own."""
+    """What the text around the tables says: the decision, its date, and from when it takes
+    effect (its 'có hiệu lực …' article, quoted in `clause`)."""
 
     decision: str = ""
     decision_date: date | None = None
+    effective: date | None = None
+    clause: str = ""
 
 
 @dataclass
 class Rows:
     """Procedures and warnings read from one table."""
 
-    procedures: list[Procedure] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    procedures: list[Procedure] = dc_field(default_factory=list)
+    warnings: list[str] = dc_field(default_factory=list)
+    ignored: list[str] = dc_field(default_factory=list)
 
 
 Place = Callable[[int], str]
@@ -130,10 +206,16 @@ def parse_table(rows: Iterable[Sequence[object]], where: str, *,
     if header is None:
         raise no_table_error(where)
     state = GroupState()
+    titles = []
     for row in grid[:header.first_row]:
         apply_title(row, state)
-    found = read_rows(grid, header, where, state=state, defaults=defaults or Defaults())
-    return build_catalogue(where, found.procedures, found.warnings)
+        titles.extend(distinct_texts(row))
+    defaults = defaults or read_decision(titles)
+    found = read_rows(grid, header, where, state=state, defaults=defaults)
+    state.close_counts()
+    return build_catalogue(where, found.procedures,
+                           found.warnings + ignored_warning(where, header.ignored) + state.notes,
+                           defaults=defaults)
 
 
 def check_rows(grid: Sequence[Sequence[object]], where: str, place: Place = row_place) -> None:
@@ -154,9 +236,9 @@ def find_header(grid: Sequence[Sequence[object]], *,
             # two rows only when the top row is itself part of the header (not a title)
             if (one[0] and _complete(two) and len(two[0]) > len(one[0])
                     and not _holds_code(bottom, two[0])):
-                return Header(two[0], two[1], index, index + 1)
+                return Header(two[0], two[1], index, index + 1, _ignored(top, bottom, two[0]))
         if _complete(one):
-            return Header(one[0], one[1], index, index)
+            return Header(one[0], one[1], index, index, _ignored(top, [], one[0]))
     return None
 
 
@@ -164,7 +246,7 @@ def read_rows(grid: Sequence[Sequence[object]], header: Header, where: str, *,
               state: GroupState, defaults: Defaults = Defaults(),
               place: Place = row_place) -> Rows:
     """Turn the rows below `header` into procedures, following the headings as they come."""
-    found = Rows()
+    found = Rows(ignored=list(header.ignored))
     for index in range(header.last_row + 1, len(grid)):
         raw = list(grid[index])
         texts = _texts(raw)
@@ -173,9 +255,21 @@ def read_rows(grid: Sequence[Sequence[object]], header: Header, where: str, *,
     return found
 
 
+def ignored_warning(where: str, ignored: Sequence[str]) -> list[str]:
+    """One line naming the columns nothing reads (so a misspelt header is noticed)."""
+    names = list(dict.fromkeys(ignored))
+    if not names:
+        return []
+    shown = ", ".join(f"'{quote(n, 40)}'" for n in names[:IGNORED_SHOWN])
+    more = f" and {len(names) - IGNORED_SHOWN} more" if len(names) > IGNORED_SHOWN else ""
+    return [f"{where}: columns not used: {shown}{more}"]
+
+
 def build_catalogue(source: str, procedures: Iterable[Procedure], warnings: Iterable[str] = (),
-                    total: int | None = None, *, strict: bool = True) -> Catalogue:
-    """Merge identical duplicates; refuse a code listed twice with different content."""
+                    total: int | None = None, *, strict: bool = True,
+                    defaults: Defaults | None = None, levels_given: bool | None = None) -> Catalogue:
+    """Merge identical duplicates; refuse a code listed twice with different content, and a
+    portal id given to two procedures. Add the rows replaced procedures imply."""
     # Unless only one of the two codes was fixed from a noisy cell, or the source is not
     # `strict` (a portal catalogue nobody here can correct): the doubtful one loses its code.
     kept: list[Procedure] = []
@@ -199,7 +293,29 @@ def build_catalogue(source: str, procedures: Iterable[Procedure], warnings: Iter
         kept.append(_without_code(drop))
         notes.append(f"{drop.origin}: code {drop.code} is also used by {_place(source, keep)} "
                      f"for '{quote(keep.name)}'; kept without a code, check it")
-    return Catalogue(source=source, procedures=tuple(kept), warnings=tuple(notes), total=total)
+    _check_ids(source, kept)
+    d = defaults or Defaults()
+    if levels_given is None:
+        levels_given = any(p.levels or names_commune_body(p.agency) for p in kept)
+    return Catalogue(source=source, procedures=tuple(kept), warnings=tuple(notes), total=total,
+                     decision=d.decision, decision_date=d.decision_date, effective=d.effective,
+                     effective_clause=d.clause, levels_given=levels_given)
+
+
+def _check_ids(source: str, procedures: Sequence[Procedure]) -> None:
+    """One portal id, one procedure: two rows sharing an id would print the same QR code."""
+    seen: dict[str, Procedure] = {}
+    for p in procedures:
+        if not p.portal_id:
+            continue
+        other = seen.get(p.portal_id)
+        if other is not None and other.code != p.code:
+            raise ParseError(
+                f"{source}: portal id {p.portal_id} is given to two procedures: "
+                f"{_place(source, other)} ({other.code or 'no code'} '{quote(other.name, 40)}') and "
+                f"{_place(source, p)} ({p.code or 'no code'} '{quote(p.name, 40)}'); each procedure "
+                "has its own id on the portal: correct the file")
+        seen[p.portal_id] = p
 
 
 def _key(proc: Procedure) -> tuple:
@@ -208,6 +324,60 @@ def _key(proc: Procedure) -> tuple:
 
 def _without_code(proc: Procedure) -> Procedure:
     return proc.replace(code="", flags=proc.flags + (FLAG_NO_CODE,))
+
+
+# --- the text around the tables ---------------------------------------------------------------
+
+
+def read_decision(texts: Iterable[str]) -> Defaults:
+    """The decision's number and date (the letterhead, or the annex's 'Kèm theo …' line) and its
+    effective article ('Quyết định này có hiệu lực kể từ ngày ký')."""
+    texts = [nfc(t) for t in texts if t]
+    number = signed = None
+    for text in texts:
+        if number is None and (m := _OWN_NUMBER.search(text)):
+            number = find_decision(m.group(1))[0]
+        if signed is None and (m := _SIGNED_ON.search(text)):
+            signed = _lenient_date(m.group(1))
+    if not number:
+        for text in texts:
+            if m := _ANNEXED_TO.search(text):
+                found, when = find_decision(m.group(1))
+                if found:
+                    number, signed = found, signed or when
+                    break
+    if not number:
+        return Defaults()
+    effective, clause = find_effective(texts, signed)
+    return Defaults(number, signed, effective, clause)
+
+
+def find_effective(texts: Iterable[str], signed: date | None) -> tuple[date | None, str]:
+    """The date a decision's effective article gives, and the article as written.
+
+    'có hiệu lực kể từ ngày ký (ban hành)' gives the signing date; 'có hiệu lực (thi hành) kể từ
+    ngày 15/12/2026' or '… ngày 15 tháng 12 năm 2026' gives that date.
+    """
+    for text in texts:
+        m = _EFFECTIVE.search(text)
+        if not m:
+            continue
+        clause = quote(text[m.start():].split(".")[0].strip(), 120)
+        if m.group("date"):
+            when = _lenient_date(re.sub(r"[.-]", "/", m.group("date")) if "tháng" not in m.group("date")
+                                 else "ngày " + m.group("date"))
+            if when:
+                return when, clause
+        if m.group("signed") and signed:
+            return signed, clause
+    return None, ""
+
+
+def _lenient_date(text: str) -> date | None:
+    try:
+        return parse_date(text)
+    except ValueError:  # 'ngày 31 tháng 2 năm 2020': a typo, not a reason to refuse the file
+        return None
 
 
 # --- headings -------------------------------------------------------------------------------
@@ -227,13 +397,18 @@ def apply_heading(text: str, state: GroupState) -> bool:
     label = _PUNCT_PREFIX.sub("", _MARKER_PREFIX.sub("", _PUNCT_PREFIX.sub("", text)))
     key = fold(label)
     if key.startswith("linh vuc "):
-        return _apply_field(label, state)
+        if _apply_field(label, state):
+            state.open_count(_FIELD, label)
+            return True
+        return False
     if key.startswith("danh muc") or (key.startswith(_PROCEDURES_WORDS) and "bai bo" in key):
         _apply_part(label, key, state)
+        state.open_count(_PART, label)
         return True
     if key.startswith(_LEVEL_STARTS) and (_LEVEL_PHRASE.search(label)
                                           or any(w in key for w in _SHARED_LEVEL_WORDS)):
-        state.levels, state.levels_in_field = _levels_in(label), bool(state.field)
+        state.levels, state.levels_in_field = parse_levels(label), bool(state.field)
+        state.open_count(_LEVEL, label)
         return True
     return False
 
@@ -256,15 +431,8 @@ def _apply_part(label: str, key: str, state: GroupState) -> None:
     elif any(w in key for w in _IN_FORCE_WORDS):
         state.status = IN_FORCE
     state.field = ""
-    state.levels, state.levels_in_field = _levels_in(label), False
-
-
-def _levels_in(label: str) -> tuple[str, ...]:
-    """('commune',) for '… cấp xã'; () for '… áp dụng chung'."""
-    found: list[str] = []
-    for match in _LEVEL_PHRASE.finditer(label):
-        found.extend(parse_levels("Cấp " + match.group(1).lower()))
-    return tuple(dict.fromkeys(found))
+    levels = parse_levels(label) if _LEVEL_PHRASE.search(label) else ()
+    state.levels, state.levels_in_field = levels, False
 
 
 def sentence_case(text: str) -> str:
@@ -350,52 +518,120 @@ def _skip_row(texts: list[str], header: Header, state: GroupState) -> bool:
 def _add_procedure(found: Rows, row: list[object], texts: list[str], header: Header,
                    state: GroupState, defaults: Defaults, origin: str) -> None:
     raw_code = _code_text(row, texts, header)
-    name = _cell(texts, header, "name")
+    raw_name = _cell(texts, header, "name")
+    name = strip_list_number(raw_name)
     if not name:
         found.warnings.append(f"{origin}: code {raw_code} has no name; row skipped")
         return
+    state.count_row()
     try:
-        proc = make_procedure(code=raw_code, name=name, origin=origin,
-                              **_fields(row, texts, header, state, defaults, origin))
+        fields = _fields(row, texts, header, state, defaults, origin, found.warnings)
+        if looks_broken(name):
+            fields["flags"] = (FLAG_NAME_BROKEN,)
+        proc = make_procedure(code=raw_code, name=name, origin=origin, **fields)
     except ValueError as exc:
         raise ParseError(f"{origin}: {exc}") from None
     found.procedures.append(proc)
+    replaced = _replaced_row(row, texts, header, proc, origin)
+    if replaced is not None:
+        found.procedures.append(replaced)
     if FLAG_NO_CODE in proc.flags:
         found.warnings.append(
             f"{origin}: no procedure code for '{quote(name)}'; kept and flagged {FLAG_NO_CODE}")
     elif FLAG_CODE_FIXED in proc.flags:
         found.warnings.append(
             f"{origin}: code '{raw_code}' read as {proc.code}; flagged {FLAG_CODE_FIXED}, check it")
+    if FLAG_NAME_BROKEN in proc.flags:
+        found.warnings.append(f"{origin}: the name '{quote(name)}' looks broken by PDF text "
+                              f"extraction (split syllables); flagged {FLAG_NAME_BROKEN}, check it")
 
 
 def _fields(row: list[object], texts: list[str], header: Header, state: GroupState,
-            defaults: Defaults, origin: str) -> dict:
+            defaults: Defaults, origin: str, warnings: list[str]) -> dict:
     """The Procedure fields of a row besides code and name."""
     get = partial(_cell, texts, header)
     decision, decision_date = split_decision(get("decision"))
+    own_date = _date(_raw(row, header, "decision_date"), header, origin, "decision_date")
     if not decision:
         decision, decision_date = defaults.decision, defaults.decision_date
+    change = _change(get("change"), header, origin)
+    status = _status(get("status"), state, header, origin)
+    if change and not get("status"):
+        status = CHANGE_STATUS[change]
     levels = parse_levels(get("levels")) if get("levels") else state.levels
     return dict(
         field=get("field") or state.field,
         levels=levels,
         agency=get("agency"),
-        portal_id=get("portal_id"),
-        processing_time=get("processing_time"),
-        fees=get("fees"),
+        portal_id=_portal_id(get("portal_id"), header, origin, warnings),
+        processing_time=_with_unit(get("processing_time"), header, "processing_time", _TIME_UNITS,
+                                   origin, warnings),
+        fees=_with_unit(get("fees"), header, "fees", _MONEY_UNITS, origin, warnings),
         decision=decision,
-        decision_date=decision_date,
-        effective=_date(_raw(row, header, "effective"), header, origin),
-        status=_status(get("status"), state, header, origin),
+        decision_date=own_date or decision_date,
+        effective=_date(_raw(row, header, "effective"), header, origin, "effective"),
+        status=status,
         replaced_by=normalise_code(get("replaced_by"))[0] or get("replaced_by"),
+        kind=parse_kind(get("kind")),
+        promulgator=get("promulgator"),
+        change=change,
     )
 
 
-def _date(value: object, header: Header, origin: str) -> date | None:
+def _replaced_row(row: list[object], texts: list[str], header: Header, new: Procedure,
+                  origin: str) -> Procedure | None:
+    """The procedure a 'Thay thế' row replaces ('Số hồ sơ TTHC được thay thế'), marked replaced
+    by the new one, with the same decision and date."""
+    old_code, fixed = normalise_code(_cell(texts, header, "replaces"))
+    if not old_code or not new.code or old_code == new.code:
+        return None
+    name = _cell(texts, header, "replaces_name") or f"(được thay thế bởi {new.code})"
+    return make_procedure(code=old_code, name=name, origin=f"{origin} (replaced)",
+                          flags=(FLAG_CODE_FIXED,) if fixed else (), field=new.field,
+                          levels=new.levels, agency=new.agency, decision=new.decision,
+                          decision_date=new.decision_date, effective=new.effective,
+                          status=REPLACED, replaced_by=new.code, kind=new.kind,
+                          promulgator=new.promulgator, change=CHANGE_REPLACED)
+
+
+def _portal_id(text: str, header: Header, origin: str, warnings: list[str]) -> str:
+    """The portal id of an 'ID trên Cổng' / url / link cell; a cell that holds none is noted."""
+    if not text:
+        return ""
+    found = portal_id_in(text)
+    if not found:
+        column = header.labels.get("portal_id", "ID")
+        what = "a link without a portal id" if "/" in text else "not a portal id"
+        warnings.append(f"{origin}: column '{column}': '{quote(text, 50)}' is {what}; the card "
+                        "links to the portal's search by code")
+    return found
+
+
+def _with_unit(text: str, header: Header, name: str, units: dict[str, str], origin: str,
+               warnings: list[str]) -> str:
+    """A bare number under a header that names the unit ('Thời hạn giải quyết (Ngày làm việc)'
+    over '05') gets it: '05 ngày làm việc'. A bare number whose unit nobody states is unknown."""
+    if not text or not _BARE_NUMBER.fullmatch(text):
+        return text
+    label = header.labels.get(name, "")
+    for m in _HEADER_UNIT.finditer(label):
+        unit = units.get(fold(m.group(1)))
+        if unit:
+            if name == "fees":
+                number = text.replace(".", "").replace(",", "")
+                return f"{int(number):,} {unit}".replace(",", ".") if number.isdigit() else text
+            return f"{text} {unit}"
+    if name == "fees" and not text.strip("0"):
+        return text  # '0': free, whatever the unit
+    warnings.append(f"{origin}: column '{label}': '{text}' has no unit; left unverified")
+    return ""
+
+
+def _date(value: object, header: Header, origin: str, name: str) -> date | None:
     try:
         return parse_date(value.strip() if isinstance(value, str) else value)
     except ValueError as exc:
-        raise ParseError(f"{origin}: column '{header.labels['effective']}': {exc}") from None
+        raise ParseError(f"{origin}: column '{header.labels[name]}': {exc}") from None
 
 
 def _status(text: str, state: GroupState, header: Header, origin: str) -> str:
@@ -405,6 +641,13 @@ def _status(text: str, state: GroupState, header: Header, origin: str) -> str:
         return parse_status(text)
     except ValueError as exc:
         raise ParseError(f"{origin}: column '{header.labels['status']}': {exc}") from None
+
+
+def _change(text: str, header: Header, origin: str) -> str:
+    try:
+        return parse_change(text)
+    except ValueError as exc:
+        raise ParseError(f"{origin}: column '{header.labels['change']}': {exc}") from None
 
 
 def split_decision(text: str) -> tuple[str, date | None]:
@@ -420,10 +663,7 @@ def find_decision(text: str) -> tuple[str, date | None]:
     found = _DATE_IN_TEXT.search(text)
     when = None
     if found:
-        try:
-            when = parse_date(re.sub(r"[.-]", "/", found.group(0)))
-        except ValueError:
-            when = None
+        when = _lenient_date(re.sub(r"[.-]", "/", found.group(0)))
     if not number:
         return "", when
     year = re.sub(r"\s+", "", number.group(2) or "")
@@ -460,6 +700,20 @@ def _match_two(top: list[str], bottom: list[str]) -> tuple[dict[str, int], dict[
     return columns, labels
 
 
+def _ignored(top: list[str], bottom: list[str], columns: dict[str, int]) -> tuple[str, ...]:
+    """Header texts of the columns no field was read from."""
+    used = set(columns.values())
+    out = []
+    for index in range(max(len(top), len(bottom))):
+        if index in used:
+            continue
+        for text in (bottom[index] if index < len(bottom) else "", top[index] if index < len(top) else ""):
+            if text and not match_header(text):
+                out.append(text)
+                break
+    return tuple(dict.fromkeys(out))
+
+
 def _complete(match: tuple[dict[str, int], dict[str, str]]) -> bool:
     return all(name in match[0] for name in REQUIRED)
 
@@ -469,7 +723,7 @@ def _holds_code(texts: list[str], columns: dict[str, int]) -> bool:
     return col < len(texts) and bool(normalise_code(texts[col])[0])
 
 
-# --- duplicates -----------------------------------------------------------------------------
+# --- duplicates -------------------------------------------------------------------------------
 
 
 def _content(proc: Procedure) -> Procedure:
@@ -486,9 +740,9 @@ def _conflict_message(source: str, first: Procedure, second: Procedure) -> str:
 
 
 _COMPARED = ("name", "field", "levels", "agency", "portal_id", "processing_time", "fees",
-             "decision", "decision_date", "effective", "status", "replaced_by")
+             "decision", "decision_date", "effective", "status", "replaced_by", "kind",
+             "promulgator", "change")
 _FIELD_WORDS = {f: HEADER_ALIASES[f][0] for f in _COMPARED if f in HEADER_ALIASES}
-_FIELD_WORDS["decision_date"] = "Ngày quyết định"
 
 
 def _place(source: str, proc: Procedure) -> str:
@@ -505,3 +759,10 @@ def _show(value: object) -> str:
 def quote(text: str, limit: int = QUOTE_CHARS) -> str:
     """`text` cut to `limit` characters with '…' (for one-line messages)."""
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+__all__ = ["Defaults", "GroupState", "Header", "NoTableError", "Rows", "apply_heading",
+           "apply_title", "build_catalogue", "cell_text", "check_rows", "distinct_texts",
+           "find_decision", "find_effective", "find_header", "ignored_warning", "no_table_error",
+           "parse_table", "quote", "read_decision", "read_rows", "row_place", "sentence_case",
+           "split_decision"]

@@ -47,8 +47,7 @@ def parse_sheets(sheets: list[tuple[str, list[list[object]]]], where: str, *,
             found = parse_table(rows, label, header_search=header_search)
         except NoTableError:
             continue
-        return Catalogue(source=where, procedures=found.procedures, warnings=found.warnings,
-                         total=found.total)
+        return found.replace(source=where)
     raise no_table_error(where)
 
 
