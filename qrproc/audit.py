@@ -450,7 +450,7 @@ class AuditResult:
 
 def _payload_of(p: Procedure, config: PayloadConfig) -> str | None:
     try:
-        return payload_for(p.code, p.portal_id, config)
+        return payload_for(p.code, p.portal_id, config, p.kind)
     except PayloadError:
         return None
 

@@ -29,6 +29,10 @@ from qrproc.timeline import AMEND, FULL, Entry, Timeline
 
 #: Refuse a list that drops more than this share of the previous list's procedures.
 MAX_DROP = 0.20
+#: A file is another province's list when its province-specific rows are all that province's and
+#: number at least this many, or more than this share of its coded rows.
+OTHER_PROVINCE_ROWS = 3
+OTHER_PROVINCE_SHARE = 0.25
 
 # Where a list's date came from (ImportPlan.effective_source).
 FROM_OPTION = "option"        # --effective
@@ -169,7 +173,8 @@ def _list_date(new: Catalogue, *, effective: date | None, amend: bool, has_catal
     if new.effective is not None:
         return new.effective, FROM_CLAUSE
     dated = sorted(p.effective for p in new.procedures if p.effective)
-    if amend:
+    if amend or new.decision:
+        # A decision's annex takes effect when the decision says, never on the import day.
         return (dated[0], FROM_ROWS) if dated else (None, "")
     if dated and not has_catalogue:
         # The first list: the registry starts when its newest row took effect.
@@ -253,7 +258,11 @@ def _refuse_scope(new: Catalogue, split: Split, rules: ScopeRules, unit: str) ->
     own_specific = [p for p in split.included if p.kind == KIND_SPECIFIC]
     others = {v.detail for _, v in specific}
     prov = rules.province_info
-    if specific and not own_specific and len(others) == 1 and prov is not None:
+    coded = sum(1 for p in new.procedures if p.code)
+    # One stray procedure of another province in a mixed dump is just left out; a file whose
+    # province-specific rows are another province's, and are more than a few, is that province's.
+    theirs = len(specific) >= OTHER_PROVINCE_ROWS or len(specific) > OTHER_PROVINCE_SHARE * coded
+    if specific and theirs and not own_specific and len(others) == 1 and prov is not None:
         other = others.pop()
         raise ImportRefused(
             f"{new.source}: this is the list of {other}: its {len(specific)} province-specific "
@@ -301,12 +310,6 @@ def plan_import(new: Catalogue, tl: Timeline, snapshots: dict[int, Snapshot], ru
     if amend and tl.first_day() is None:
         raise ImportRefused(f"{new.source}: --amend needs an earlier full list to amend; "
                             "import the full catalogue first")
-    if not new.levels_given and not own_list and not empty:
-        raise ImportRefused(
-            f"{new.source}: no row says its level (cấp thực hiện), so qrproc cannot tell which "
-            "procedures the commune receives; nothing was imported. If this file is the unit's own "
-            "list, import it with --own-list; the portal's list items never carry the level: use "
-            "qrproc fetch, which reads each procedure's detail, or import the detail objects")
     list_date, date_source = _list_date(new, effective=effective, amend=amend,
                                         has_catalogue=has_catalogue, today=today)
     if list_date is None and new.decision and not any(p.effective for p in new.procedures):
@@ -323,6 +326,14 @@ def plan_import(new: Catalogue, tl: Timeline, snapshots: dict[int, Snapshot], ru
     if list_date is None:  # an amendment whose rows all carry their own dates
         list_date = min(p.effective for p in rows if p.effective)
         date_source = FROM_ROWS
+    # An amendment's rows take the level of the procedures they amend; a source that gives no
+    # level at all, and amends nothing it could take one from, cannot say what a commune receives.
+    if not new.levels_given and not own_list and not empty and not any(p.levels for p in rows):
+        raise ImportRefused(
+            f"{new.source}: no row says its level (cấp thực hiện), so qrproc cannot tell which "
+            "procedures the commune receives; nothing was imported. If this file is the unit's own "
+            "list, import it with --own-list; the portal's list items never carry the level: use "
+            "qrproc fetch, which reads each procedure's detail, or import the detail objects")
     split = scopemod.split(rows, rules)
     if not empty:
         _refuse_scope(new, split, rules, unit)
@@ -335,6 +346,12 @@ def plan_import(new: Catalogue, tl: Timeline, snapshots: dict[int, Snapshot], ru
     applying = [p for p in split.included if p.code and p.in_force]
     own_links = sum(bool(p.portal_id) for p in applying)
     warnings = list(new.warnings)
+    if dropped and date_source == FROM_TODAY:
+        warnings.append(
+            f"{new.source}: {len(dropped)} procedure(s) in force are not in this file "
+            f"({', '.join(dropped[:5])}{' …' if len(dropped) > 5 else ''}); with no date given they "
+            f"count as no longer listed from today, {vn_date(list_date)}. If they end on a later "
+            "decision's date, import the file again with --effective DATE")
     if amend:
         base = tl.on(list_date)
         later_lists = [e for e in tl.entries if e.kind == FULL and e.effective > list_date]

@@ -286,3 +286,13 @@ def test_plan_import_is_pure(registry):
     assert (plan.effective, plan.decision) == (DEC, "2")
     assert [p.decision for p in plan.procedures] == ["2", ""]
     assert registry.snapshots() == []
+
+
+def test_a_list_without_a_date_says_what_it_drops_from_today(registry):
+    import_catalogue(registry, catalogue(*FIVE), effective=JUL, at=AT)
+    out = import_catalogue(registry, catalogue(*FIVE[:4], source="moi.csv"), at=AT)
+    assert out.plan.effective_source == "today" and out.dropped == ("2.002080",)
+    assert out.warnings[-1] == (
+        "moi.csv: 1 procedure(s) in force are not in this file (2.002080); with no date given they "
+        "count as no longer listed from today, 28/11/2026. If they end on a later decision's date, "
+        "import the file again with --effective DATE")

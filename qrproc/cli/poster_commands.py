@@ -98,6 +98,9 @@ def posters(app, layout, kind, field_name, codes, as_of, out, paper, grid, png_d
     if result.report.expected:
         click.echo(f"Verified {result.verified} of {result.report.expected} QR codes: every one reads "
                    f"back to its official link.")
+    if result.procedures:
+        click.echo(f"Links: {result.own_pages} to the procedure's own page on the portal, "
+                   f"{result.searches} to the portal's search by code.")
     pages = f"{result.pages} page" + ("s" if result.pages != 1 else "")
     click.echo(f"Wrote {result.path} ({layout}, {paper}, {pages}: "
                f"{len(result.procedures)} procedures{sheet}).")

@@ -43,6 +43,8 @@ LAYOUTS = tuple(layoutmod.LAYOUTS)
 PAPERS = tuple(layoutmod.PAPERS)
 OUT_DIR = Path("posters")
 FILE_STEMS = {"grid": "bang-niem-yet", "single": "thu-tuc", "labels": "nhan-qr"}
+#: Printed for a processing time or fee the source does not state.
+UNVERIFIED = "Chưa xác minh"
 SELECTIONS = ("changed", "all", "field", "codes")
 
 ProgressFn = Callable[[str, int, int], None]
@@ -105,6 +107,8 @@ class PosterResult:
     warnings: tuple[str, ...] = ()
     size: int = 0
     document: layoutmod.Document | None = field(default=None, repr=False, compare=False)
+    own_pages: int = 0   # codes that link to the procedure's own page on the portal
+    searches: int = 0    # codes that link to the portal's search by code
 
     @property
     def verified(self) -> int:
@@ -221,9 +225,12 @@ def make_posters(registry: Registry, *, layout: str = "grid", selection: Selecti
 
     fonts = fonts or render_pdf.default_fonts()
     _check_glyphs(fonts, procs, takedown, unit, layout)
-    payloads = [payloadmod.payload_for(p.code, p.portal_id, config) for p in procs]
+    payloads = [payloadmod.payload_for(p.code, p.portal_id, config, p.kind) for p in procs]
+    # What the source does not state is printed as unverified, never as "none" (a zero fee the
+    # council sets, a time in an unknown unit: the importers leave those empty).
     specs = [layoutmod.CardSpec(p.code, p.name, p.field, url, config.ec,
-                                payloadmod.version_bound(url, config.ec), p.processing_time, p.fees)
+                                payloadmod.version_bound(url, config.ec),
+                                p.processing_time or UNVERIFIED, p.fees or UNVERIFIED)
              for p, url in zip(procs, payloads)]
     rows = [layoutmod.TakedownRow(i.procedure.code, i.procedure.name, i.procedure.field, i.reason_vi)
             for i in takedown]
@@ -257,9 +264,11 @@ def make_posters(registry: Registry, *, layout: str = "grid", selection: Selecti
 
     batch = registry.add_batch(layout=layout, path=str(out), as_of=as_of,
                                items=list(zip(procs, payloads)), at=at)
+    own = sum(payloadmod.links_to_own_page(p.portal_id, config) for p in procs)
     return PosterResult(out, layout, paper, as_of, info.pages, tuple(procs), tuple(payloads),
                         tuple(takedown), report, batch, tuple(png_files),
-                        tuple(payloadmod.version_warnings(info.versions)), info.size, doc)
+                        tuple(payloadmod.version_warnings(info.versions)), info.size, doc,
+                        own_pages=own, searches=len(procs) - own)
 
 
 def export_png(specs: Sequence[layoutmod.CardSpec], *, unit: str, folder: Path,

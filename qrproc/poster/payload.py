@@ -1,7 +1,8 @@
 """QR payloads: which URL a card encodes, the allow-list that guards it, and the QR symbol.
 
 Pure: no files, no network. A payload comes from a URL template with ``{id}`` (the national
-portal's UUID for the procedure) and ``{code}`` (its procedure code). Only ``https``/``http`` URLs
+portal's UUID for the procedure), ``{code}`` (its procedure code) and ``{type}`` (the portal's
+procedure type, STANDARD or SPECIFIC, so a search by code looks in the right list). Only ``https``/``http`` URLs
 whose host is on the allow-list (the national portal's hosts plus hosts the unit adds) are ever
 encoded; anything else raises `PayloadError`.
 
@@ -22,11 +23,14 @@ from qrproc.errors import PayloadError
 
 #: The national portal's page of one procedure, by its UUID.
 DEFAULT_TEMPLATE = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/{id}"
-#: The portal's search by procedure code, for procedures whose UUID is not known.
+#: The portal's search by procedure code, for procedures whose UUID is not known; {type} is the
+#: procedure's portal type, so a province-specific procedure is looked for among those.
 DEFAULT_TEMPLATE_CODE = (
     "https://dichvucong.gov.vn/tra-cuu-thu-tuc/danh-sach?keyword={code}&showAdvanced=false"
-    "&formalityType=STANDARD&limit=10&activeKey=STANDARD"
+    "&formalityType={type}&limit=10&activeKey={type}"
 )
+#: Procedure.kind -> the portal's type in a search link (unknown kinds search the national list).
+PORTAL_TYPES = {"national": "STANDARD", "specific": "SPECIFIC", "": "STANDARD"}
 #: Hosts of the national public-service portal (Cổng Dịch vụ công quốc gia): always allowed.
 PORTAL_HOSTS = ("dichvucong.gov.vn", "www.dichvucong.gov.vn", "thutuc.dichvucong.gov.vn",
                 "csdl.dichvucong.gov.vn")
@@ -46,7 +50,7 @@ SETTING_EC = "qr_error_correction"
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
-_SAMPLE = {"id": "019d2bfd-3fe0-70ac-b9d6-5e9e20d6eef7", "code": "1.001193"}
+_SAMPLE = {"id": "019d2bfd-3fe0-70ac-b9d6-5e9e20d6eef7", "code": "1.001193", "type": "STANDARD"}
 
 # Byte-mode capacity (characters of UTF-8) of QR versions 1..40 at each error-correction level
 # (ISO/IEC 18004 table 7; checked against segno). An encoder that segments the data into
@@ -150,8 +154,9 @@ def check_template(template: str, allowed_hosts: Iterable[str], *, needs: Iterab
     unknown = sorted(set(names) - set(_SAMPLE))
     if unknown:
         raise PayloadError(f"template {template!r}: unknown placeholder(s) "
-                           f"{', '.join('{' + n + '}' for n in unknown)} (use {{id}} and {{code}})")
-    if not names:
+                           f"{', '.join('{' + n + '}' for n in unknown)} (use {{id}}, {{code}} "
+                           "and {type})")
+    if not set(names) & {"id", "code"}:
         raise PayloadError(f"template {template!r} has no {{id}} or {{code}} placeholder: "
                            "every card would link to the same page")
     for name in needs:
@@ -161,16 +166,25 @@ def check_template(template: str, allowed_hosts: Iterable[str], *, needs: Iterab
     return template
 
 
-def fill(template: str, *, id: str = "", code: str = "") -> str:  # noqa: A002 - the placeholder's name
-    """Substitute {id} and {code}, URL-quoted."""
-    values = {"id": quote(id, safe=""), "code": quote(code, safe="")}
+def fill(template: str, *, id: str = "", code: str = "",  # noqa: A002 - the placeholder's name
+         type: str = "STANDARD") -> str:  # noqa: A002
+    """Substitute {id}, {code} and {type}, URL-quoted."""
+    values = {"id": quote(id, safe=""), "code": quote(code, safe=""), "type": quote(type, safe="")}
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
 
 
-def payload_for(code: str, portal_id: str, config: PayloadConfig) -> str:
+def links_to_own_page(portal_id: str, config: PayloadConfig) -> bool:
+    """True when a card links to the procedure's own page (its id fills the template), False
+    when it falls back to a search by code."""
+    uses = set(_PLACEHOLDER.findall(config.template))
+    return bool(portal_id) or "id" not in uses
+
+
+def payload_for(code: str, portal_id: str, config: PayloadConfig, kind: str = "") -> str:
     """The URL a card encodes: `config.template` when it can be filled (the procedure's portal id
-    is known, or the template needs only {code}), else `config.template_code`. Checked against the
-    allow-list; raises PayloadError naming the procedure."""
+    is known, or the template needs only {code}), else `config.template_code`, searching the
+    list of the procedure's `kind` (Procedure.kind). Checked against the allow-list; raises
+    PayloadError naming the procedure."""
     uses = set(_PLACEHOLDER.findall(config.template))
     template = config.template if ("id" not in uses or portal_id) else config.template_code
     needs = set(_PLACEHOLDER.findall(template))
@@ -179,7 +193,8 @@ def payload_for(code: str, portal_id: str, config: PayloadConfig) -> str:
     if "id" in needs and not portal_id:
         raise PayloadError(f"{code}: no portal id to put in {template!r}")
     try:
-        return check_url(fill(template, id=portal_id, code=code), config.allowed_hosts)
+        return check_url(fill(template, id=portal_id, code=code,
+                              type=PORTAL_TYPES.get(kind, "STANDARD")), config.allowed_hosts)
     except PayloadError as e:
         raise PayloadError(f"{code}: {e}") from e
 
@@ -275,7 +290,7 @@ NOT_A_LINK = "not_a_link"
 OTHER_HOST = "other_host"
 UNRECOGNISED_LINK = "unrecognised_link"  # an allowed host, but not a procedure page we print
 
-_ID_OR_CODE = re.compile(r"\{(id|code)\}")
+_ID_OR_CODE = re.compile(r"\{(id|code|type)\}")
 
 
 @dataclass(frozen=True)

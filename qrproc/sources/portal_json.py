@@ -164,7 +164,7 @@ def procedure_from_record(obj: object, where: str) -> tuple[Procedure, list[str]
     check_cells([name, text.get("field", ""), text.get("agency", "")], where)
     decision, decision_date = split_decision(text.get("decision", ""))
     try:
-        levels.extend(parse_levels(text["levels"]) if text.get("levels") else ())
+        levels[:0] = parse_levels(text["levels"]) if text.get("levels") else ()
         proc = make_procedure(
             code=text.get("code", ""), name=name, origin=where,
             flags=(FLAG_NAME_BROKEN,) if looks_broken(name) else (),
@@ -240,7 +240,7 @@ def fees_text(obj: dict) -> str:
     for method in obj.get("executionMethods") or ():
         texts = per_method.setdefault(_method(method), [])
         for fee in method.get("fees") or ():
-            text = fee_text(fee) if isinstance(fee, dict) else ""
+            text = fee_text(fee).rstrip(" ;.") if isinstance(fee, dict) else ""
             if text and text not in texts:
                 texts.append(text)
     return _by_method(per_method, "; ")
@@ -285,9 +285,19 @@ def _fee_description(value: object) -> str:
     text = re.sub(r"^[-+–•\s]+", "", text)
     text = re.sub(r"^Đồng\s*(?=\()", "", text)
     text = re.sub(r"^(Miễn (?:lệ )?phí)\s+Đồng\b", r"\1", text)
-    if text.startswith("(") and text.endswith(")") and text.count("(") == 1:
+    if text.startswith("(") and _closing(text) == len(text) - 1:
         text = text[1:-1].strip()
     return text
+
+
+def _closing(text: str) -> int:
+    """The index of the bracket that closes the one at 0 (-1 when none does)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0:
+            return i
+    return -1
 
 
 # --- shapes ---------------------------------------------------------------------------------
