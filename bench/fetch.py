@@ -2,7 +2,7 @@
 
 Serves the 5,670-item public list of 2026-07 (from the shared reference folder beside the
 checkout) as 50-item pages, with a synthetic detail for every item (about 30 % commune level),
-then measures a first fetch for Hưng Yên (H31, commune level) and a re-fetch after 1 % of the
+then measures a first fetch for Hưng Yên (H31; the scope rule keeps the commune's) and a re-fetch after 1 % of the
 items changed. The rate limit is off here; the output says what it would cost at the default.
 
     python bench/fetch.py
@@ -61,7 +61,7 @@ def run_fetch(server: FakePortal, cache_dir: Path) -> tuple[object, int, float, 
     cache = DetailCache(cache_dir)
     session = make_session(rate=None)
     start = time.perf_counter()
-    cat = portal.fetch_catalogue(session, server.url, province=PROVINCE, level="commune", cache=cache)
+    cat = portal.fetch_catalogue(session, server.url, province=PROVINCE, cache=cache)
     return cat, len(server.calls), time.perf_counter() - start, cache
 
 
@@ -94,7 +94,8 @@ def main() -> None:
         cat, requests, seconds, cache = run_fetch(server, tmp / "cache")
         out = import_catalogue(reg, cat, at=datetime(2026, 11, 28, 9))
         print(f"First fetch:   {describe(server, requests, seconds, cache)}; "
-              f"{len(cat.procedures):,} commune-level procedures for {PROVINCE} -> snapshot {out.snapshot.id}.")
+              f"{out.plan.counts['in_force']:,} procedures a commune of {PROVINCE} receives "
+              f"({len(cat.procedures):,} kept) -> snapshot {out.snapshot.id}.")
         at_rate = requests / DEFAULT_RATE
         print(f"               at {DEFAULT_RATE:g} requests/s this would take about {at_rate / 60:.0f} min.")
 

@@ -21,8 +21,8 @@ from datetime import date, datetime
 
 from qrproc import scope as scopemod
 from qrproc.diff import Upcoming, vn_date
-from qrproc.errors import ImportRefused, RegistryError
-from qrproc.model import FLAG_LEVEL_ASSUMED, KIND_SPECIFIC, Catalogue, Procedure
+from qrproc.errors import ImportRefused, QrprocError, RegistryError
+from qrproc.model import FLAG_LEVEL_ASSUMED, KIND_SPECIFIC, Catalogue, Procedure, fold
 from qrproc.registry import Registry, Snapshot
 from qrproc.scope import ScopeRules, Split
 from qrproc.timeline import AMEND, FULL, Entry, Timeline
@@ -76,6 +76,34 @@ class CatalogueView:
 def scope_rules(registry: Registry) -> ScopeRules:
     """The unit's scope rule (its province and its choices)."""
     return ScopeRules.from_settings(registry.settings())
+
+
+def set_scope(registry: Registry, *, exclude: tuple[tuple[str, str], ...] = (),
+              include: tuple[str, ...] = (), add: tuple[tuple[str, str], ...] = (),
+              remove: tuple[tuple[str, str], ...] = (), province_received: bool | None = None,
+              reset: bool = False, at: datetime) -> ScopeRules:
+    """Change the unit's scope choices and store them (logged). `exclude` leaves out procedures
+    whose agency names an agency, `include` takes an exclusion back; `add` / `remove` put a code in
+    or out of the scope; each with the unit's reason. Returns the rules now in force."""
+    current = ScopeRules(province=registry.get_setting("province", "")) if reset else scope_rules(registry)
+    for name, reason in list(add) + list(remove):
+        if not reason.strip():
+            raise QrprocError(f"{name}: give the reason the unit adds or removes it (--reason)")
+    for agency, reason in exclude:
+        if not reason.strip():
+            raise QrprocError(f"'{agency}': give the reason the unit leaves it out (--reason)")
+    drop = {fold(a) for a in include} | {fold(a) for a, _ in exclude}
+    exclusions = tuple(e for e in current.exclusions if fold(e.agency) not in drop) + tuple(
+        scopemod.Exclusion(a.strip(), r.strip()) for a, r in exclude)
+    changed = {c for c, _ in add} | {c for c, _ in remove}
+    rules = ScopeRules(
+        province=current.province,
+        province_received=current.province_received if province_received is None else province_received,
+        exclusions=exclusions,
+        added=tuple(a for a in current.added if a[0] not in changed) + tuple(add),
+        removed=tuple(r for r in current.removed if r[0] not in changed) + tuple(remove))
+    registry.set_settings({scopemod.SETTING_SCOPE: rules.to_setting()}, at=at)
+    return rules
 
 
 def timeline(registry: Registry) -> tuple[Timeline, dict[int, Snapshot]]:
@@ -434,4 +462,5 @@ def import_catalogue(registry: Registry, new: Catalogue, *, effective: date | No
 
 __all__ = ["CatalogueView", "ImportOutcome", "ImportPlan", "MAX_DROP", "catalogue_on",
            "check_drop", "import_catalogue", "plan_import", "required_catalogue", "scope_rules",
+           "set_scope",
            "timeline", "upcoming", "view_on"]

@@ -56,7 +56,7 @@ def test_every_command_has_help_with_an_example():
     ctx = click.Context(cli)
     names = cli.list_commands(ctx)
     assert names == ["audit", "demo", "diff", "fetch", "import", "init", "payload", "post", "posters",
-                     "report", "status", "takedown"]
+                     "report", "scope", "status", "takedown"]
     for name in names:
         command = cli.get_command(ctx, name)
         assert command.help and "Example: qrproc" in command.help, name
@@ -193,3 +193,22 @@ def test_status_and_diff_before_any_import(run):
     r = run("diff", ok=False)
     assert r.exit_code == 1 and r.stderr.endswith("; import one first (qrproc import FILE)\n")
     assert "On the board: 0 labels.\n" in run("status").stdout
+
+
+def test_scope_excludes_an_agency_with_a_reason_and_the_diff_follows(board, run):
+    r = run("scope", "--exclude-agency", "Ủy ban nhân dân cấp xã", ok=False)
+    assert r.exit_code == 1 and r.stderr == (
+        "Error: 'Ủy ban nhân dân cấp xã': give the reason the unit leaves it out (--reason)\n")
+    r = run("scope", "--add", "1,2", ok=False)
+    assert r.exit_code == 2
+    before = json.loads(run("diff", "--json", "--as-of", "2026-07-01").stdout)
+    assert before["out_of_scope"] == []
+    r = run("scope", "--remove", "1.001193", "--reason", "niêm yết tại Công an xã")
+    assert r.stdout.splitlines()[0] == "Scope saved."
+    assert "  removed 1.001193: niêm yết tại Công an xã" in r.stdout
+    after = json.loads(run("diff", "--json", "--as-of", "2026-07-01").stdout)
+    assert after["out_of_scope"] == [{"code": "1.001193", "name": "Thủ tục đăng ký khai sinh",
+                                      "field": "Hộ tịch", "cause": "removed",
+                                      "reason": "removed from the scope by the unit "
+                                                "(niêm yết tại Công an xã)"}]
+    assert "1.001193" not in {i["code"] for i in after["to_post"]}

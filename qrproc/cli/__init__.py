@@ -189,6 +189,7 @@ LAZY_COMMANDS = {
     "post": "board_commands:post",
     "takedown": "board_commands:takedown",
     "status": "board_commands:status",
+    "scope": "board_commands:scope_",
     "demo": "board_commands:demo",
     "fetch": "fetch_commands:fetch",
     "posters": "poster_commands:posters",

@@ -209,3 +209,46 @@ def demo(app, out_dir, silent):
     click.echo(f"Changed labels put up on {vn_date(r.posted_on)}; coverage {cov.posted}/{cov.applicable}"
                f" ({vn_percent(cov.coverage_percent)}), {len(cov.late)} put up late.")
     click.echo(f"Coverage report: {r.report_path}")
+
+
+def _pairs(values, reason):
+    return tuple((v.strip(), reason or "") for v in values)
+
+
+@click.command("scope")
+@click.option("--exclude-agency", "exclude", multiple=True, metavar="AGENCY",
+              help='Leave out procedures run by this agency, e.g. "Công an cấp xã" (needs --reason).')
+@click.option("--include-agency", "include", multiple=True, metavar="AGENCY",
+              help="Take an agency exclusion back.")
+@click.option("--add", "add", multiple=True, type=CODE, help="Put this procedure in the scope (needs --reason).")
+@click.option("--remove", "remove", multiple=True, type=CODE,
+              help="Take this procedure out of the scope (needs --reason).")
+@click.option("--reason", help="Why: printed in the report next to the figure.")
+@click.option("--province-received/--no-province-received", default=None,
+              help="Count province-level procedures the commune centre receives for the province.")
+@click.option("--reset", is_flag=True, help="Back to the plain rule first.")
+@click.pass_obj
+def scope_(app, exclude, include, add, remove, reason, province_received, reset):
+    """Show or change which procedures the unit's board must post (the report's denominator).
+
+    The rule: commune-level procedures, national or promulgated by the unit's province, not
+    internal ones. The unit may exclude agencies, add or remove procedures, each with a reason.
+
+    Example: qrproc scope --exclude-agency "Công an cấp xã" --reason "Công an xã niêm yết riêng"
+    """
+    from qrproc import scope as scopemod
+
+    app.registry.require_initialised()
+    if exclude or include or add or remove or reset or province_received is not None:
+        rules = catalogue.set_scope(app.registry, exclude=_pairs(exclude, reason),
+                                    include=tuple(include), add=_pairs(add, reason),
+                                    remove=_pairs(remove, reason),
+                                    province_received=province_received, reset=reset, at=app.now())
+        click.echo("Scope saved.")
+    else:
+        rules = catalogue.scope_rules(app.registry)
+    click.echo(f"Rule: {scopemod.describe_rule(rules)}.")
+    for code, why in rules.added:
+        click.echo(f"  added {code}: {why}")
+    for code, why in rules.removed:
+        click.echo(f"  removed {code}: {why}")
