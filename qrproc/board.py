@@ -44,6 +44,13 @@ def current_versions(registry: Registry, codes: Iterable[str], day: date) -> lis
     return chosen
 
 
+def setup_unit(registry: Registry, *, unit: str, province: str, at: datetime) -> None:
+    """Create or change the unit's name and province (`qrproc init`)."""
+    with registry.change("init", at=at) as change:
+        registry.set_settings({"unit": unit, "province": province}, at=at)
+        change.summary = f"unit {unit} ({province})"
+
+
 def post_codes(registry: Registry, codes: Iterable[str], *, day: date, at: datetime,
                batch_id: int | None = None) -> tuple[list[str], list[str]]:
     """Record that the current labels of `codes` went up on `day`.
@@ -53,7 +60,16 @@ def post_codes(registry: Registry, codes: Iterable[str], *, day: date, at: datet
     """
     registry.require_initialised()
     chosen = current_versions(registry, codes, day)
-    return registry.post(chosen, day=day, at=at, batch_id=batch_id)
+    return _post(registry, chosen, day=day, at=at, batch_id=batch_id)
+
+
+def _post(registry: Registry, procs: list[Procedure], *, day: date, at: datetime,
+          batch_id: int | None) -> tuple[list[str], list[str]]:
+    with registry.change("post", at=at) as change:
+        done, same = registry.post(procs, day=day, at=at, batch_id=batch_id)
+        batch = f" (print batch {batch_id})" if batch_id is not None else ""
+        change.summary = f"{len(done)} labels put up on {diffmod.vn_date(day)}{batch}"
+    return done, same
 
 
 def post_pending(registry: Registry, *, day: date, at: datetime) -> tuple[list[str], list[str]]:
@@ -67,13 +83,40 @@ def post_batch(registry: Registry, batch_id: int, *, day: date, at: datetime) ->
     """Mark a print batch as put up: each label exactly as printed in that batch."""
     registry.require_initialised()
     procs = registry.batch_procedures(batch_id)
-    return registry.post(procs, day=day, at=at, batch_id=batch_id)
+    return _post(registry, procs, day=day, at=at, batch_id=batch_id)
 
 
-def take_down(registry: Registry, codes: Iterable[str], *, day: date, at: datetime) -> tuple[list[str], list[str]]:
-    """Record that labels came down on `day`. Returns (taken down, were not up)."""
+def take_down(registry: Registry, codes: Iterable[str], *, day: date, at: datetime,
+              force: bool = False) -> tuple[list[str], list[str]]:
+    """Record that labels came down on `day`. Returns (taken down, were not up).
+
+    A procedure still in force on `day` (in the unit's scope) is refused, changing nothing,
+    unless `force`: its label belongs on the board, and coming down makes it missing.
+    """
     registry.require_initialised()
-    return registry.take_down(list(codes), day=day, at=at)
+    codes = list(codes)
+    if not force:
+        view = catalogue_on(registry, day)
+        live = {p.code: p for p in view.applicable} if view else {}
+        still = [c for c in codes if c in live]
+        if still:
+            p = live[still[0]]
+            decision = f" ({p.decision})" if p.decision else ""
+            more = f" and {len(still) - 1} more" if len(still) > 1 else ""
+            raise RegistryError(
+                f"{still[0]}{more} is still in force on {day.isoformat()}{decision}: its label "
+                "belongs on the board, so nothing was taken down. If it really came down (torn, "
+                "lost), use --force: it then counts as missing until it is put up again")
+    with registry.change("takedown", at=at) as change:
+        done, absent = registry.take_down(codes, day=day, at=at)
+        change.summary = f"{len(done)} labels taken down on {diffmod.vn_date(day)}"
+    return done, absent
+
+
+def undo(registry: Registry, *, at: datetime, back_to: int | None = None):
+    """Revert the latest change (or every change from `back_to` on); see Registry.undo."""
+    registry.require_initialised()
+    return registry.undo(at=at, back_to=back_to)
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,9 @@ def set_scope(registry: Registry, *, exclude: tuple[tuple[str, str], ...] = (),
         exclusions=exclusions,
         added=tuple(a for a in current.added if a[0] not in changed) + tuple(add),
         removed=tuple(r for r in current.removed if r[0] not in changed) + tuple(remove))
-    registry.set_settings({scopemod.SETTING_SCOPE: rules.to_setting()}, at=at)
+    with registry.change("scope", at=at) as change:
+        registry.set_settings({scopemod.SETTING_SCOPE: rules.to_setting()}, at=at)
+        change.summary = "scope: " + scopemod.describe_rule(rules)[:200]
     return rules
 
 
@@ -442,7 +444,7 @@ def import_catalogue(registry: Registry, new: Catalogue, *, effective: date | No
     waits and then plans against the first one's result.
     """
     registry.require_initialised()
-    with registry.transaction():
+    with registry.change("import", at=at) as change:
         tl, snapshots = timeline(registry)
         rules = scope_rules(registry)
         plan = plan_import(new, tl, snapshots, rules, unit=registry.get_setting("unit") or "",
@@ -457,6 +459,9 @@ def import_catalogue(registry: Registry, new: Catalogue, *, effective: date | No
         snap = registry.add_snapshot(Catalogue(source=new.source, procedures=plan.procedures),
                                      effective=plan.effective, decision=plan.decision,
                                      kind=plan.kind, at=at, sha256=plan.sha256, info=info)
+        change.summary = (f"{'amendment' if plan.kind == AMEND else 'list'} {new.source}: "
+                          f"{plan.rows} rows, {plan.counts['in_force']} in force for the unit, "
+                          f"effective {vn_date(plan.effective)}")
     return ImportOutcome(plan, snap)
 
 

@@ -31,7 +31,7 @@ from typing import Iterable, Iterator
 from qrproc.errors import RegistryError
 from qrproc.model import Catalogue, Procedure
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -141,7 +141,29 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE snapshots ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';
     ALTER TABLE snapshots ADD COLUMN info TEXT NOT NULL DEFAULT '{}';
     """,
+    # Schema 4: the change journal behind `qrproc log` and `qrproc undo`. Each change a command
+    # made is one row with what reverts it; an undo is a change of its own that names the one it
+    # reverts (append-only, like the event log). An undone import is withdrawn, never deleted.
+    4: """
+    CREATE TABLE changes (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        command TEXT NOT NULL,
+        summary TEXT NOT NULL DEFAULT '',
+        undo TEXT NOT NULL DEFAULT '{}',
+        reverts INTEGER REFERENCES changes(id)
+    );
+    CREATE UNIQUE INDEX changes_reverted_once ON changes(reverts) WHERE reverts IS NOT NULL;
+    CREATE TRIGGER changes_no_update BEFORE UPDATE ON changes
+        BEGIN SELECT RAISE(ABORT, 'the change journal is append-only'); END;
+    CREATE TRIGGER changes_no_delete BEFORE DELETE ON changes
+        BEGIN SELECT RAISE(ABORT, 'the change journal is append-only'); END;
+    ALTER TABLE snapshots ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0;
+    """,
 }
+
+#: Seconds a write waits for another qrproc to finish before giving up.
+LOCK_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True)
@@ -240,24 +262,82 @@ def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _locked(path: str) -> str:
+    return (f"{path}: another qrproc is changing this registry right now; wait until it has "
+            "finished and run the command again")
+
+
+@dataclass
+class _Change:
+    """What one command changed, collected as it writes, and how to revert it."""
+
+    command: str
+    summary: str = ""
+    snapshots: list[int] = field(default_factory=list)
+    posted: list[int] = field(default_factory=list)    # postings created
+    closed: list[int] = field(default_factory=list)    # postings closed
+    settings: dict[str, str | None] = field(default_factory=dict)  # key -> value before
+
+    def recipe(self) -> dict:
+        return {"snapshots": self.snapshots, "posted": self.posted, "closed": self.closed,
+                "settings": self.settings}
+
+    @property
+    def empty(self) -> bool:
+        return not (self.snapshots or self.posted or self.closed or self.settings)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of the change journal (`qrproc log`)."""
+
+    id: int
+    at: datetime
+    command: str
+    summary: str
+    reverts: int | None
+    undone_by: int | None
+
+
 class Registry:
     """The SQLite registry of one unit (a commune's one-stop centre).
 
     `Registry(":memory:")` gives a throw-away registry for tests.
     """
 
-    def __init__(self, path: str | Path = ":memory:"):
+    def __init__(self, path: str | Path = ":memory:", *, readonly: bool = False,
+                 create: bool = True):
+        """Open (or create) a registry. `readonly` opens an existing file without ever writing
+        to it (a read-only command never creates or alters a database); `create=False` refuses
+        a path where no registry exists."""
         self.path = str(path)
+        self.readonly = readonly
+        self._depth = 0
+        self._change: _Change | None = None
+        memory = self.path == ":memory:"
+        if not memory and (readonly or not create) and not Path(self.path).is_file():
+            raise RegistryError(f"{self.path}: no registry there")
         try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None)
+            if readonly and not memory:
+                uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+                self.conn = sqlite3.connect(uri, uri=True, isolation_level=None,
+                                            timeout=LOCK_TIMEOUT)
+            else:
+                self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=LOCK_TIMEOUT)
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA foreign_keys = ON")
-            if self.path != ":memory:":
-                self.conn.execute("PRAGMA journal_mode = WAL")
-            self._migrate()
+            if readonly:
+                self._check_version()
+            else:
+                if not memory:
+                    self.conn.execute("PRAGMA journal_mode = WAL")
+                self._migrate()
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e) or "busy" in str(e):
+                raise RegistryError(_locked(self.path)) from e
+            raise RegistryError(f"{self.path}: not a qrproc registry ({e})") from e
         except sqlite3.DatabaseError as e:
             raise RegistryError(f"{self.path}: not a qrproc registry ({e})") from e
-        self._depth = 0
 
     # -- plumbing -------------------------------------------------------------------------
     def close(self) -> None:
@@ -271,9 +351,19 @@ class Registry:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator["Registry"]:
-        """Group writes into one transaction: all of them happen, or none (nestable)."""
+        """Group writes into one transaction: all of them happen, or none (nestable).
+
+        Another qrproc writing the same registry is waited for LOCK_TIMEOUT seconds, then a
+        RegistryError says so."""
+        if self.readonly:
+            raise RegistryError(f"{self.path}: opened read-only; this command cannot change it")
         if self._depth == 0:
-            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                if "locked" in str(e) or "busy" in str(e):
+                    raise RegistryError(_locked(self.path)) from e
+                raise
         self._depth += 1
         try:
             yield self
@@ -286,6 +376,20 @@ class Registry:
             self._depth -= 1
             if self._depth == 0:
                 self.conn.execute("COMMIT")
+
+    def _check_version(self) -> None:
+        current = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if current > SCHEMA_VERSION:
+            raise RegistryError(
+                f"{self.path}: registry schema version {current} is newer than this qrproc "
+                f"understands ({SCHEMA_VERSION}); upgrade qrproc")
+        if current < SCHEMA_VERSION:
+            tables = self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if not tables:
+                raise RegistryError(f"{self.path}: not a qrproc registry (an empty file)")
+            raise RegistryError(
+                f"{self.path}: this registry was made by an older qrproc (schema {current}); run a "
+                "command that changes it once (for example qrproc migrate) to bring it up to date")
 
     def _migrate(self) -> None:
         current = self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -329,6 +433,8 @@ class Registry:
         """Store settings (unit, province, …) and log the change."""
         with self.transaction():
             for key, value in values.items():
+                if self._change is not None and key not in self._change.settings:
+                    self._change.settings[key] = self.get_setting(key)
                 self.conn.execute(
                     "INSERT INTO settings (key, value) VALUES (?, ?) "
                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
@@ -361,6 +467,8 @@ class Registry:
                                                           default=str)),
             )
             sid = cur.lastrowid
+            if self._change is not None:
+                self._change.snapshots.append(sid)
             rows = []
             for seq, p in enumerate(procs):
                 data = json.dumps(p.to_dict(), ensure_ascii=False)
@@ -392,7 +500,7 @@ class Registry:
 
     def snapshots(self) -> list[Snapshot]:
         """All snapshots in timeline order (effective date, then import order)."""
-        rows = self.conn.execute("SELECT * FROM snapshots ORDER BY effective, id")
+        rows = self.conn.execute("SELECT * FROM snapshots WHERE NOT withdrawn ORDER BY effective, id")
         return [self._snapshot_from_row(r) for r in rows]
 
     def snapshot_procedures(self, snapshot_id: int) -> tuple[Procedure, ...]:
@@ -404,7 +512,8 @@ class Registry:
         """The rows of every snapshot, by snapshot id (one query, for the timeline)."""
         out: dict[int, list[Procedure]] = {}
         rows = self.conn.execute(
-            "SELECT snapshot_id, data FROM snapshot_items ORDER BY snapshot_id, seq")
+            "SELECT i.snapshot_id, i.data FROM snapshot_items i JOIN snapshots s ON s.id = i.snapshot_id "
+            "WHERE NOT s.withdrawn ORDER BY i.snapshot_id, i.seq")
         for r in rows:
             out.setdefault(r["snapshot_id"], []).append(Procedure.from_dict(json.loads(r["data"])))
         return {sid: tuple(procs) for sid, procs in out.items()}
@@ -462,9 +571,11 @@ class Registry:
                             f"{p.code} was put up on {open_['posted_on']}, after {day.isoformat()}")
                     self.conn.execute("UPDATE postings SET taken_down_on = ? WHERE id = ?",
                                       (day.isoformat(), open_["id"]))
-                self.conn.execute(
+                    self._record("closed", open_["id"])
+                cur = self.conn.execute(
                     "INSERT INTO postings (code, content_hash, posted_on, batch_id) VALUES (?, ?, ?, ?)",
                     (p.code, p.content_hash, day.isoformat(), batch_id))
+                self._record("posted", cur.lastrowid)
                 self._log("post", at=at, day=day, code=p.code, version=p.content_hash,
                           batch=batch_id, replaced=open_["content_hash"] if open_ else None)
                 done.append(p.code)
@@ -485,6 +596,7 @@ class Registry:
                     raise RegistryError(f"{code} was put up on {r['posted_on']}, after {day.isoformat()}")
                 self.conn.execute("UPDATE postings SET taken_down_on = ? WHERE id = ?",
                                   (day.isoformat(), r["id"]))
+                self._record("closed", r["id"])
                 self._log("takedown", at=at, day=day, code=code)
                 done.append(code)
         return done, absent
@@ -565,11 +677,6 @@ class Registry:
             raise RegistryError(f"{self.path}: no audit {audit_id}")
         return self._audit_from_row(r)
 
-    def audits(self) -> list[Audit]:
-        """Every recorded audit, by audit date then recording order."""
-        rows = self.conn.execute("SELECT * FROM audits ORDER BY day, id").fetchall()
-        return [self._audit_from_row(r) for r in rows]
-
     def latest_audit(self, on_or_before: date | None = None) -> Audit | None:
         """The audit of the latest day (the last recorded that day), up to `on_or_before`."""
         sql, args = "SELECT * FROM audits", ()
@@ -577,6 +684,77 @@ class Registry:
             sql, args = sql + " WHERE day <= ?", (on_or_before.isoformat(),)
         r = self.conn.execute(sql + " ORDER BY day DESC, id DESC LIMIT 1", args).fetchone()
         return self._audit_from_row(r) if r else None
+
+    # -- the change journal: log and undo ------------------------------------------------------
+    def _record(self, what: str, posting_id: int) -> None:
+        if self._change is not None:
+            getattr(self._change, what).append(posting_id)
+
+    @contextlib.contextmanager
+    def change(self, command: str, *, at: datetime) -> Iterator[_Change]:
+        """Group one command's writes into one transaction and one entry of the change journal,
+        with what reverts it. Nested calls join the outer change."""
+        with self.transaction():
+            if self._change is not None:
+                yield self._change
+                return
+            self._change = recorder = _Change(command)
+            try:
+                yield recorder
+            finally:
+                self._change = None
+            if not recorder.empty:
+                self.conn.execute(
+                    "INSERT INTO changes (at, command, summary, undo) VALUES (?, ?, ?, ?)",
+                    (at.isoformat(timespec="seconds"), command, recorder.summary,
+                     json.dumps(recorder.recipe(), ensure_ascii=False)))
+
+    def changes(self) -> list[Change]:
+        """Every entry of the change journal, in order, each with the undo that reverted it."""
+        rows = self.conn.execute("SELECT * FROM changes ORDER BY id").fetchall()
+        undone = {r["reverts"]: r["id"] for r in rows if r["reverts"] is not None}
+        return [Change(r["id"], datetime.fromisoformat(r["at"]), r["command"], r["summary"],
+                       r["reverts"], undone.get(r["id"])) for r in rows]
+
+    def undo(self, *, at: datetime, back_to: int | None = None) -> list[Change]:
+        """Revert the latest change still in force, or every one from `back_to` on (newest
+        first), in one transaction; each undo is a change of its own in the journal and the
+        event log. Returns the changes reverted."""
+        with self.transaction():
+            open_ = [c for c in self.changes() if c.reverts is None and c.undone_by is None]
+            if back_to is not None:
+                if not any(c.id == back_to for c in open_):
+                    raise RegistryError(f"change {back_to} is not in the log or was already undone "
+                                        "(qrproc log lists them)")
+                targets = [c for c in open_ if c.id >= back_to]
+            else:
+                targets = open_[-1:]
+            if not targets:
+                raise RegistryError("nothing to undo: no change is recorded (qrproc log)")
+            for target in reversed(targets):
+                recipe = json.loads(self.conn.execute(
+                    "SELECT undo FROM changes WHERE id = ?", (target.id,)).fetchone()["undo"])
+                self._revert(recipe)
+                self.conn.execute(
+                    "INSERT INTO changes (at, command, summary, reverts) VALUES (?, 'undo', ?, ?)",
+                    (at.isoformat(timespec="seconds"), f"undo of {target.id}: {target.summary}",
+                     target.id))
+                self._log("undo", at=at, change=target.id, command=target.command,
+                          summary=target.summary)
+        return list(reversed(targets))
+
+    def _revert(self, recipe: dict) -> None:
+        for posting in recipe.get("posted", ()):
+            self.conn.execute("DELETE FROM postings WHERE id = ?", (posting,))
+        for posting in recipe.get("closed", ()):
+            self.conn.execute("UPDATE postings SET taken_down_on = NULL WHERE id = ?", (posting,))
+        for sid in recipe.get("snapshots", ()):
+            self.conn.execute("UPDATE snapshots SET withdrawn = 1 WHERE id = ?", (sid,))
+        for key, value in recipe.get("settings", {}).items():
+            if value is None:
+                self.conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+            else:
+                self.conn.execute("UPDATE settings SET value = ? WHERE key = ?", (value, key))
 
     # -- events ---------------------------------------------------------------------------
     def events(self, kind: str | None = None) -> list[Event]:

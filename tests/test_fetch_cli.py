@@ -10,7 +10,7 @@ from qrproc.cli import cli
 from qrproc.registry import Registry
 
 from portal_server import FakePortal, old_detail_page, search_row
-from test_fetch_portal import COMMUNE_H31, ITEMS, details
+from test_fetch_portal import ITEMS, details
 
 
 @pytest.fixture

@@ -64,7 +64,7 @@ def build_scenario(registry: Registry) -> Registry:
     stray = registry.add_batch(layout="a4", path="stray.pdf", as_of=STRAY_DAY, at=AT,
                                items=[(STRAY, "https://example.vn/q/1000011")])
     board.post_batch(registry, stray.id, day=STRAY_DAY, at=AT)
-    board.take_down(registry, [B.code], day=TAKEDOWN_DAY, at=AT)
+    board.take_down(registry, [B.code], day=TAKEDOWN_DAY, at=AT, force=True)  # lost: now missing
     import_catalogue(registry, Catalogue("qd-3456.docx", (C.replace(status=ABOLISHED),)),
                      effective=D2, decision="3456/QĐ-UBND", amend=True, at=AT)
     return registry
