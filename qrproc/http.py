@@ -154,13 +154,29 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body")
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
 def looks_like_html(response: requests.Response) -> bool:
-    """True when a response is an HTML page (what the firewall sends instead of JSON)."""
-    ctype = response.headers.get("Content-Type", "").lower()
-    if "html" in ctype:
+    """True when a response is an HTML page (what the firewall sends instead of JSON): served as
+    text/html (or XHTML), or starting with a doctype or an <html>, <head> or <body> tag, after
+    any byte-order mark, white space, XML declaration and comments. Other markup (XML, say) is
+    not HTML, and is reported as what it is."""
+    ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if ctype in HTML_TYPES:
         return True
-    head = response.content[:512].lstrip().lower()
-    return head.startswith((b"<!doctype", b"<html", b"<head", b"<body", b"<"))
+    head = response.content[:1024]
+    for bom in _BOMS:
+        head = head.removeprefix(bom)
+    head = head.replace(b"\x00", b"").lstrip().lower()  # a UTF-16 page reads as ASCII this way
+    while head.startswith((b"<?xml", b"<!--")):
+        close = head.find(b"?>" if head.startswith(b"<?") else b"-->")
+        if close < 0:
+            return False
+        head = head[close + (2 if head.startswith(b"<?") else 3):].lstrip()
+    return head.startswith(_HTML_STARTS)
 
 
 FIREWALL = "the portal's firewall answered with an HTML page (blocked)"
