@@ -25,6 +25,7 @@ from docx.text.paragraph import Paragraph
 
 from qrproc.errors import ParseError
 from qrproc.model import Catalogue, nfc, normalise_code, parse_date
+from qrproc.sources.archive import check_zip
 from qrproc.sources.tabular import (
     HEADER_SEARCH,
     Defaults,
@@ -74,6 +75,7 @@ Block = Union[_Text, _Grid]
 def load(path: str | Path, **kw) -> Catalogue:
     """Read the procedure tables of a .docx annex."""
     path = Path(path)
+    check_zip(path)
     try:
         document = docx.Document(str(path))
     except _BROKEN as exc:
