@@ -526,8 +526,11 @@ def _cell(value) -> str:
 def render_csv(report: Report) -> str:
     """One row per procedure (and per orphan label) with its state; header in CSV_COLUMNS.
 
-    Cells that a spreadsheet would take for formulas are neutralised (`FORMULA_STARTS`)."""
+    The text starts with a UTF-8 byte-order mark, so that Excel reads the Vietnamese right
+    wherever the CSV is written (a file, or stdout redirected to one), and cells that a
+    spreadsheet would take for formulas are neutralised (`FORMULA_STARTS`)."""
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for r in report.coverage.rows:
