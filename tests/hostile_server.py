@@ -56,6 +56,7 @@ class HostileServer:
         self.bomb = gzip_bomb(bomb_bytes)
         self.bomb_bytes = bomb_bytes
         self.drip_interval = drip_interval
+        self.redirect_others_to = ""  # when set, any other path is redirected there (same path)
         self.hits: Counter[str] = Counter()
         self.sent: Counter[str] = Counter()  # body bytes written per path
         self._lock = threading.Lock()
@@ -137,7 +138,10 @@ def _handler(state: HostileServer):
             self.wfile.write(data)
 
         def not_found(self, query):
-            self.body(404, b"not found", "text/plain")
+            if state.redirect_others_to:
+                self.body(302, b"", "text/html", Location=state.redirect_others_to + self.path)
+            else:
+                self.body(404, b"not found", "text/plain")
 
         def answer_ok(self, query):
             self.body(201, json.dumps(OK_ENVELOPE, ensure_ascii=False).encode("utf-8"),

@@ -11,11 +11,15 @@ import time
 import tracemalloc
 
 import pytest
+from click.testing import CliRunner
 
 from qrproc import http
+from qrproc.cli import cli
 from qrproc.errors import ParseError, SourceError
+from qrproc.sources.portal import PROVINCES_PATH
 
 from hostile_server import HostileServer
+from test_registry import dump
 
 
 def session(**kw) -> http.PortalSession:
@@ -97,6 +101,23 @@ def test_the_portal_hosts_are_allowed_by_default_and_https_is_never_dropped():
     assert s._refuse_redirect(portal, "https://dichvucong.gov.vn.example.com/") == "another host"
     assert s._refuse_redirect(portal, "https://evil.example@dichvucong.gov.vn/") == ""
     assert s._refuse_redirect(portal, "https://dichvucong.gov.vn@evil.example/") == "another host"
+
+
+def test_fetch_redirected_to_another_host_is_one_error_line_and_stores_nothing(server, other_host,
+                                                                              db_path):
+    fresh(other_host)
+    before = dump(db_path)
+    server.redirect_others_to = other_host.url
+    try:
+        r = CliRunner().invoke(cli, ["--db", str(db_path), "fetch", "--base-url", server.url,
+                                     "--rate", "0", "--backoff", "0", "-q"])
+    finally:
+        server.redirect_others_to = ""
+    assert r.exit_code == 1
+    assert r.stderr == (f"Error: {server.url}{PROVINCES_PATH}: redirected to "
+                        f"{other_host.url}{PROVINCES_PATH}, another host; not followed; nothing was "
+                        "stored and the registry is unchanged\n")
+    assert sum(other_host.hits.values()) == 0 and dump(db_path) == before
 
 
 # -- size --------------------------------------------------------------------------------------------
