@@ -142,7 +142,7 @@ def test_a_workbook_bomb_is_refused_before_openpyxl_opens_it(tmp_path, sheet_bom
     message, seconds, peak = refused(xlsx.load, path)
     assert message == ("danh-muc.xlsx: part 'xl/worksheets/sheet1.xml' would unpack to 1.1 GB "
                        "(at most 25 MB per part); refused, it may be a zip bomb")
-    assert seconds < 0.5 and peak < 2_000_000, (seconds, peak)
+    assert seconds < 1.0 and peak < 2_000_000, (seconds, peak)
 
 
 def test_a_document_bomb_is_refused_before_python_docx_opens_it(tmp_path, document_bomb):
@@ -150,7 +150,7 @@ def test_a_document_bomb_is_refused_before_python_docx_opens_it(tmp_path, docume
     message, seconds, peak = refused(docx_annex.load, path)
     assert message == ("qd-1766.docx: part 'word/document.xml' would unpack to 1.1 GB "
                        "(at most 25 MB per part); refused, it may be a zip bomb")
-    assert seconds < 0.5 and peak < 2_000_000, (seconds, peak)
+    assert seconds < 1.0 and peak < 2_000_000, (seconds, peak)
 
 
 def test_a_small_part_compressed_like_a_bomb_is_refused_by_its_ratio(tmp_path):
@@ -248,7 +248,7 @@ def test_import_of_a_bomb_is_one_error_line_and_stores_nothing(tmp_path, monkeyp
     write_zip(tmp_path / name, dict(parts(), **{part: bomb}))
     start = time.perf_counter()
     result = runner.invoke(cli, ["--db", str(db), "import", name])
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 2.0
     assert result.exit_code == 1
     assert result.stderr == (f"Error: {name}: part '{part}' would unpack to 1.1 GB (at most 25 MB per "
                              "part); refused, it may be a zip bomb\n")

@@ -183,7 +183,7 @@ def test_a_slow_drip_fails_within_the_deadline_and_is_retried(server, path):
     assert str(e.value) == f"{url}: timed out (no complete answer within 0.4 s) after 2 attempts"
     assert server.hits[path] == 2 and s.requests_sent == 2
     assert server.sent[path] > 2  # it did drip, each byte well inside the 2 s read timeout
-    assert 0.8 <= elapsed < 1.6, elapsed
+    assert 0.8 <= elapsed < 2.5, elapsed  # the old client: 10 s, when the server gave up
 
 
 def test_the_deadline_also_holds_on_a_reused_connection(server):
@@ -192,7 +192,7 @@ def test_the_deadline_also_holds_on_a_reused_connection(server):
     start = time.perf_counter()
     with pytest.raises(SourceError, match=r"timed out \(no complete answer within 0.3 s\)"):
         http.post_json(s, server.url + "/drip-body", {})
-    assert time.perf_counter() - start < 0.8
+    assert time.perf_counter() - start < 1.5
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +222,7 @@ def test_the_deadline_holds_over_tls(tls_server, path, monkeypatch):
     with pytest.raises(SourceError) as e:
         http.post_json(s, tls_server.url + path, {})
     assert str(e.value) == f"{tls_server.url}{path}: timed out (no complete answer within 0.4 s) after 1 attempt"
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 2.0
     assert http.post_json(s, tls_server.url + "/ok", {})["code"] == "1.001193"
 
 
@@ -249,7 +249,7 @@ def test_the_deadline_holds_for_every_thread_separately(server):
     for t in threads:
         t.join(5)
     assert len(errors) == 3 and all("within 0.3 s" in e for e in errors)
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 2.0
     assert http.post_json(s, server.url + "/ok", {})["code"] == "1.001193"  # the session still works
 
 
