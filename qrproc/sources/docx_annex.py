@@ -25,7 +25,6 @@ from docx.text.paragraph import Paragraph
 
 from qrproc.errors import ParseError
 from qrproc.model import Catalogue, nfc, normalise_code, parse_date
-from qrproc.sources.archive import check_zip
 from qrproc.sources.tabular import (
     HEADER_SEARCH,
     Defaults,
@@ -41,6 +40,7 @@ from qrproc.sources.tabular import (
     read_rows,
 )
 from qrproc.vntext import check_text
+from qrproc.sources.archive import check_zip
 
 #: Errors python-docx raises for a file that is not a readable document.
 _BROKEN = (PackageNotFoundError, zipfile.BadZipFile, KeyError, OSError, ValueError)
