@@ -36,7 +36,8 @@ def hostile_db(tmp_path):
     reg = Registry(db)
     reg.set_settings({"unit": "UBND xã Mẫu", "province": "H31"}, at=AT)
     import_catalogue(reg, Catalogue("doc-hai.csv", tuple(
-        Procedure(code=code, name=name, field=field) for code, (name, field) in HOSTILE.items())),
+        Procedure(code=code, name=name, field=field, levels=("commune",))
+        for code, (name, field) in HOSTILE.items())),
         effective=D0, at=AT)
     board.post_codes(reg, ["1.000001"], day=D0, at=AT)
     reg.close()
