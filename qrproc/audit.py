@@ -32,6 +32,7 @@ import hashlib
 import io
 import math
 import os
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -253,8 +254,46 @@ def decode_gray(gray, *, thorough: bool = False, workers: int | None = None) -> 
     return sorted(found.items, key=lambda s: (round(s.centre[1]), round(s.centre[0])))
 
 
+#: The only formats a photo is opened as, decided by its content, never by its name. Pillow knows
+#: many more; some run programs (a PostScript file named .jpg makes it start Ghostscript, and a
+#: looping one hangs), and each is more code reading a file from outside.
+PHOTO_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF")
+_ACCEPTED = "JPEG, PNG, WebP or TIFF"
+#: What a file that is not a photo probably is, by its first bytes, to say so in the note.
+_KINDS = (
+    (0, b"%!PS", "a PostScript file"),
+    (0, b"\xc5\xd0\xd3\xc6", "a PostScript (EPS) file"),
+    (0, b"%PDF", "a PDF document"),
+    (0, b"GIF8", "a GIF image"),
+    (0, b"BM", "a BMP image"),
+    (0, b"PK\x03\x04", "a zip archive (or Office file)"),
+    (0, b"<svg", "an SVG drawing"),
+    (0, b"<?xml", "an XML file"),
+    (4, b"ftypavif", "an AVIF image"),
+)
+_HEIF_BRANDS = (b"ftypheic", b"ftypheix", b"ftyphevc", b"ftypmif1", b"ftypmsf1")
+
+
+def _what_it_is(head: bytes) -> str:
+    """A note for a file Pillow may not open: what it seems to be, and what is accepted."""
+    if head[4:12] in _HEIF_BRANDS:
+        return (f"a HEIC photo, which is not read here ({_ACCEPTED} are); on an iPhone choose "
+                "Settings > Camera > Formats > Most Compatible, or export the photo as JPEG")
+    for offset, magic, kind in _KINDS:
+        if head[offset:offset + len(magic)] == magic:
+            return f"{kind}, not a photo ({_ACCEPTED}); not opened"
+    return f"not an image ({_ACCEPTED})"
+
+
 def _open(source):
-    """A greyscale array from a path, bytes, a PIL image or an array; AuditError if unreadable."""
+    """A greyscale array from a path, bytes, a PIL image or an array; AuditError if unreadable.
+
+    Files are opened only as PHOTO_FORMATS, and only within Pillow's decompression-bomb limit
+    (`Image.MAX_IMAGE_PIXELS`; its warning, for a size between the limit and twice it, is an
+    error here too).
+    """
+    import warnings
+
     import numpy as np
     from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -265,17 +304,35 @@ def _open(source):
     if isinstance(source, Image.Image):
         return np.asarray(source.convert("L"))
     name = "image" if isinstance(source, (bytes, bytearray)) else str(source)
+    fp = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
     try:
-        image = Image.open(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source)
-        with image:
-            if image.width * image.height > MAX_PIXELS and image.format == "JPEG":
-                image.draft("L", (image.width // 2, image.height // 2))
-            image = ImageOps.exif_transpose(image)
-            return np.asarray(image.convert("L"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(fp, formats=PHOTO_FORMATS)
+            with image:
+                if image.width * image.height > MAX_PIXELS and image.format in ("JPEG", "MPO"):
+                    image.draft("L", (image.width // 2, image.height // 2))
+                image = ImageOps.exif_transpose(image)
+                return np.asarray(image.convert("L"))
     except UnidentifiedImageError:
-        raise AuditError(f"{name}: not an image (JPEG, PNG, …)") from None
-    except (OSError, ValueError, Image.DecompressionBombError) as e:
+        raise AuditError(f"{name}: {_what_it_is(_head(source))}") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        found = re.search(r"\((\d+) pixels\)", str(e))
+        size = f"{int(found.group(1)) / 1e6:,.0f} MP" if found else "too many pixels"
+        raise AuditError(f"{name}: {size}, more than the {Image.MAX_IMAGE_PIXELS / 1e6:,.0f} MP a "
+                         "photo may have (a decompression bomb?); not opened") from None
+    except (OSError, ValueError, SyntaxError) as e:
         raise AuditError(f"{name}: cannot read the image ({e})") from None
+
+
+def _head(source, size: int = 16) -> bytes:
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source[:size])
+    try:
+        with open(source, "rb") as f:
+            return f.read(size)
+    except (OSError, TypeError):
+        return b""
 
 
 def decode_image(path_or_image, *, thorough: bool = False, workers: int | None = None) -> list[Seen]:

@@ -8,7 +8,14 @@ function is handed. It carries:
 * default (connect, read) timeouts, because `requests` has none;
 * a polite rate limit shared by every call made through the session (default 2 requests/s);
 * a retry policy: exponential backoff on timeouts, dropped connections, 429 and 5xx, honouring
-  `Retry-After`, and on the firewall's HTML page where JSON was expected.
+  `Retry-After`, and on the firewall's HTML page where JSON was expected;
+* guards against a hostile or broken server: redirects are followed only to the same host (or to
+  `allowed_hosts`), never from https to http; each answer is capped in size, counting the
+  *decoded* bytes as they arrive (a gzip bomb is stopped after `max_bytes`, not after it has
+  filled the memory); and each attempt has a deadline over connect, headers and the whole body
+  (`deadline`), so a server that drips one byte per read, which never trips the read timeout,
+  fails in time. A missed deadline is retried like a timeout; a refused redirect and a too
+  large answer are final.
 
 Retries are done here rather than with urllib3's `Retry` so that the firewall page and
 `Retry-After` go through the same loop, and so that the sleep function and the clock can be
@@ -21,13 +28,21 @@ back, e.g. ``…/get-formality-by-citizen: HTTP 503 after 4 attempts``.
 from __future__ import annotations
 
 import email.utils
+import heapq
+import itertools
 import json
 import logging
+import socket
 import threading
 import time
 from typing import Any, Callable
+from urllib.parse import urljoin
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.util import parse_url
 
 from qrproc.errors import ParseError, SourceError
 
@@ -52,6 +67,16 @@ DEFAULT_ATTEMPTS = 4
 DEFAULT_BACKOFF = 1.0            # seconds before the 2nd attempt; doubles each time
 MAX_BACKOFF = 60.0
 MAX_RETRY_AFTER = 300.0          # never sleep longer than this on a server's say-so
+
+#: Decoded bytes accepted in one answer: JSON from the API, and HTML pages (the old portal's
+#: detail page can pass 10 MB: it lists every province's and ward's version at the bottom).
+DEFAULT_MAX_BYTES = 20_000_000
+DEFAULT_MAX_PAGE_BYTES = 50_000_000
+#: Seconds one attempt may take from connecting to the last byte of the body.
+DEFAULT_DEADLINE = 120.0
+#: Hosts a redirect may lead to besides the host asked: the national portal's own names.
+PORTAL_HOSTS = ("dichvucong.gov.vn", "www.dichvucong.gov.vn", "thutuc.dichvucong.gov.vn")
+_CHUNK = 64 * 1024
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 OK_STATUSES = frozenset({200, 201})   # the new API answers 201 Created to its POST queries
@@ -83,9 +108,191 @@ class RateLimiter:
             self._sleep(start - now)
 
 
+class DeadlineExceeded(requests.Timeout):
+    """An attempt took longer than the session's `deadline` (retried like any timeout)."""
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:g} MB" if n >= 1_000_000 else f"{n / 1e3:g} kB" if n >= 1000 else f"{n} bytes"
+
+
+class _Attempt:
+    """One attempt of one request: its URL, and a deadline that shuts the attempt's sockets down.
+
+    requests has no overall deadline, and the read timeout is per read: a server that sends one
+    byte every few seconds, in the headers or in the body, never trips it. So when the deadline
+    passes, the socket of every connection the attempt uses is shut down; that wakes the blocked
+    read at once (with an error, or an early end of the body) and `expired` says why. The
+    connections find the attempt of their thread through `_Attempt.current()`.
+    """
+
+    _local = threading.local()
+
+    def __init__(self, url: str, seconds: float | None):
+        self.url = url
+        self.seconds = seconds
+        self.expired = False
+        self._conns: list = []
+        self._lock = threading.Lock()
+        self._done = False
+
+    @classmethod
+    def current(cls) -> "_Attempt | None":
+        return getattr(cls._local, "attempt", None)
+
+    def __enter__(self) -> "_Attempt":
+        self._local.attempt = self
+        if self.seconds:
+            _WATCHDOG.add(time.monotonic() + self.seconds, self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._local.attempt = None
+        with self._lock:
+            self._done = True
+            self._conns.clear()
+        if self.seconds:
+            _WATCHDOG.finished()
+
+    @property
+    def done(self) -> bool:
+        return self._done
+
+    def watch(self, conn) -> None:
+        """Called by a connection as it connects or sends a request for this attempt."""
+        with self._lock:
+            if not self._done and conn not in self._conns:
+                self._conns.append(conn)
+            if self.expired:
+                _shut(conn)
+
+    def expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            for conn in self._conns:
+                _shut(conn)
+
+
+class _Watchdog:
+    """One thread for the whole process that expires attempts whose deadline has passed (a
+    timer thread per request would cost about 0.2 ms each; this costs a heap push)."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, _Attempt]] = []
+        self._cond = threading.Condition()
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+        self._running = 0  # attempts added and not finished
+
+    def add(self, when: float, attempt: _Attempt) -> None:
+        with self._cond:
+            self._running += 1
+            if len(self._heap) > 64 + 2 * self._running:  # mostly finished ones: drop them
+                self._heap = [entry for entry in self._heap if not entry[2].done]
+                heapq.heapify(self._heap)
+            heapq.heappush(self._heap, (when, next(self._order), attempt))
+            if self._thread is None or not self._thread.is_alive():  # not started, or forked
+                self._thread = threading.Thread(target=self._run, name="qrproc-http-deadlines",
+                                                daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is attempt:  # sooner than what the thread waits for
+                self._cond.notify()
+
+    def finished(self) -> None:
+        with self._cond:
+            self._running -= 1
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap:
+                    self._cond.wait()
+                when, _, attempt = self._heap[0]
+                wait = when - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                heapq.heappop(self._heap)
+            attempt.expire()  # a finished attempt ignores it
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _shut(conn) -> None:
+    sock = getattr(conn, "sock", None)
+    if sock is None:
+        return
+    try:
+        if isinstance(sock, socket.socket):
+            # The plain socket's shutdown, even under TLS: SSLSocket.shutdown would also drop its
+            # TLS state, which the thread blocked in the read is still using.
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        else:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+class _Watched:
+    """Puts a connection under the deadline of the attempt that uses it (see `_Attempt`)."""
+
+    def connect(self):
+        attempt = _Attempt.current()
+        if attempt is not None:
+            attempt.watch(self)
+        super().connect()
+
+    def request(self, *args, **kwargs):
+        attempt = _Attempt.current()
+        if attempt is not None:
+            attempt.watch(self)
+        super().request(*args, **kwargs)
+
+
+class _HTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_Watched, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class _Adapter(HTTPAdapter):
+    """requests' adapter, making its connections (direct or through an HTTP proxy) `_Watched`."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy, **kwargs):
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS pools have classes of their own
+            manager.pool_classes_by_scheme = _POOLS
+        return manager
+
+
 class PortalSession(requests.Session):
     """A `requests.Session` with the portal's headers, default timeouts, a shared rate limit and
     the retry settings that `post_json`, `post_form` and `get_text` follow.
+
+    Every request made through it also follows redirects only to the same host or to
+    `allowed_hosts` (and never from https to http), reads at most `max_bytes` decoded bytes of
+    an answer (`get_text` pages: `max_page_bytes`), and gives up an attempt after `deadline`
+    seconds in all (None: no deadline). The body is read before `request` returns.
 
     `requests_sent` counts every request that went out (retries included).
     """
@@ -93,33 +300,99 @@ class PortalSession(requests.Session):
     def __init__(self, *, rate: float | None = DEFAULT_RATE,
                  timeout: tuple[float, float] = DEFAULT_TIMEOUT, attempts: int = DEFAULT_ATTEMPTS,
                  backoff: float = DEFAULT_BACKOFF, max_backoff: float = MAX_BACKOFF,
+                 deadline: float | None = DEFAULT_DEADLINE, max_bytes: int = DEFAULT_MAX_BYTES,
+                 max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
+                 allowed_hosts: tuple[str, ...] = PORTAL_HOSTS,
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic):
         super().__init__()
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
         self.headers.update(DEFAULT_HEADERS)
+        self.mount("https://", _Adapter())
+        self.mount("http://", _Adapter())
         self.timeout = timeout
         self.attempts = attempts
         self.backoff = backoff
         self.max_backoff = max_backoff
+        self.deadline = deadline
+        self.max_bytes = max_bytes
+        self.max_page_bytes = max_page_bytes
+        self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
         self.sleep = sleep
         self.limiter = RateLimiter(rate, clock=clock, sleep=sleep)
         self.requests_sent = 0
         self._count_lock = threading.Lock()
 
-    def request(self, method, url, *args, **kwargs):  # noqa: D102 - same as requests.Session
+    def request(self, method, url, *args, max_bytes: int | None = None,
+                **kwargs):  # noqa: D102 - same as requests.Session, plus the guards above
         kwargs.setdefault("timeout", self.timeout)
+        kwargs["stream"] = True  # the body is read here, counted as it comes
         self.limiter.wait()
         with self._count_lock:
             self.requests_sent += 1
-        return super().request(method, url, *args, **kwargs)
+        limit = self.max_bytes if max_bytes is None else max_bytes
+        with _Attempt(url, self.deadline) as attempt:
+            response = None
+            try:
+                response = super().request(method, url, *args, **kwargs)
+                _read_capped(response, url, limit)
+            except requests.RequestException as e:
+                if attempt.expired:
+                    raise DeadlineExceeded(f"no complete answer within {self.deadline:g} s") from e
+                raise
+            finally:
+                if response is not None:
+                    response.close()
+            if attempt.expired:  # the body ended early because its socket was shut down
+                raise DeadlineExceeded(f"no complete answer within {self.deadline:g} s")
+        return response
+
+    def get_redirect_target(self, resp):  # noqa: D102 - requests' hook for each redirect
+        target = super().get_redirect_target(resp)
+        if target is None:
+            return None
+        attempt = _Attempt.current()
+        origin = attempt.url if attempt is not None else resp.url
+        absolute = urljoin(resp.url, target)
+        refusal = self._refuse_redirect(origin, absolute)
+        resp.close()  # a redirect's body is never read: close its connection instead
+        if refusal:
+            raise SourceError(f"{origin}: redirected to {absolute}, {refusal}; not followed")
+        resp._content, resp._content_consumed = b"", True  # so requests does not read it either
+        return target
+
+    def _refuse_redirect(self, origin: str, target: str) -> str:
+        """Why a redirect from `origin` to `target` is not followed ("" when it may be)."""
+        try:
+            old, new = parse_url(origin), parse_url(target)  # the parser urllib3 will use
+        except ValueError:
+            return "which is not a valid URL"
+        if old.scheme == "https" and new.scheme != "https":
+            return "which drops https"
+        host = (new.host or "").lower()
+        if host and (host == (old.host or "").lower() or host in self.allowed_hosts):
+            return ""
+        return "another host"
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based)."""
         if retry_after is not None:
             return min(retry_after, MAX_RETRY_AFTER)
         return min(self.backoff * 2 ** (attempt - 1), self.max_backoff)
+
+
+def _read_capped(response: requests.Response, url: str, limit: int) -> None:
+    """Read the body, decoded, stopping as soon as it passes `limit` bytes (SourceError)."""
+    chunks, size = [], 0
+    for chunk in response.iter_content(_CHUNK):  # decoded pieces of at most _CHUNK bytes
+        size += len(chunk)
+        if size > limit:
+            raise SourceError(f"{url}: the answer is larger than {_size(limit)}, the limit for one "
+                              "answer; refused")
+        chunks.append(chunk)
+    # What `response.content` would have read, so .text and .json() work as usual.
+    response._content, response._content_consumed = b"".join(chunks), True
 
 
 def make_session(*, rate: float | None = DEFAULT_RATE, **settings) -> PortalSession:
@@ -154,13 +427,29 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body")
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
 def looks_like_html(response: requests.Response) -> bool:
-    """True when a response is an HTML page (what the firewall sends instead of JSON)."""
-    ctype = response.headers.get("Content-Type", "").lower()
-    if "html" in ctype:
+    """True when a response is an HTML page (what the firewall sends instead of JSON): served as
+    text/html (or XHTML), or starting with a doctype or an <html>, <head> or <body> tag, after
+    any byte-order mark, white space, XML declaration and comments. Other markup (XML, say) is
+    not HTML, and is reported as what it is."""
+    ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if ctype in HTML_TYPES:
         return True
-    head = response.content[:512].lstrip().lower()
-    return head.startswith((b"<!doctype", b"<html", b"<head", b"<body", b"<"))
+    head = response.content[:1024]
+    for bom in _BOMS:
+        head = head.removeprefix(bom)
+    head = head.replace(b"\x00", b"").lstrip().lower()  # a UTF-16 page reads as ASCII this way
+    while head.startswith((b"<?xml", b"<!--")):
+        close = head.find(b"?>" if head.startswith(b"<?") else b"-->")
+        if close < 0:
+            return False
+        head = head[close + (2 if head.startswith(b"<?") else 3):].lstrip()
+    return head.startswith(_HTML_STARTS)
 
 
 FIREWALL = "the portal's firewall answered with an HTML page (blocked)"
@@ -207,6 +496,8 @@ def call(session: PortalSession, method: str, url: str, *,
             return read(response)
         except _Retry as e:
             reason, retry_after = e.reason, e.retry_after
+        except DeadlineExceeded as e:
+            reason = f"timed out ({e})"
         except requests.Timeout as e:
             reason = "timed out" + _timeout_detail(e, kwargs.get("timeout", getattr(session, "timeout", None)))
         # Pretty broad on purpose: a refused or reset connection, a body cut off half-way and a
@@ -284,5 +575,5 @@ def get_text(session: PortalSession, url: str, *, must_contain: str | None = Non
             raise _Retry(f"the page has no {must_contain!r} (blocked, or the page moved)")
         return text
 
-    return call(session, "GET", url, read=read, params=params,
+    return call(session, "GET", url, read=read, params=params, max_bytes=session.max_page_bytes,
                 headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})

@@ -546,9 +546,26 @@ def to_json(report: Report) -> dict:
     }
 
 
+#: A cell starting with one of these is a formula to Excel and LibreOffice (OWASP, "CSV
+#: Injection"): a name imported from a hostile list could run one on the officer's machine.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """The CSV text of a value; one that a spreadsheet would take for a formula gets a leading
+    single quote, so it is shown as text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def render_csv(report: Report) -> str:
-    """One row per procedure (and per orphan label) with its state; header in CSV_COLUMNS."""
+    """One row per procedure (and per orphan label) with its state; header in CSV_COLUMNS.
+
+    The text starts with a UTF-8 byte-order mark, so that Excel reads the Vietnamese right
+    wherever the CSV is written (a file, or stdout redirected to one), and cells that a
+    spreadsheet would take for formulas are neutralised (`FORMULA_STARTS`)."""
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for r in report.coverage.rows:
@@ -556,7 +573,7 @@ def render_csv(report: Report) -> str:
         d["late"] = "yes" if r.late else ""
         d["late_days"] = r.late_days or ""
         d["on_board"] = " ".join(r.on_board)
-        writer.writerow(["" if d[k] is None else d[k] for k in CSV_COLUMNS])
+        writer.writerow([_cell(d[k]) for k in CSV_COLUMNS])
     return out.getvalue()
 
 

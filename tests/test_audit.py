@@ -372,7 +372,7 @@ def test_cli_skips_a_non_image_file_with_a_warning_naming_it(db, tmp_path):
     notes.write_text("danh sách cần in lại")
     r = run(db, good, notes, "--date", "2026-12-15", "-q")
     assert r.exit_code == 0, r.output
-    assert f"Warning: {notes}: not an image (JPEG, PNG, …) (skipped)" in r.stderr
+    assert f"Warning: {notes}: not an image (JPEG, PNG, WebP or TIFF) (skipped)" in r.stderr
     assert f"  {notes}: skipped: not an image" in r.stdout
     assert "Seen and current: 2" in r.stdout
     reg = Registry(db)

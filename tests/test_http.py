@@ -210,3 +210,40 @@ def test_default_session_settings():
     assert s.timeout == http.DEFAULT_TIMEOUT and s.attempts == 4
     assert s.limiter.interval == 0.5
     assert isinstance(s, requests.Session)
+
+
+# -- what HTML looks like: the firewall's page, not any body that starts with '<' --------------
+
+def response(body: bytes, ctype: str = "") -> requests.Response:
+    r = requests.Response()
+    r._content = body
+    if ctype:
+        r.headers["Content-Type"] = ctype
+    return r
+
+
+@pytest.mark.parametrize("body, ctype", [
+    (b"<!DOCTYPE html><html><body>blocked</body></html>", ""),
+    (b"\xef\xbb\xbf\r\n  <html><head><title>Request Rejected</title>", "application/json"),
+    (b'<?xml version="1.0"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN"><html>', ""),
+    (b"<!-- F5 --><HTML><BODY>The requested URL was rejected", ""),
+    (b"<body>x</body>", "text/plain"),
+    (b"{}", "text/html; charset=utf-8"),
+    (b"{}", "application/xhtml+xml"),
+    ("\ufeff<html>".encode("utf-16-le"), ""),
+])
+def test_looks_like_html(body, ctype):
+    assert http.looks_like_html(response(body, ctype))
+
+
+@pytest.mark.parametrize("body, ctype", [
+    (b'<?xml version="1.0"?><error/>', "application/xml"),
+    (b"<error>busy</error>", ""),
+    (b"<", ""),
+    (b'{"code": "OK"}', "application/json"),
+    (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml"),
+    (b"<!-- a comment that never ends", ""),
+    (b"", ""),
+])
+def test_does_not_look_like_html(body, ctype):
+    assert not http.looks_like_html(response(body, ctype))

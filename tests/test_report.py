@@ -218,8 +218,9 @@ def test_json_keys_and_values(rep):
 
 def test_csv_has_one_row_per_procedure_with_its_state(rep):
     text = report.render_csv(rep)
-    rows = list(csv.DictReader(io.StringIO(text)))
-    assert text.splitlines()[0] == ("code,name,field,state,cause,note,effective,posted_on,late,"
+    assert text.startswith("\ufeff") and text.count("\ufeff") == 1  # so Excel reads UTF-8
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert text.splitlines()[0] == ("\ufeffcode,name,field,state,cause,note,effective,posted_on,late,"
                                     "late_days,on_board")
     assert {r["code"]: r["state"] for r in rows} == states(rep.coverage)
     late = next(r for r in rows if r["code"] == "1.000005")

@@ -65,8 +65,18 @@ def test_csv_to_a_file_has_a_bom_for_excel(scenario_db, tmp_path):
     result = run(scenario_db, "--as-of", "2026-11-28", "--format", "csv", "--out", str(out))
     assert result.exit_code == 0 and result.stdout == f"Wrote the csv report to {out}\n"
     raw = out.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbfcode,name,field,state")
+    assert raw.startswith(b"\xef\xbb\xbfcode,name,field,state")  # one mark, not two
     assert XSS in raw.decode("utf-8-sig")
+
+
+def test_csv_to_stdout_has_the_bom_too(scenario_db, tmp_path):
+    """`qrproc report --format csv > bao-cao.csv` gives Excel the same bytes as --out."""
+    out = tmp_path / "bao-cao.csv"
+    run(scenario_db, "--as-of", "2026-11-28", "--format", "csv", "--out", str(out))
+    result = run(scenario_db, "--as-of", "2026-11-28", "--format", "csv")
+    assert result.exit_code == 0
+    assert result.stdout_bytes.startswith(b"\xef\xbb\xbfcode,name,field,state")
+    assert result.stdout_bytes == out.read_bytes()
 
 
 def test_html_defaults_to_a_dated_file_in_the_current_folder(scenario_db, tmp_path, monkeypatch):

@@ -47,8 +47,8 @@ def report(ctx, as_of, fmt, out, fail_under):
     if out is None:
         click.echo(content, nl=False)
     else:
-        # utf-8-sig for CSV so that Excel opens Vietnamese text correctly when double-clicked.
-        encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+        # Not utf-8-sig for CSV: render_csv's text brings its own byte-order mark (for Excel).
+        encoding = "utf-8"
         try:
             Path(out).write_text(content, encoding=encoding, newline="")
         except OSError as e:

@@ -39,6 +39,7 @@ from qrproc.sources.tabular import (
     read_rows,
 )
 from qrproc.vntext import check_text
+from qrproc.sources.archive import check_zip
 
 #: Errors python-docx raises for a file that is not a readable document.
 _BROKEN = (PackageNotFoundError, zipfile.BadZipFile, KeyError, OSError, ValueError)
@@ -66,6 +67,7 @@ Block = Union[_Text, _Grid]
 def load(path: str | Path, **kw) -> Catalogue:
     """Read the procedure tables of a .docx annex."""
     path = Path(path)
+    check_zip(path)
     try:
         document = docx.Document(str(path))
     except _BROKEN as exc:

@@ -17,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from qrproc.errors import ParseError
 from qrproc.model import Catalogue
+from qrproc.sources.archive import check_zip
 from qrproc.sources.tabular import HEADER_SEARCH, NoTableError, no_table_error, parse_table
 
 #: Errors openpyxl raises for a file that is not a readable workbook.
@@ -26,6 +27,7 @@ _BROKEN = (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueErr
 def load(path: str | Path, **kw) -> Catalogue:
     """Read the first sheet of an .xlsx workbook that holds a procedure table."""
     path = Path(path)
+    check_zip(path)
     try:
         workbook = load_workbook(path, data_only=True)
     except _BROKEN as exc:
