@@ -281,7 +281,8 @@ def _counts(split: Split, today: date) -> dict[str, int]:
                                           "out_of_scope")}
 
 
-def _refuse_scope(new: Catalogue, split: Split, rules: ScopeRules, unit: str) -> None:
+def _refuse_scope(new: Catalogue, split: Split, rules: ScopeRules, unit: str, *,
+                  other_province: bool = False) -> None:
     """Refuse a file from which nothing applies, or that is another province's list."""
     out = split.counts_out()
     specific = [(p, v) for p, v in split.excluded if v.cause == scopemod.OUT_OTHER_PROVINCE]
@@ -292,12 +293,14 @@ def _refuse_scope(new: Catalogue, split: Split, rules: ScopeRules, unit: str) ->
     # One stray procedure of another province in a mixed dump is just left out; a file whose
     # province-specific rows are another province's, and are more than a few, is that province's.
     theirs = len(specific) >= OTHER_PROVINCE_ROWS or len(specific) > OTHER_PROVINCE_SHARE * coded
-    if specific and theirs and not own_specific and len(others) == 1 and prov is not None:
+    if (specific and theirs and not own_specific and len(others) == 1 and prov is not None
+            and not other_province):
         other = others.pop()
         raise ImportRefused(
             f"{new.source}: this is the list of {other}: its {len(specific)} province-specific "
             f"procedure(s) are promulgated by {other}, none by {prov.name}; this registry is for "
-            f"{unit or 'a unit'} in {prov.name} ({prov.hcode}). Nothing was imported")
+            f"{unit or 'a unit'} in {prov.name} ({prov.hcode}). Nothing was imported (if this is "
+            "meant, import it with --other-province)")
     if not any(p.code for p in split.included):
         why = ", ".join(f"{n} {scopemod.reason_vi(c)}" for c, n in out.items()) or "no procedures"
         raise ImportRefused(f"{new.source}: none of its {len(new.procedures)} procedures is received "
@@ -329,7 +332,7 @@ def check_drop(new_codes: set[str], previous: dict[str, Procedure], source: str,
 def plan_import(new: Catalogue, tl: Timeline, snapshots: dict[int, Snapshot], rules: ScopeRules,
                 *, unit: str = "", effective: date | None = None, decision: str | None = None,
                 amend: bool = False, accept_drop: bool = False, own_list: bool = False,
-                today: date) -> ImportPlan:
+                other_province: bool = False, today: date) -> ImportPlan:
     """Pure: check `new` against the catalogue already stored and plan what to store."""
     empty = not new.procedures
     if empty and (amend or not accept_drop):
@@ -366,7 +369,7 @@ def plan_import(new: Catalogue, tl: Timeline, snapshots: dict[int, Snapshot], ru
             "qrproc fetch, which reads each procedure's detail, or import the detail objects")
     split = scopemod.split(rows, rules)
     if not empty:
-        _refuse_scope(new, split, rules, unit)
+        _refuse_scope(new, split, rules, unit, other_province=other_province)
     previous = _previous_codes(view_on(tl, snapshots, rules, list_date))
     now = {p.code: p for p in split.included if p.code}
     dropped = () if amend else check_drop(set(now), previous, new.source, accept_drop=accept_drop)
@@ -437,7 +440,8 @@ class ImportOutcome:
 
 def import_catalogue(registry: Registry, new: Catalogue, *, effective: date | None = None,
                      decision: str | None = None, amend: bool = False, accept_drop: bool = False,
-                     own_list: bool = False, at: datetime) -> ImportOutcome:
+                     own_list: bool = False, other_province: bool = False,
+                     at: datetime) -> ImportOutcome:
     """Check `new` and store it, in one transaction; a refused import changes nothing.
 
     The whole check runs under the registry's write lock, so a second import at the same time
@@ -449,7 +453,8 @@ def import_catalogue(registry: Registry, new: Catalogue, *, effective: date | No
         rules = scope_rules(registry)
         plan = plan_import(new, tl, snapshots, rules, unit=registry.get_setting("unit") or "",
                            effective=effective, decision=decision, amend=amend,
-                           accept_drop=accept_drop, own_list=own_list, today=at.date())
+                           accept_drop=accept_drop, own_list=own_list,
+                           other_province=other_province, today=at.date())
         latest = max(snapshots.values(), key=lambda s: s.id) if snapshots else None
         if latest is not None and latest.sha256 and latest.sha256 == plan.sha256:
             return ImportOutcome(plan, None, already=latest)

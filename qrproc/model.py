@@ -71,14 +71,28 @@ LABEL_FIELDS = ("code", "name", "field", "portal_id", "processing_time", "fees")
 _PDF_ARTEFACTS = str.maketrans({"\u01a3": "ư", "\u01a2": "Ư"})
 
 
+# Terminal escape sequences (colour, cursor, window title) that a file or a server could plant.
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+
+
+def _printable(ch: str) -> bool:
+    """Not a control or format character (C0/C1 controls, bidi overrides, zero-width marks)."""
+    return unicodedata.category(ch) not in ("Cc", "Cf") or ch in "\t\n\r"
+
+
 def nfc(value: object) -> str:
     """Text as NFC with runs of whitespace collapsed: '  Đăng  ký\\n' -> 'Đăng ký'.
 
-    Also repairs the 'ƣ' for 'ư' that PDF conversions leave ('Ngƣời' -> 'Người').
+    Also repairs the 'ƣ' for 'ư' that PDF conversions leave ('Ngƣời' -> 'Người'), and strips
+    control and format characters and terminal escape sequences: nothing a file says can move a
+    cursor or recolour a terminal when `diff` echoes it. (Legacy-encoding checks read the raw
+    text before this, since VISCII keeps letters in the control ranges.)
     """
     if value is None:
         return ""
     text = unicodedata.normalize("NFC", str(value)).translate(_PDF_ARTEFACTS)
+    if not text.isprintable():
+        text = "".join(ch for ch in _ESCAPES.sub("", text) if _printable(ch))
     return " ".join(text.split())
 
 
@@ -170,6 +184,8 @@ def is_valid_code(code: str) -> bool:
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
+_ISO_WITH_TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
+                            r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?)")
 
 
 def parse_date(value: object) -> date | None:
@@ -189,9 +205,14 @@ def parse_date(value: object) -> date | None:
     m = re.search(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", text, re.I)
     if m:
         return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    # An ISO date may carry a time ('2026-11-28T09:00:00', '2026-11-28 09:00'); nothing else may
+    # follow a date: '2026-07-011' is not 2026-07-01.
+    iso = _ISO_WITH_TIME.fullmatch(text)
+    if iso:
+        text = iso.group(1)
     for fmt in _DATE_FORMATS:
         try:
-            return datetime.strptime(text[:10] if fmt.startswith("%Y") else text, fmt).date()
+            return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
     raise ValueError(f"not a date: {text!r} (write it as 2026-11-28 or 28/11/2026)")

@@ -306,10 +306,11 @@ class Registry:
     """
 
     def __init__(self, path: str | Path = ":memory:", *, readonly: bool = False,
-                 create: bool = True):
+                 create: bool = True, timeout: float = LOCK_TIMEOUT):
         """Open (or create) a registry. `readonly` opens an existing file without ever writing
         to it (a read-only command never creates or alters a database); `create=False` refuses
-        a path where no registry exists."""
+        a path where no registry exists; `timeout` is how long a write waits for another
+        qrproc to finish."""
         self.path = str(path)
         self.readonly = readonly
         self._depth = 0
@@ -321,9 +322,9 @@ class Registry:
             if readonly and not memory:
                 uri = Path(self.path).resolve().as_uri() + "?mode=ro"
                 self.conn = sqlite3.connect(uri, uri=True, isolation_level=None,
-                                            timeout=LOCK_TIMEOUT)
+                                            timeout=timeout)
             else:
-                self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=LOCK_TIMEOUT)
+                self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA foreign_keys = ON")
             if readonly:
@@ -390,6 +391,19 @@ class Registry:
             raise RegistryError(
                 f"{self.path}: this registry was made by an older qrproc (schema {current}); run a "
                 "command that changes it once (for example qrproc migrate) to bring it up to date")
+
+    @contextlib.contextmanager
+    def dry_run(self) -> Iterator["Registry"]:
+        """Run writes for real inside one transaction, then roll all of them back: what the
+        writes reported is exactly what they would change."""
+        if self._depth:
+            raise RegistryError("a dry run cannot start inside a transaction")
+        with self.transaction():
+            try:
+                yield self
+            finally:
+                self.conn.execute("ROLLBACK")
+                self.conn.execute("BEGIN")  # the transaction() exit commits this empty one
 
     def _migrate(self) -> None:
         current = self.conn.execute("PRAGMA user_version").fetchone()[0]

@@ -247,7 +247,10 @@ def test_another_provinces_list_is_refused_naming_it(registry):
     assert str(e.value) == (
         "gia-lai.json: this is the list of Gia Lai: its 3 province-specific procedure(s) are "
         "promulgated by Gia Lai, none by Hưng Yên; this registry is for UBND xã Mẫu in Hưng Yên "
-        "(H31). Nothing was imported")
+        "(H31). Nothing was imported (if this is meant, import it with --other-province)")
+    out = import_catalogue(registry, catalogue(KHAI_SINH, *gia_lai, source="gia-lai.json"),
+                           other_province=True, at=AT)
+    assert out.plan.split.counts_out() == {"other_province": 3}
 
 
 def test_a_source_without_levels_is_refused_unless_it_is_the_units_own_list(registry):

@@ -55,8 +55,8 @@ def board(run, tmp_path):
 def test_every_command_has_help_with_an_example():
     ctx = click.Context(cli)
     names = cli.list_commands(ctx)
-    assert names == ["audit", "demo", "diff", "fetch", "import", "init", "payload", "post", "posters",
-                     "report", "scope", "status", "takedown"]
+    assert names == ["audit", "demo", "diff", "fetch", "import", "init", "log", "migrate", "payload",
+                     "post", "posters", "report", "scope", "status", "takedown", "undo"]
     for name in names:
         command = cli.get_command(ctx, name)
         assert command.help and "Example: qrproc" in command.help, name
@@ -78,7 +78,10 @@ def test_init_and_import(run, tmp_path):
 
 def test_bad_arguments_are_usage_errors(run):
     r = run("init", "--unit", "x", "--province", "Hưng Yên", ok=False)
-    assert r.exit_code == 2 and "'HƯNG YÊN' is not a province code like H31" in r.stderr
+    assert r.exit_code == 2 and ("'Hưng Yên' is not a province code: give the H-code (H31) or the "
+                                 "GSO number (33) of one of the 34 provinces") in r.stderr
+    r = run("init", "--unit", "x", "--province", "H99", ok=False)
+    assert r.exit_code == 2 and "'H99' is not a province code" in r.stderr
     r = run("diff", "--as-of", "tomorrow", ok=False)
     assert r.exit_code == 2 and "'tomorrow' is not a date; write it as 2026-11-28 or 28/11/2026" in r.stderr
     r = run("post", "ABC-1", ok=False)
@@ -91,8 +94,32 @@ def test_commands_before_init_say_what_to_do(run, tmp_path):
     write_csv(tmp_path / "v1.csv", ROWS)
     r = run("import", "v1.csv", ok=False)
     assert r.exit_code == 1
-    assert r.stderr == (f"Error: {tmp_path / 'qrproc.db'}: registry not initialised; run: "
-                        "qrproc init --unit \"UBND xã …\" --province H31\n")
+    assert r.stderr == (f"Error: {tmp_path / 'qrproc.db'}: no registry there; create it with: qrproc "
+                        f"--db {tmp_path / 'qrproc.db'} init --unit \"UBND xã …\" --province H31\n")
+    assert not (tmp_path / "qrproc.db").exists()  # nothing was created
+
+
+def test_the_registry_is_found_in_a_parent_folder_and_never_created_elsewhere(tmp_path, monkeypatch):
+    monkeypatch.delenv("QRPROC_DB", raising=False)
+    runner = CliRunner()
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(cli, ["init", "--unit", "UBND xã Mẫu", "--province", "33"]).exit_code == 0
+    deep = tmp_path / "ho-so" / "2026"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    r = runner.invoke(cli, ["status"])
+    assert r.exit_code == 0 and f"registry: {tmp_path / 'qrproc.db'}" in r.stdout
+    assert not (deep / "qrproc.db").exists()
+    other = tmp_path.parent / f"{tmp_path.name}-khac"
+    other.mkdir()
+    monkeypatch.chdir(other)
+    r = runner.invoke(cli, ["diff"])
+    assert r.exit_code == 1 and r.stderr.startswith(
+        f"Error: no registry found: looked for qrproc.db in {other} and every folder above it")
+    assert list(other.iterdir()) == []
+    r = runner.invoke(cli, ["--db", str(other / "sai.db"), "report", "--format", "text"])
+    assert r.exit_code == 1 and "sai.db: no registry there" in r.stderr
+    assert list(other.iterdir()) == []
 
 
 def test_diff_post_takedown_flow(run, board):

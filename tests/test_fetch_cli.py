@@ -132,7 +132,8 @@ def test_bad_province_is_a_usage_error(db_path):
 
 def test_uninitialised_registry(tmp_path, server):
     result = invoke(tmp_path / "new.db", *fast(server, "-q"))
-    assert result.exit_code == 1 and "registry not initialised; run: qrproc init" in result.stderr
+    assert result.exit_code == 1 and "new.db: no registry there; create it with: qrproc" in result.stderr
+    assert not (tmp_path / "new.db").exists()
 
 
 def test_legacy_source_end_to_end(db_path):

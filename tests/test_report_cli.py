@@ -125,7 +125,8 @@ def test_fail_under_out_of_range_is_a_usage_error(half_db):
 
 def test_uninitialised_registry_is_a_one_line_error(tmp_path):
     result = run(str(tmp_path / "none.db"), "--format", "text")
-    assert result.exit_code == 1 and "registry not initialised" in result.stderr
+    assert result.exit_code == 1 and "none.db: no registry there" in result.stderr
+    assert not (tmp_path / "none.db").exists()
 
 
 def test_report_command_has_help_with_an_example():

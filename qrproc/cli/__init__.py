@@ -7,18 +7,43 @@ errors with exit code 2. Data goes to stdout; progress, warnings and logs go to 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
+import math
+import os
+import sys
 from datetime import date, datetime
+from pathlib import Path
 
 import click
 
 from qrproc import __version__
-from qrproc.errors import QrprocError
+from qrproc.errors import QrprocError, RegistryError
 from qrproc.model import is_valid_code, normalise_code, parse_date
 from qrproc.registry import Registry
 
 DEFAULT_DB = "qrproc.db"
+#: How the registry is found when --db and QRPROC_DB are not given.
+DISCOVERY = "./qrproc.db, then the nearest qrproc.db in the folders above"
+
+
+class FiniteFloat(click.ParamType):
+    """A number within [low, high]; 'nan' and 'inf' are refused (they would turn a check off)."""
+
+    name = "number"
+
+    def __init__(self, low: float, high: float):
+        self.low, self.high = low, high
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number) or not self.low <= number <= self.high:
+            self.fail(f"{value!r} is not a number from {self.low:g} to {self.high:g}", param, ctx)
+        return number
 
 
 class DateType(click.ParamType):
@@ -52,19 +77,94 @@ DATE = DateType()
 CODE = CodeType()
 
 
-class AppContext:
-    """What every command shares: where the registry is, and the clock."""
+def split_codes(ctx, param, values):
+    """A callback for CODES arguments and options: each value may hold several codes separated by
+    commas, semicolons or spaces ('1.001193,1.000894'), as ticked off a printed sheet."""
+    import re
 
-    def __init__(self, db: str, debug: bool):
-        self.db = db
+    out = []
+    for value in values or ():
+        for part in re.split(r"[,;\s]+", value):
+            if part:
+                out.append(CODE.convert(part, param, ctx))
+    return tuple(dict.fromkeys(out))
+
+
+def find_registry(start: Path | None = None) -> Path | None:
+    """./qrproc.db, else the nearest qrproc.db in the folders above; None when there is none."""
+    folder = (start or Path.cwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        path = candidate / DEFAULT_DB
+        if path.is_file():
+            return path
+    return None
+
+
+class AppContext:
+    """What every command shares: where the registry is, and the clock.
+
+    The registry is the one --db (or QRPROC_DB) names, else ./qrproc.db, else the nearest
+    qrproc.db in the folders above. Only `init` creates one; a command that only reads opens it
+    read-only (`reader`), so a wrong path never creates or alters a database.
+    """
+
+    def __init__(self, db: str | None, debug: bool):
+        self.given = db
         self.debug = debug
         self._registry: Registry | None = None
+        self._dry_run = False
+
+    @property
+    def db(self) -> str:
+        if self.given:
+            return self.given
+        found = find_registry()
+        return str(found) if found else DEFAULT_DB
+
+    def _missing(self) -> RegistryError:
+        if self.given:
+            return RegistryError(f"{self.given}: no registry there; create it with: qrproc --db "
+                                 f"{self.given} init --unit \"UBND xã …\" --province H31")
+        return RegistryError(
+            f"no registry found: looked for {DEFAULT_DB} in {Path.cwd()} and every folder above it "
+            "(QRPROC_DB is not set); create one here with: qrproc init --unit \"UBND xã …\" "
+            "--province H31, or name it with --db FILE")
+
+    def _open(self, *, readonly: bool, create: bool = False) -> Registry:
+        if self._registry is None:
+            path = self.given or (str(find_registry() or "") if not create else self.db)
+            if not path:
+                raise self._missing()
+            if not create and not Path(path).is_file():
+                raise self._missing()
+            self._registry = Registry(path, readonly=readonly, create=create)
+        return self._registry
 
     @property
     def registry(self) -> Registry:
-        if self._registry is None:
-            self._registry = Registry(self.db)
-        return self._registry
+        """The registry, opened to change it (it must exist)."""
+        return self._open(readonly=False)
+
+    @property
+    def reader(self) -> Registry:
+        """The registry, opened read-only (it must exist)."""
+        return self._open(readonly=True)
+
+    def creating(self) -> Registry:
+        """The registry `init` writes: created when it is not there yet."""
+        return self._open(readonly=False, create=True)
+
+    @contextlib.contextmanager
+    def changing(self, dry_run: bool):
+        """Run a changing command; with `dry_run` everything it did is rolled back at the end
+        and a line says so (what it printed is exactly what it would change)."""
+        registry = self.registry
+        if not dry_run:
+            yield registry
+            return
+        with registry.dry_run():
+            yield registry
+        click.echo("Dry run: nothing was changed.")
 
     @staticmethod
     def now() -> datetime:
@@ -73,6 +173,12 @@ class AppContext:
     @staticmethod
     def today() -> date:
         return date.today()
+
+
+def dry_run_option(command):
+    """--dry-run: show exactly what the command would change, and change nothing."""
+    return click.option("--dry-run", is_flag=True,
+                        help="Show what would change, and change nothing.")(command)
 
 
 class QrprocGroup(click.Group):
@@ -93,6 +199,9 @@ class QrprocGroup(click.Group):
             return super().invoke(ctx)
         except QrprocError as e:
             raise click.ClickException(str(e)) from e
+        except BrokenPipeError:
+            _quiet_stdout()
+            raise click.exceptions.Exit(0) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except Exception as e:  # a bug: say so in one line unless --debug asks for the traceback
@@ -105,8 +214,8 @@ class QrprocGroup(click.Group):
 
 
 @click.group(cls=QrprocGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", type=click.Path(dir_okay=False), envvar="QRPROC_DB", default=DEFAULT_DB,
-              show_default=True, show_envvar=True, help="The registry file (SQLite).")
+@click.option("--db", type=click.Path(dir_okay=False), envvar="QRPROC_DB", show_envvar=True,
+              help=f"The registry file (SQLite). Default: {DISCOVERY}.")
 @click.option("-v", "--verbose", is_flag=True, help="Log more (to stderr).")
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
 @click.version_option(__version__, prog_name="qrproc")
@@ -176,8 +285,22 @@ def echo_import(outcome, what: str) -> None:
     echo_comparison(outcome)
 
 
+def _quiet_stdout() -> None:
+    """`qrproc diff | head`: the reader left. Point stdout at /dev/null so that nothing more
+    (not even the flush at exit) fails, and stop quietly with status 0."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (a test runner's): nothing to quieten
+        pass
+
+
 def main() -> None:
-    cli(prog_name="qrproc")
+    try:
+        cli(prog_name="qrproc")
+    except BrokenPipeError:
+        _quiet_stdout()
+        sys.exit(0)
 
 
 # Each command lives in a module of its own, imported only when that command runs (or when the
@@ -190,6 +313,9 @@ LAZY_COMMANDS = {
     "takedown": "board_commands:takedown",
     "status": "board_commands:status",
     "scope": "board_commands:scope_",
+    "log": "board_commands:log",
+    "undo": "board_commands:undo",
+    "migrate": "board_commands:migrate",
     "demo": "board_commands:demo",
     "fetch": "fetch_commands:fetch",
     "posters": "poster_commands:posters",

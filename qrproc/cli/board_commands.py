@@ -1,40 +1,41 @@
-"""Commands for the registry and the board: init, import, diff, post, takedown, status, demo."""
+"""Commands for the registry and the board: init, import, diff, post, takedown, status, scope,
+log, undo, migrate, demo."""
 
 from __future__ import annotations
 
 import json
-import re
 
 import click
 
 from qrproc import board, catalogue
-from qrproc.cli import CODE, DATE, echo_import, warn
+from qrproc.cli import CODE, DATE, dry_run_option, echo_import, split_codes, warn
 from qrproc.diff import Diff, vn_date
+from qrproc.provinces import find_province
 from qrproc.sources import load_file
-
-PROVINCE_CODE = re.compile(r"H\d{2}")
 
 
 def _province(ctx, param, value):
     if value is None:
         return value
-    value = value.strip().upper()
-    if not PROVINCE_CODE.fullmatch(value):
-        raise click.BadParameter(f"{value!r} is not a province code like H31 (Hưng Yên)")
-    return value
+    try:
+        return find_province(value).hcode
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
 
 
 @click.command()
 @click.option("--unit", required=True, help='The unit whose board this is, e.g. "UBND xã Mẫu".')
-@click.option("--province", required=True, callback=_province, help="Province code, e.g. H31.")
+@click.option("--province", required=True, callback=_province,
+              help="Province code: H-code (H31) or GSO number (33).")
 @click.pass_obj
 def init(app, unit, province):
     """Create (or update) the registry for one unit.
 
     Example: qrproc init --unit "UBND xã Nghĩa Trụ" --province H31
     """
-    app.registry.set_settings({"unit": unit.strip(), "province": province}, at=app.now())
-    click.echo(f"Registry {app.db} ready for {unit.strip()} ({province}).")
+    registry = app.creating()
+    board.setup_unit(registry, unit=unit.strip(), province=province, at=app.now())
+    click.echo(f"Registry {registry.path} ready for {unit.strip()} ({province}).")
 
 
 @click.command("import")
@@ -45,8 +46,11 @@ def init(app, unit, province):
 @click.option("--accept-drop", is_flag=True, help="Accept a list that drops more than 20% of the previous one.")
 @click.option("--own-list", is_flag=True,
               help="The file is the unit's own list: a row that gives no level counts as received here.")
+@click.option("--other-province", is_flag=True,
+              help="Import a list whose own procedures are another province's, on purpose.")
+@dry_run_option
 @click.pass_obj
-def import_(app, file, effective, decision, amend, accept_drop, own_list):
+def import_(app, file, effective, decision, amend, accept_drop, own_list, other_province, dry_run):
     """Import a catalogue from a CSV, XLSX, DOCX (decision annex) or JSON (portal) file.
 
     Only what the commune's centre receives counts (commune level, national or the province's
@@ -56,12 +60,13 @@ def import_(app, file, effective, decision, amend, accept_drop, own_list):
     """
     app.registry.require_initialised()
     cat = load_file(file)
-    out = catalogue.import_catalogue(app.registry, cat, effective=effective, decision=decision,
-                                     amend=amend, accept_drop=accept_drop, own_list=own_list,
-                                     at=app.now())
-    for w in out.warnings:
-        warn(f"Warning: {w}")
-    echo_import(out, f"Imported {file}")
+    with app.changing(dry_run) as registry:
+        out = catalogue.import_catalogue(registry, cat, effective=effective, decision=decision,
+                                         amend=amend, accept_drop=accept_drop, own_list=own_list,
+                                         other_province=other_province, at=app.now())
+        for w in out.warnings:
+            warn(f"Warning: {w}")
+        echo_import(out, f"Imported {file}")
 
 
 def _print_section(title: str, items) -> None:
@@ -93,7 +98,7 @@ def diff_(app, as_of, as_json):
 
     Example: qrproc diff --as-of 2026-12-15 --json
     """
-    d = board.board_diff(app.registry, as_of or app.today())
+    d = board.board_diff(app.reader, as_of or app.today())
     if as_json:
         click.echo(json.dumps(d.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -101,12 +106,13 @@ def diff_(app, as_of, as_json):
 
 
 @click.command()
-@click.argument("codes", nargs=-1, type=CODE)
+@click.argument("codes", nargs=-1, callback=split_codes)
 @click.option("--all-pending", is_flag=True, help="Post everything the diff says to print or reprint.")
-@click.option("--batch", type=int, help="Mark a print batch (from qrproc posters) as put up.")
+@click.option("--batch", type=click.IntRange(min=1), help="Mark a print batch (from qrproc posters) as put up.")
 @click.option("--date", "day", type=DATE, help="Day the labels went up (default: today).")
+@dry_run_option
 @click.pass_obj
-def post(app, codes, all_pending, batch, day):
+def post(app, codes, all_pending, batch, day, dry_run):
     """Record that labels were put up on the board.
 
     Example: qrproc post 1.001193 1.004227 --date 2026-12-15
@@ -115,30 +121,35 @@ def post(app, codes, all_pending, batch, day):
     if chosen != 1:
         raise click.UsageError("give procedure CODES, --all-pending or --batch N (exactly one)")
     day = day or app.today()
-    if all_pending:
-        done, same = board.post_pending(app.registry, day=day, at=app.now())
-    elif batch is not None:
-        done, same = board.post_batch(app.registry, batch, day=day, at=app.now())
-    else:
-        done, same = board.post_codes(app.registry, codes, day=day, at=app.now())
-    click.echo(f"Posted {len(done)} labels on {vn_date(day)}" +
-               (f"; {len(same)} already up to date." if same else "."))
+    with app.changing(dry_run) as registry:
+        if all_pending:
+            done, same = board.post_pending(registry, day=day, at=app.now())
+        elif batch is not None:
+            done, same = board.post_batch(registry, batch, day=day, at=app.now())
+        else:
+            done, same = board.post_codes(registry, codes, day=day, at=app.now())
+        click.echo(f"Posted {len(done)} labels on {vn_date(day)}" +
+                   (f"; {len(same)} already up to date." if same else "."))
 
 
 @click.command()
-@click.argument("codes", nargs=-1, type=CODE, required=True)
+@click.argument("codes", nargs=-1, callback=split_codes, required=True)
 @click.option("--date", "day", type=DATE, help="Day the labels came down (default: today).")
+@click.option("--force", is_flag=True,
+              help="Also record a label of a procedure still in force as taken down (it is then missing).")
+@dry_run_option
 @click.pass_obj
-def takedown(app, codes, day):
+def takedown(app, codes, day, force, dry_run):
     """Record that labels were taken down from the board.
 
-    Example: qrproc takedown 1.000775 --date 2026-12-15
+    Example: qrproc takedown 1.000775,1.012563 --date 2026-12-15
     """
     day = day or app.today()
-    done, absent = board.take_down(app.registry, codes, day=day, at=app.now())
-    for code in absent:
-        warn(f"Warning: {code} was not on the board")
-    click.echo(f"Took down {len(done)} labels on {vn_date(day)}.")
+    with app.changing(dry_run) as registry:
+        done, absent = board.take_down(registry, codes, day=day, at=app.now(), force=force)
+        for code in absent:
+            warn(f"Warning: {code} was not on the board")
+        click.echo(f"Took down {len(done)} labels on {vn_date(day)}.")
 
 
 @click.command()
@@ -149,8 +160,8 @@ def status(app, as_of):
 
     Example: qrproc status
     """
-    st = board.status(app.registry, as_of or app.today())
-    click.echo(f"Unit: {st.unit} ({st.province})   registry: {app.db}")
+    st = board.status(app.reader, as_of or app.today())
+    click.echo(f"Unit: {st.unit} ({st.province})   registry: {app.reader.path}")
     view = st.catalogue
     if view:
         s = view.base
@@ -227,8 +238,9 @@ def _pairs(values, reason):
 @click.option("--province-received/--no-province-received", default=None,
               help="Count province-level procedures the commune centre receives for the province.")
 @click.option("--reset", is_flag=True, help="Back to the plain rule first.")
+@dry_run_option
 @click.pass_obj
-def scope_(app, exclude, include, add, remove, reason, province_received, reset):
+def scope_(app, exclude, include, add, remove, reason, province_received, reset, dry_run):
     """Show or change which procedures the unit's board must post (the report's denominator).
 
     The rule: commune-level procedures, national or promulgated by the unit's province, not
@@ -236,19 +248,68 @@ def scope_(app, exclude, include, add, remove, reason, province_received, reset)
 
     Example: qrproc scope --exclude-agency "Công an cấp xã" --reason "Công an xã niêm yết riêng"
     """
+    if exclude or include or add or remove or reset or province_received is not None:
+        app.registry.require_initialised()
+        with app.changing(dry_run) as registry:
+            rules = catalogue.set_scope(registry, exclude=_pairs(exclude, reason),
+                                        include=tuple(include), add=_pairs(add, reason),
+                                        remove=_pairs(remove, reason),
+                                        province_received=province_received, reset=reset,
+                                        at=app.now())
+            click.echo("Scope saved.")
+            _echo_scope(rules)
+    else:
+        app.reader.require_initialised()
+        _echo_scope(catalogue.scope_rules(app.reader))
+
+
+def _echo_scope(rules) -> None:
     from qrproc import scope as scopemod
 
-    app.registry.require_initialised()
-    if exclude or include or add or remove or reset or province_received is not None:
-        rules = catalogue.set_scope(app.registry, exclude=_pairs(exclude, reason),
-                                    include=tuple(include), add=_pairs(add, reason),
-                                    remove=_pairs(remove, reason),
-                                    province_received=province_received, reset=reset, at=app.now())
-        click.echo("Scope saved.")
-    else:
-        rules = catalogue.scope_rules(app.registry)
     click.echo(f"Rule: {scopemod.describe_rule(rules)}.")
     for code, why in rules.added:
         click.echo(f"  added {code}: {why}")
     for code, why in rules.removed:
         click.echo(f"  removed {code}: {why}")
+
+
+@click.command()
+@click.pass_obj
+def log(app):
+    """List the changes made to the registry, newest last; `qrproc undo` reverts them.
+
+    Example: qrproc log
+    """
+    changes = app.reader.changes()
+    if not changes:
+        click.echo("No change recorded yet.")
+    for c in changes:
+        state = f"  [undone by {c.undone_by}]" if c.undone_by else ""
+        click.echo(f"{c.id:>4}  {c.at:%d/%m/%Y %H:%M}  {c.command:<9} {c.summary}{state}")
+
+
+@click.command()
+@click.argument("change", required=False, type=click.IntRange(min=1))
+@dry_run_option
+@click.pass_obj
+def undo(app, change, dry_run):
+    """Revert the latest change, or every change from CHANGE on (numbers from `qrproc log`).
+
+    The undo is recorded in the log too; nothing is deleted from the history.
+
+    Example: qrproc undo 12
+    """
+    with app.changing(dry_run) as registry:
+        for c in board.undo(registry, at=app.now(), back_to=change):
+            click.echo(f"Undid change {c.id} ({c.command}): {c.summary}")
+
+
+@click.command()
+@click.pass_obj
+def migrate(app):
+    """Bring a registry made by an older qrproc up to date (commands that change it do it too).
+
+    Example: qrproc migrate
+    """
+    registry = app.registry
+    click.echo(f"Registry {registry.path} is at schema version {registry.schema_version}.")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from qrproc import catalogue
-from qrproc.cli import DATE, echo_import, warn
+from qrproc.cli import DATE, dry_run_option, echo_import, warn
 from qrproc.cli.progress import StageProgress
 from qrproc.http import DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, DEFAULT_RATE, make_session
 from qrproc.sources import legacy, portal
@@ -54,10 +54,13 @@ class ProvinceType(click.ParamType):
               help="Seconds to wait before the first retry; doubles each time (Retry-After wins).")
 @click.option("--accept-drop", is_flag=True, help="Accept a list that drops more than 20% of the previous one.")
 @click.option("--effective", type=DATE, help="Date the list takes effect (default: the list's own, else today).")
+@click.option("--other-province", is_flag=True,
+              help="Fetch for another province than the registry's, on purpose.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@dry_run_option
 @click.pass_obj
 def fetch(app, province, source, base_url, rate, cache_dir, max_age, attempts, backoff,
-          accept_drop, effective, quiet):
+          accept_drop, effective, other_province, quiet, dry_run):
     """Fetch the current catalogue from the national public-service portal and store it as a
     snapshot (like import). Only the details that changed since the last fetch are downloaded;
     an interrupted fetch resumes where it stopped, and an incomplete one changes nothing.
@@ -65,11 +68,16 @@ def fetch(app, province, source, base_url, rate, cache_dir, max_age, attempts, b
     Example: qrproc fetch --province H31
     """
     app.registry.require_initialised()
+    setting = app.registry.get_setting("province")
     if province is None:
-        setting = app.registry.get_setting("province")
         if not setting:
             raise click.UsageError("no --province given and the registry has no province setting")
         province = ProvinceType().convert(setting, None, None)
+    elif setting and province.hcode != setting and not other_province:
+        raise click.ClickException(
+            f"this registry is for a unit in {portal.find_province(setting).name} ({setting}), not "
+            f"{province.name} ({province.hcode}); nothing was fetched (to do it on purpose, add "
+            "--other-province)")
     fetch_catalogue, default_url = SOURCES[source]
     base_url = (base_url or default_url).rstrip("/")
     cache = DetailCache(Path(cache_dir) if cache_dir else Path(app.db).resolve().parent / DEFAULT_DIRNAME,
@@ -78,11 +86,13 @@ def fetch(app, province, source, base_url, rate, cache_dir, max_age, attempts, b
     with session, StageProgress(PROGRESS_LABELS, hidden=quiet) as progress:
         cat = fetch_catalogue(session, base_url, province=province, cache=cache,
                               on_progress=progress)
-    out = catalogue.import_catalogue(app.registry, cat, effective=effective,
-                                     accept_drop=accept_drop, at=app.now())
-    for w in out.warnings:
-        warn(f"Warning: {w}")
-    click.echo(f"Fetched the catalogue for {province.hcode} {province.name} from {base_url} "
-               f"({cat.total or 0:,} listed by the portal; {session.requests_sent} requests, "
-               f"{cache.stored} details downloaded, {cache.hits} taken from the cache).")
-    echo_import(out, "Fetched")
+    with app.changing(dry_run) as registry:
+        out = catalogue.import_catalogue(registry, cat, effective=effective,
+                                         accept_drop=accept_drop, other_province=other_province,
+                                         at=app.now())
+        for w in out.warnings:
+            warn(f"Warning: {w}")
+        click.echo(f"Fetched the catalogue for {province.hcode} {province.name} from {base_url} "
+                   f"({cat.total or 0:,} listed by the portal; {session.requests_sent} requests, "
+                   f"{cache.stored} details downloaded, {cache.hits} taken from the cache).")
+        echo_import(out, "Fetched")

@@ -126,13 +126,13 @@ def payload(app, template, template_code, allow_hosts, ec, reset):
 
     Example: qrproc payload --template "https://dichvucong.hungyen.gov.vn/tthc/{code}" --allow-host dichvucong.hungyen.gov.vn
     """
-    app.registry.require_initialised()
     if template or template_code or allow_hosts or ec or reset:
+        app.registry.require_initialised()
         config = set_payload(app.registry, template=template, template_code=template_code,
                              allow_hosts=allow_hosts, ec=ec, reset=reset, at=app.now())
         click.echo("Payload settings saved.")
     else:
-        config = payload_config(app.registry)
+        config = payload_config(app.reader)
     click.echo(f"Link (portal id known): {config.template}")
     click.echo(f"Link (by code):         {config.template_code}")
     click.echo(f"Allowed hosts:          {', '.join(sorted(config.allowed_hosts))}")

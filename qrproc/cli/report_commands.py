@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from qrproc import report as reportmod
-from qrproc.cli import DATE, warn
+from qrproc.cli import DATE, FiniteFloat, warn
 
 FORMATS = ("html", "json", "csv", "text")
 
@@ -29,7 +29,7 @@ def _render(report: reportmod.Report, fmt: str) -> str:
               help="html: a self-contained page; json, csv, text: data to stdout unless --out.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file "
               "(html default: bao-cao-niem-yet-YYYY-MM-DD.html in the current folder).")
-@click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PCT",
+@click.option("--fail-under", type=FiniteFloat(0, 100), metavar="PCT",
               help="Exit with code 2 when coverage is below PCT percent (after writing the output).")
 @click.pass_context
 def report(ctx, as_of, fmt, out, fail_under):
@@ -40,7 +40,7 @@ def report(ctx, as_of, fmt, out, fail_under):
     """
     app = ctx.obj
     as_of = as_of or app.today()
-    rep = reportmod.build_report(app.registry, as_of)
+    rep = reportmod.build_report(app.reader, as_of)
     content = _render(rep, fmt)
     if fmt == "html" and out is None:
         out = f"bao-cao-niem-yet-{as_of.isoformat()}.html"

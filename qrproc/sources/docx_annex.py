@@ -23,7 +23,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from qrproc.errors import ParseError
-from qrproc.model import Catalogue, nfc, normalise_code
+from qrproc.model import Catalogue, normalise_code
 from qrproc.sources.tabular import (
     HEADER_SEARCH,
     GroupState,
@@ -115,8 +115,8 @@ def body_blocks(document: Document) -> Iterator[Block]:
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
             paragraphs += 1
-            text = nfc(Paragraph(child, document).text)
-            if text:
+            text = Paragraph(child, document).text  # raw: the legacy check reads it first
+            if text.strip():
                 yield _Text(paragraphs, text)
         elif tag == "tbl":
             tables += 1
@@ -132,7 +132,7 @@ def table_grid(table: Table) -> list[list[str]]:
         texts: list[str] = []
         previous = None
         for cell in row.cells:
-            texts.append("" if cell._tc is previous else nfc(cell.text))
+            texts.append("" if cell._tc is previous else cell.text)
             previous = cell._tc
         grid.append(texts)
     return grid

@@ -221,7 +221,9 @@ def parse_table(rows: Iterable[Sequence[object]], where: str, *,
 def check_rows(grid: Sequence[Sequence[object]], where: str, place: Place = row_place) -> None:
     """Refuse the table if a row is legacy-encoded (TCVN3/VNI/VISCII), naming the first one."""
     for index, row in enumerate(grid):
-        check_cells(distinct_texts(row), f"{where}, {place(index)}")
+        # the raw text: VISCII keeps letters where cleaning would see control characters
+        raw = [str(v) for v in row if v is not None and not isinstance(v, (int, float, date))]
+        check_cells(list(dict.fromkeys(t for t in raw if t.strip())), f"{where}, {place(index)}")
 
 
 def find_header(grid: Sequence[Sequence[object]], *,
