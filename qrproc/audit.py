@@ -15,7 +15,7 @@ Three layers, I/O kept apart from the logic:
   inverse of `poster.payload.payload_for`) and sorts what was seen against the catalogue in force
   and the posted set: seen and current, seen but stale, seen but orphan, seen but unknown, and
   applicable but not seen. Links to other hosts and unknown procedures are listed, never guessed.
-* `run_audit(registry, photos, *, day, apply, at, on_progress)` hashes and decodes the photos,
+* `board.audit_board(registry, photos, *, day, apply, at, on_progress)` hashes and decodes the photos,
   classifies, and records the audit (file names, SHA-256, codes found) as evidence. With
   ``apply=True`` it also makes the posted set what the photos show, in the same transaction: seen
   labels not on record are posted on the audit day, postings not seen are closed that day.
@@ -36,17 +36,16 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from qrproc.catalogue import required_catalogue
 from qrproc.errors import AuditError, PayloadError
-from qrproc.model import PostedLabel, Procedure, normalise_code
+from qrproc.model import AuditFile, PostedLabel, Procedure, normalise_code
 from qrproc.poster.payload import (NOT_A_LINK, OTHER_HOST, UNRECOGNISED_LINK,  # noqa: F401
                                    PayloadConfig, PayloadRef, payload_for, read_payload, templates)
-from qrproc.registry import AuditFile, Registry
+
 
 # -- states -------------------------------------------------------------------------------------
 
@@ -414,7 +413,7 @@ class PhotoResult:
 
 @dataclass(frozen=True)
 class AuditResult:
-    """What an audit found for `as_of`, and (after `run_audit`) its evidence and what it changed.
+    """What an audit found for `as_of`, and (after `board.audit_board`) its evidence and what it changed.
 
     `to_post` and `to_close` are the plan that makes the posted set what was seen: label versions
     to record as up, and codes whose postings to close. `applied` says whether they were carried
@@ -664,7 +663,7 @@ def read_photo(path: str | Path, *, thorough: bool = False) -> PhotoResult:
                        "" if seen else "no QR code found", time.perf_counter() - start)
 
 
-def _labels_seen(photos: Sequence[PhotoResult]) -> list[str]:
+def labels_seen_per_photo(photos: Sequence[PhotoResult]) -> list[str]:
     """One payload per label: copies within a photo count; overlapping photos do not add up."""
     most: dict[str, int] = {}
     for photo in photos:
@@ -674,15 +673,6 @@ def _labels_seen(photos: Sequence[PhotoResult]) -> list[str]:
         for payload, n in counts.items():
             most[payload] = max(most.get(payload, 0), n)
     return [payload for payload, n in most.items() for _ in range(n)]
-
-
-def _history(registry: Registry) -> list[Procedure]:
-    """Every version any import stored, oldest first (so the newest of a code comes last)."""
-    rows = registry.all_snapshot_procedures()
-    out: list[Procedure] = []
-    for snap in registry.snapshots():  # by effective date, then import order
-        out.extend(rows.get(snap.id, ()))
-    return out
 
 
 def _refuse_apply(result: AuditResult) -> None:
@@ -702,21 +692,41 @@ def _refuse_apply(result: AuditResult) -> None:
                          "known procedure; nothing was changed")
 
 
-def run_audit(registry: Registry, photos: Sequence[str | Path], *, day: date, apply: bool = False,
-              at: datetime, on_progress: ProgressFn | None = None,
-              thorough: bool = False) -> AuditResult:
-    """Decode the photos, classify what they show for `day`, and record the audit as evidence.
+def apply_changes(result: AuditResult, *, force: bool = False) -> None:
+    """Pure check before an audit is applied: refuse (AuditError) when a photo is unreadable or
+    has no code, when no code maps to a procedure, or, unless `force`, when applying would close
+    postings the photos could not have shown: postings of fields (lĩnh vực) of which no label was
+    seen. One photo of one poster page must never take the rest of the board down."""
+    _refuse_apply(result)
+    if force:
+        return
+    seen_fields = {f.field for f in result.findings if f.copies}
+    unseen = [f for f in result.findings
+              if f.code in result.to_close and f.field not in seen_fields]
+    if unseen:
+        fields = sorted({f.field or "(no field)" for f in unseen})
+        raise AuditError(
+            f"refusing to apply: the photos show labels of {len(seen_fields)} field(s), but applying "
+            f"would also close {len(unseen)} of the {len(result.to_close)} postings to close, in "
+            f"{len(fields)} field(s) no photo shows ({', '.join(fields[:4])}"
+            f"{' …' if len(fields) > 4 else ''}). Photograph those parts of the board too, or use "
+            "--force if those labels really are gone. Nothing was changed")
 
-    With `apply`, also make the posted set what was seen, in the same transaction as the record:
-    seen labels not on record are posted on `day` (an older version seen replaces the posting on
-    record), and postings not seen are closed on `day`. Refused (AuditError, nothing written) when
-    a photo is unreadable or has no code, or no code maps to a procedure. Unreadable files are
-    otherwise skipped with a warning. `on_progress('decode', done, total)` follows the photos.
-    """
-    registry.require_initialised()
+
+def audit_files(result: AuditResult) -> list[AuditFile]:
+    """The evidence rows for an audit's photos."""
+    return [AuditFile(name=p.name, sha256=p.sha256, status=p.status, width=p.width,
+                      height=p.height, note=p.note,
+                      codes=tuple(d for d in p.to_dict(result.codes)["codes"]))
+            for p in result.photos]
+
+
+def read_photos(photos: Sequence[str | Path], *, thorough: bool = False,
+                on_progress: ProgressFn | None = None) -> tuple[list[PhotoResult], tuple[str, ...]]:
+    """Hash and decode each photo; the warnings for the ones that showed nothing. Raises
+    AuditError when none is readable."""
     if not photos:
         raise AuditError("give at least one photo of the board")
-    procs = required_catalogue(registry, day).included
     results: list[PhotoResult] = []
     for k, path in enumerate(photos, start=1):
         results.append(read_photo(path, thorough=thorough))
@@ -726,26 +736,10 @@ def run_audit(registry: Registry, photos: Sequence[str | Path], *, day: date, ap
                      for p in results if p.status != PHOTO_OK)
     if all(p.status == PHOTO_UNREADABLE for p in results):
         raise AuditError("no readable photo: " + "; ".join(f"{p.name}: {p.note}" for p in results))
-
-    config = PayloadConfig.from_settings(registry.settings())
-    result = classify(_labels_seen(results), procs, registry.posted(), day, config,
-                      history=_history(registry))
-    result = dataclasses.replace(result, photos=tuple(results), warnings=warnings, applied=apply)
-    if apply:
-        _refuse_apply(result)
-    files = [AuditFile(name=p.name, sha256=p.sha256, status=p.status, width=p.width,
-                       height=p.height, note=p.note,
-                       codes=tuple(d for d in p.to_dict(result.codes)["codes"]))
-             for p in results]
-    with registry.transaction():
-        audit = registry.add_audit(day=day, at=at, files=files, summary=result.summary(),
-                                   applied=apply)
-        if apply:
-            registry.post(result.to_post, day=day, at=at)
-            registry.take_down(result.to_close, day=day, at=at)
-    return dataclasses.replace(result, audit_id=audit.id)
+    return results, warnings
 
 
 __all__ = ["AuditResult", "Finding", "PayloadRef", "PhotoResult", "Seen", "Unknown", "classify",
-           "decode_gray", "decode_image", "flatten", "read_payload", "read_photo", "run_audit",
+           "apply_changes", "audit_files", "decode_gray", "decode_image", "flatten",
+           "read_payload", "read_photo", "read_photos",
            "sharpen", "templates"]

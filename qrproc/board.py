@@ -137,3 +137,79 @@ def status(registry: Registry, day: date) -> Status:
     return Status(unit=s.get("unit", ""), province=s.get("province", ""), catalogue=view,
                   upcoming=tuple(upcoming(registry, day)), posted=len(registry.posted()),
                   diff=board_diff(registry, day) if view else None)
+
+
+# -- the coverage report and the board audit: registry reads and writes around pure modules ----
+
+def coverage_report(registry: Registry, as_of: date):
+    """The coverage report for `as_of`: the board as it stood at the end of that day, against the
+    catalogue in scope, with its history and the latest audit up to that day."""
+    from qrproc import report as reportmod
+    from qrproc.catalogue import scope_rules, timeline, view_on
+
+    registry.require_initialised()
+    settings = registry.settings()
+    tl, snapshots = timeline(registry)
+    rules = scope_rules(registry)
+    view = view_on(tl, snapshots, rules, as_of)
+    unit = settings.get("unit", "")
+    # History: the days of posts, take-downs and effective dates, from the first list on.
+    days = {e.day for e in registry.events() if e.kind in ("post", "takedown", "import", "undo")
+            and e.day}
+    days.update(tl.row_days())
+    start = tl.first_day() or as_of
+    samples = []
+    for day in sorted(d for d in days if start <= d < as_of) + [as_of]:
+        on = view if day == as_of else view_on(tl, snapshots, rules, day)
+        samples.append((day, on.included if on else (), registry.posted(on=day)))
+    return reportmod.make_report(
+        as_of=as_of, unit=unit, province=settings.get("province", ""),
+        catalogue=reportmod.CatalogueInfo.from_view(view, unit) if view else None,
+        procedures=view.included if view else (), posted=registry.posted(on=as_of),
+        history=reportmod.coverage_history(samples, as_of),
+        audit=registry.latest_audit(on_or_before=as_of), tracked_since=tl.first_day())
+
+
+def _versions(registry: Registry) -> list[Procedure]:
+    """Every version any import stored, oldest first (so the newest of a code comes last)."""
+    rows = registry.all_snapshot_procedures()
+    out: list[Procedure] = []
+    for snap in registry.snapshots():  # by effective date, then import order
+        out.extend(rows.get(snap.id, ()))
+    return out
+
+
+def audit_board(registry: Registry, photos, *, day: date, apply: bool = False, force: bool = False,
+                at: datetime, on_progress=None, thorough: bool = False):
+    """Decode photos of the board, classify what they show for `day`, and record the audit as
+    evidence (file names, SHA-256, codes found).
+
+    With `apply`, also make the posted set what was seen, in the same transaction and change:
+    seen labels not on record are posted on `day`, postings not seen are closed on `day`.
+    Refused (AuditError, nothing written) when a photo is unreadable or has no code, no code maps
+    to a procedure, or (unless `force`) the change would close postings of fields no photo shows.
+    `on_progress('decode', done, total)` follows the photos.
+    """
+    import dataclasses
+
+    from qrproc import audit as auditmod
+    from qrproc.poster.payload import PayloadConfig
+
+    registry.require_initialised()
+    procs = required_catalogue(registry, day).included
+    results, warnings = auditmod.read_photos(photos, thorough=thorough, on_progress=on_progress)
+    config = PayloadConfig.from_settings(registry.settings())
+    result = auditmod.classify(auditmod.labels_seen_per_photo(results), procs, registry.posted(), day,
+                               config, history=_versions(registry))
+    result = dataclasses.replace(result, photos=tuple(results), warnings=warnings, applied=apply)
+    if apply:
+        auditmod.apply_changes(result, force=force)
+    with registry.change("audit", at=at) as change:
+        record = registry.add_audit(day=day, at=at, files=auditmod.audit_files(result),
+                                    summary=result.summary(), applied=apply)
+        if apply:
+            registry.post(result.to_post, day=day, at=at)
+            registry.take_down(result.to_close, day=day, at=at)
+            change.summary = (f"audit {record.id} applied on {diffmod.vn_date(day)}: "
+                              f"{len(result.to_post)} put up, {len(result.to_close)} taken down")
+    return dataclasses.replace(result, audit_id=record.id)

@@ -92,7 +92,7 @@ def run(out_dir: str | Path, *, at: datetime, on_step: Callable[[str], None] = l
             board.post_batch(reg, changed.batch.id, day=posted_on, at=at)
             board.take_down(reg, [i.code for i in changed.takedown], day=posted_on, at=at)
         step(7, "Writing the coverage report")
-        rep = reportmod.build_report(reg, posted_on)
+        rep = board.coverage_report(reg, posted_on)
         report_path = out / f"bao-cao-niem-yet-{posted_on.isoformat()}.html"
         report_path.write_text(reportmod.render_html(rep), encoding="utf-8")
         return DemoResult(unit=UNIT, province=PROVINCE, db=str(db), before=before, after=after,

@@ -497,6 +497,22 @@ def looks_broken(name: str) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class AuditFile:
+    """One photo of a board audit: the evidence. `status` is 'ok' (codes found), 'no_code' or
+    'unreadable' (not an image; `sha256` is None when the file could not be read at all).
+    `codes` holds one dict per QR code found: payload, the procedure code it maps to (or None),
+    and the centre of the symbol in the photo (x, y pixels)."""
+
+    name: str
+    sha256: str | None
+    status: str
+    width: int | None = None
+    height: int | None = None
+    codes: tuple[dict, ...] = ()
+    note: str = ""
+
+
 class PostedLabel(Protocol):
     """A label on the board: which version of a procedure, up since when (`registry.Posting` fits).
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from qrproc.errors import RegistryError
-from qrproc.model import Catalogue, Procedure
+from qrproc.model import AuditFile, Catalogue, Procedure  # noqa: F401 - AuditFile re-exported
 
 SCHEMA_VERSION = 4
 
@@ -214,22 +214,6 @@ class Batch:
     path: str
     as_of: date
     count: int
-
-
-@dataclass(frozen=True)
-class AuditFile:
-    """One photo of a board audit: the evidence. `status` is 'ok' (codes found), 'no_code' or
-    'unreadable' (not an image; `sha256` is None when the file could not be read at all).
-    `codes` holds one dict per QR code found: payload, the procedure code it maps to (or None),
-    and the centre of the symbol in the photo (x, y pixels)."""
-
-    name: str
-    sha256: str | None
-    status: str
-    width: int | None = None
-    height: int | None = None
-    codes: tuple[dict, ...] = ()
-    note: str = ""
 
 
 @dataclass(frozen=True)

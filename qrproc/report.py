@@ -23,8 +23,8 @@ replaced code whose label stands in for its replacement keeps a row of its own, 
 Catalogue rows that do not apply and have no label are ``not_applicable`` too.
 Coverage = posted ÷ applicable; it is undefined (None) when nothing is applicable.
 
-`compute_coverage` is pure. `coverage_history` and `build_report` read the registry; the report
-also carries the latest board audit (`qrproc audit`: photos of the wall, their SHA-256 and what
+Everything here is pure: `board.coverage_report` reads the registry and hands the values to
+`make_report` (`compute_coverage`, `coverage_history`). The report also carries the latest board audit (`qrproc audit`: photos of the wall, their SHA-256 and what
 they showed) up to its date, shown next to the figure as evidence. The renderers
 turn a `Report` into JSON, HTML (a Jinja2 template with autoescape), CSV or one Vietnamese sentence.
 """
@@ -36,15 +36,17 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import PurePath
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from jinja2 import Environment, PackageLoader
 
 from qrproc import scope as scopemod
-from qrproc.catalogue import CatalogueView, scope_rules, timeline, view_on
 from qrproc.diff import FIELD_LABELS, vn_date
 from qrproc.model import ABOLISHED, REPLACED, PostedLabel, Procedure, vi_sort_key
-from qrproc.registry import Audit, Registry
+
+if TYPE_CHECKING:  # plain values from the service layer; this module reads no registry
+    from qrproc.catalogue import CatalogueView
+    from qrproc.registry import Audit
 
 POSTED = "posted"
 STALE = "stale"
@@ -349,24 +351,17 @@ class HistoryPoint:
                 "applicable": self.applicable, "posted": self.posted}
 
 
-def coverage_history(registry: Registry, as_of: date) -> tuple[HistoryPoint, ...]:
-    """Coverage recomputed on each day an event changed something, up to and including `as_of`.
+def coverage_history(samples: Iterable[tuple[date, Sequence[Procedure], Mapping[str, PostedLabel]]],
+                     as_of: date) -> tuple[HistoryPoint, ...]:
+    """Pure: coverage on each sampled day, in date order, keeping a day only when applicable or
+    posted differ from the last day kept; `as_of` is always the last point.
 
-    Candidate days are the days of posts and take-downs and the effective dates of catalogues and
-    of their rows, from the first catalogue's effective date on. A day is kept when applicable or
-    posted differ from the last day kept; `as_of` is always the last point. Each day counts the
-    board as it stood at the end of that day.
+    Each sample is (day, the catalogue in scope on that day, the board at the end of that day);
+    `board.coverage_report` samples the days of posts, take-downs and effective dates.
     """
-    tl, snapshots = timeline(registry)
-    rules = scope_rules(registry)
-    days = {e.day for e in registry.events() if e.kind in ("post", "takedown", "import") and e.day}
-    days.update(tl.row_days())
-    # Rows may carry the dates of old decisions; before the first catalogue there is nothing to count.
-    start = tl.first_day() or as_of
     points: list[HistoryPoint] = []
-    for day in sorted(d for d in days if start <= d < as_of) + [as_of]:
-        view = view_on(tl, snapshots, rules, day)
-        cov = compute_coverage(view.included if view else (), registry.posted(on=day), day)
+    for day, procedures, posted in sorted(samples, key=lambda s: s[0]):
+        cov = compute_coverage(procedures, posted, day)
         point = HistoryPoint(date=day, applicable=cov.applicable, posted=cov.posted)
         if points and day != as_of and \
                 (points[-1].applicable, points[-1].posted) == (point.applicable, point.posted):
@@ -388,7 +383,7 @@ class CatalogueInfo:
     left_out: tuple[tuple[str, int], ...] = ()            # (cause, count)
 
     @classmethod
-    def from_view(cls, view: CatalogueView, unit: str) -> "CatalogueInfo":
+    def from_view(cls, view: "CatalogueView", unit: str) -> "CatalogueInfo":
         base = view.base
         return cls(base.source, base.decision, base.effective,
                    tuple((a.source, a.decision, a.effective) for a in view.amendments),
@@ -450,7 +445,7 @@ class AuditInfo:
     age_days: int  # days between the audit and the report date
 
     @classmethod
-    def from_audit(cls, audit: Audit, as_of: date) -> "AuditInfo":
+    def from_audit(cls, audit: "Audit", as_of: date) -> "AuditInfo":
         s = audit.summary
         photos = tuple(AuditPhoto(f.name, f.sha256, f.status, len(f.codes)) for f in audit.files)
         return cls(id=audit.id, day=audit.day, at=audit.at, applied=audit.applied, photos=photos,
@@ -496,20 +491,15 @@ class Report:
         return text
 
 
-def build_report(registry: Registry, as_of: date) -> Report:
-    """Read the registry and compute the report for `as_of` (the board as it stood at day's end)."""
-    registry.require_initialised()
-    settings = registry.settings()
-    tl, snapshots = timeline(registry)
-    view = view_on(tl, snapshots, scope_rules(registry), as_of)
-    coverage = compute_coverage(view.included if view else (), registry.posted(on=as_of), as_of,
-                                tracked_since=tl.first_day())
-    unit = settings.get("unit", "")
-    info = CatalogueInfo.from_view(view, unit) if view else None
-    latest = registry.latest_audit(on_or_before=as_of)
-    return Report(as_of=as_of, unit=settings.get("unit", ""), province=settings.get("province", ""),
-                  catalogue=info, coverage=coverage, history=coverage_history(registry, as_of),
-                  audit=AuditInfo.from_audit(latest, as_of) if latest else None)
+def make_report(*, as_of: date, unit: str, province: str, catalogue: CatalogueInfo | None,
+                procedures: Sequence[Procedure], posted: Mapping[str, PostedLabel],
+                history: Sequence[HistoryPoint], audit: "Audit | None" = None,
+                tracked_since: date | None = None) -> Report:
+    """Pure: the report for `as_of` from plain values (`board.coverage_report` gathers them)."""
+    coverage = compute_coverage(procedures, posted, as_of, tracked_since=tracked_since)
+    return Report(as_of=as_of, unit=unit, province=province, catalogue=catalogue,
+                  coverage=coverage, history=tuple(history),
+                  audit=AuditInfo.from_audit(audit, as_of) if audit else None)
 
 
 # -- renderers ---------------------------------------------------------------------------------

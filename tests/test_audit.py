@@ -19,7 +19,7 @@ import zxingcpp
 from click.testing import CliRunner
 from PIL import Image
 
-from qrproc import audit, report
+from qrproc import board, audit, report
 from qrproc.catalogue import import_catalogue
 from qrproc.cli import cli
 from qrproc.errors import AuditError, RegistryError
@@ -280,7 +280,7 @@ def test_an_audit_records_its_evidence_without_changing_the_postings(reg, tmp_pa
     reg.post([KHAI_TU], day=SEP, at=AT)
     path = photo(tmp_path, "bang.png", [url(KHAI_SINH), url(HOA_GIAI), FOREIGN])
     before = [p.id for p in reg.postings()]
-    result = audit.run_audit(reg, [path], day=DAY, at=AT)
+    result = board.audit_board(reg, [path], day=DAY, at=AT)
     assert [p.id for p in reg.postings()] == before and not result.applied
     rec = reg.latest_audit()
     assert rec.id == result.audit_id and rec.day == DAY and not rec.applied
@@ -296,7 +296,7 @@ def test_apply_opens_and_closes_exactly_what_the_photos_show(reg, tmp_path):
     reg.post([KHAI_SINH, KHAI_TU, TRICH_LUC], day=SEP, at=AT)
     left = photo(tmp_path, "trai.png", [url(KHAI_SINH), url(KET_HON)])
     right = photo(tmp_path, "phai.jpg", [url(KET_HON), url(HOA_GIAI)])  # photos overlap
-    result = audit.run_audit(reg, [left, right], day=DAY, at=AT, apply=True)
+    result = board.audit_board(reg, [left, right], day=DAY, at=AT, apply=True)
     assert [p.code for p in result.to_post] == sorted([KET_HON.code, HOA_GIAI.code])
     assert result.to_close == tuple(sorted([KHAI_TU.code, TRICH_LUC.code]))
     posted = reg.posted()
@@ -317,7 +317,7 @@ def test_a_failure_in_the_middle_of_apply_leaves_the_registry_unchanged(reg, tmp
     path = photo(tmp_path, "bang.png", [url(KHAI_SINH), url(KET_HON)])
     before = registry_state(reg)
     with pytest.raises(RegistryError, match="1.000656 was put up on 2026-12-20, after 2026-12-15"):
-        audit.run_audit(reg, [path], day=DAY, at=AT, apply=True)
+        board.audit_board(reg, [path], day=DAY, at=AT, apply=True)
     assert registry_state(reg) == before
     assert reg.latest_audit() is None
 
@@ -330,10 +330,36 @@ def test_apply_is_refused_when_a_photo_shows_no_code_or_nothing_maps(reg, tmp_pa
     foreign = photo(tmp_path, "la.png", [FOREIGN])
     before = registry_state(reg)
     with pytest.raises(AuditError, match="trang.png: no QR code found"):
-        audit.run_audit(reg, [good, blank], day=DAY, at=AT, apply=True)
+        board.audit_board(reg, [good, blank], day=DAY, at=AT, apply=True)
     with pytest.raises(AuditError, match="none of the 1 codes found links to a known procedure"):
-        audit.run_audit(reg, [foreign], day=DAY, at=AT, apply=True)
+        board.audit_board(reg, [foreign], day=DAY, at=AT, apply=True)
     assert registry_state(reg) == before
+
+
+def test_apply_from_a_photo_of_one_field_does_not_close_the_others(reg, tmp_path):
+    chung_thuc = Procedure(code="2.000815", name="Chứng thực bản sao từ bản chính",
+                           field="Chứng thực", levels=("commune",))
+    more = Catalogue("them.csv", (*CURRENT_LIST, chung_thuc))
+    import_catalogue(reg, more, effective=DAY, decision="300/QĐ-UBND", at=AT)
+    reg.post([KHAI_SINH, KET_HON, chung_thuc], day=DAY, at=AT)
+    path = photo(tmp_path, "ho-tich.png", [url(KHAI_SINH)])  # one page: only Hộ tịch
+    before = registry_state(reg)
+    with pytest.raises(AuditError) as e:
+        board.audit_board(reg, [path], day=DAY, at=AT, apply=True)
+    assert str(e.value) == (
+        "refusing to apply: the photos show labels of 1 field(s), but applying would also close 1 of "
+        "the 2 postings to close, in 1 field(s) no photo shows (Chứng thực). Photograph those parts "
+        "of the board too, or use --force if those labels really are gone. Nothing was changed")
+    assert registry_state(reg) == before
+    # with --force it applies, as one change that undo reverts in full
+    postings = [tuple(r) for r in reg.conn.execute("SELECT * FROM postings ORDER BY id")]
+    board.audit_board(reg, [path], day=DAY, at=AT, apply=True, force=True)
+    assert set(reg.posted()) == {KHAI_SINH.code}
+    (undone,) = board.undo(reg, at=AT)
+    assert undone.command == "audit"
+    assert [tuple(r) for r in reg.conn.execute("SELECT * FROM postings ORDER BY id")] == postings
+    assert reg.latest_audit().applied  # the evidence stays; the undo is in the log
+    assert [e.detail["command"] for e in reg.events("undo")] == ["audit"]
 
 
 # -- the command ----------------------------------------------------------------------------------
@@ -431,14 +457,14 @@ def test_cli_needs_a_photo_and_says_so(db):
 # -- the report -------------------------------------------------------------------------------------
 
 def test_the_report_shows_the_latest_audit_next_to_the_figure(reg, tmp_path):
-    rep = report.build_report(reg, DAY)
+    rep = board.coverage_report(reg, DAY)
     assert rep.audit is None and "audit" not in report.to_json(rep)
     assert 'data-testid="audit-none"' in report.render_html(rep)
 
     path = photo(tmp_path, "bang-niem-yet.jpg", [url(KHAI_SINH), url(KET_HON)])
-    audit.run_audit(reg, [path], day=date(2026, 12, 10), at=AT, apply=True)
-    audit.run_audit(reg, [path], day=date(2026, 12, 20), at=AT)  # after the report date
-    rep = report.build_report(reg, DAY)
+    board.audit_board(reg, [path], day=date(2026, 12, 10), at=AT, apply=True)
+    board.audit_board(reg, [path], day=date(2026, 12, 20), at=AT)  # after the report date
+    rep = board.coverage_report(reg, DAY)
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     data = report.to_json(rep)["audit"]
     assert (data["date"], data["applied"], data["age_days"]) == ("2026-12-10", True, 5)
@@ -450,4 +476,4 @@ def test_the_report_shows_the_latest_audit_next_to_the_figure(reg, tmp_path):
     assert "(5 ngày trước ngày báo cáo)" in head
     assert f"Ảnh <b>bang-niem-yet.jpg</b>: 2 mã QR · SHA-256 <code>{sha}</code>" in head
     assert str(tmp_path) not in head  # the file's folders stay out of the page
-    assert report.to_json(report.build_report(reg, date(2026, 12, 20)))["audit"]["date"] == "2026-12-20"
+    assert report.to_json(board.coverage_report(reg, date(2026, 12, 20)))["audit"]["date"] == "2026-12-20"

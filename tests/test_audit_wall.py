@@ -28,6 +28,7 @@ from click.testing import CliRunner
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 from qrproc import audit, report
+from qrproc import board as boardmod
 from qrproc.catalogue import import_catalogue
 from qrproc.cli import cli
 from qrproc.model import Catalogue, Procedure
@@ -310,7 +311,7 @@ def test_apply_from_the_photos_makes_the_posted_set_what_the_wall_shows(board, p
         assert latest.applied and latest.day == AUDIT_DAY
         assert latest.files[0].sha256 == hashlib.sha256(photo.read_bytes()).hexdigest()
         assert len(latest.files[0].codes) == 49  # 48 cards and the flyer
-        rep = report.to_json(report.build_report(reg, AUDIT_DAY))
+        rep = report.to_json(boardmod.coverage_report(reg, AUDIT_DAY))
         assert rep["posted"] == 48 and rep["applicable"] == 50
         assert rep["audit"]["date"] == "2026-12-01"
         assert rep["audit"]["photos"][0]["sha256"] == latest.files[0].sha256

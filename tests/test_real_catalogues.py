@@ -14,7 +14,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from qrproc import board, report, scope
+from qrproc import board, scope
 from qrproc.catalogue import catalogue_on, import_catalogue
 from qrproc.errors import ImportRefused, ParseError
 from qrproc.model import ABOLISHED, FLAG_CODE_FIXED, FLAG_NAME_BROKEN, IN_FORCE, REPLACED
@@ -105,7 +105,7 @@ def test_an_annex_gives_the_commune_only_its_groups(annex):
     d = board.board_diff(reg, date(2020, 8, 3))
     assert len(d.to_post) == 11 and len(d.out_of_scope) == 60
     assert {i.procedure.levels for i in d.to_post} == {("shared",), ("commune",)}
-    rep = report.build_report(reg, date(2020, 8, 3))
+    rep = board.coverage_report(reg, date(2020, 8, 3))
     assert (rep.coverage.applicable, rep.coverage.posted) == (11, 0)
     assert rep.denominator.endswith(
         "; không tính 60 TTHC ngoài phạm vi của danh mục (34 TTHC cấp tỉnh, 5 TTHC cấp huyện, 21 nguồn "

@@ -79,7 +79,7 @@ def registry():
 
 @pytest.fixture
 def rep(registry):
-    return report.build_report(registry, D2)
+    return board.coverage_report(registry, D2)
 
 
 def states(cov: report.Coverage) -> dict[str, str]:
@@ -122,25 +122,25 @@ def test_every_procedure_gets_one_state_and_a_cause(rep):
 
 
 def test_abolished_on_the_report_date_was_applicable_the_day_before(registry):
-    before = report.build_report(registry, date(2026, 11, 27)).coverage
+    before = board.coverage_report(registry, date(2026, 11, 27)).coverage
     assert states(before)["1.000003"] == "posted"
     assert (before.applicable, before.posted) == (7, 3)
-    on = report.build_report(registry, D2).coverage
+    on = board.coverage_report(registry, D2).coverage
     assert states(on)["1.000003"] == "orphan"
     assert on.excluded == {"abolished": 1, "replaced": 1, "not_yet_in_force": 1, "uncoded": 0}
 
 
 def test_future_procedure_is_not_applicable_and_posted_early_is_an_orphan(registry):
-    cov = report.build_report(registry, D2).coverage
+    cov = board.coverage_report(registry, D2).coverage
     row = next(r for r in cov.rows if r.code == F2.code)
     assert (row.state, row.posted_on, row.effective) == ("orphan", D1, FUTURE)
     assert "15/01/2027" in row.note
 
 
 def test_reprinted_late_is_posted_and_late_by_five_days(registry):
-    before = report.build_report(registry, date(2026, 9, 3)).coverage
+    before = board.coverage_report(registry, date(2026, 9, 3)).coverage
     assert states(before)["1.000005"] == "stale"
-    after = report.build_report(registry, D2).coverage
+    after = board.coverage_report(registry, D2).coverage
     row = next(r for r in after.rows if r.code == E.code)
     assert (row.state, row.late, row.late_days, row.posted_on) == ("posted", True, 5, D1_REPRINT)
     on_time = next(r for r in after.rows if r.code == A.code)
@@ -161,7 +161,7 @@ def test_by_field_in_vietnamese_order(rep):
 
 
 def test_history_recomputes_at_each_change(registry):
-    history = report.coverage_history(registry, D2)
+    history = board.coverage_report(registry, D2).history
     assert [(h.date, h.applicable, h.posted, h.coverage_percent) for h in history] == [
         (D0, 7, 6, 85.7),
         (D1, 7, 3, 42.9),
@@ -173,7 +173,7 @@ def test_history_recomputes_at_each_change(registry):
 
 
 def test_history_ends_on_the_as_of_date_even_without_change(registry):
-    history = report.coverage_history(registry, date(2026, 12, 31))
+    history = board.coverage_report(registry, date(2026, 12, 31)).history
     assert history[-1].date == date(2026, 12, 31)
     assert (history[-1].applicable, history[-1].posted) == (history[-2].applicable, history[-2].posted)
 
@@ -271,7 +271,7 @@ class Label:
 def test_no_applicable_procedures_means_undefined_coverage():
     reg = Registry(":memory:")
     reg.set_settings({"unit": "UBND xã Trống", "province": "H31"}, at=AT)
-    rep = report.build_report(reg, D0)
+    rep = board.coverage_report(reg, D0)
     assert (rep.coverage.applicable, rep.coverage.ratio, rep.coverage.coverage_percent) == (0, None, None)
     assert report.to_json(rep)["coverage_percent"] is None
     assert report.to_json(rep)["catalogue"] is None
@@ -280,7 +280,7 @@ def test_no_applicable_procedures_means_undefined_coverage():
     assert soup.select_one('[data-testid="coverage"]').text == "Không xác định"
     # A catalogue whose every procedure takes effect later: still nothing applicable.
     import_catalogue(reg, Catalogue("later.csv", (F2,)), effective=D0, at=AT)
-    rep = report.build_report(reg, D0)
+    rep = board.coverage_report(reg, D0)
     assert rep.coverage.coverage_percent is None and rep.coverage.rows[0].state == "not_applicable"
     assert report.render_text(rep) == (
         "Tính đến ngày 01/07/2026, không có TTHC nào thuộc danh mục áp dụng còn hiệu lực nên chưa "
@@ -334,7 +334,7 @@ def test_chart_points_are_steps_on_a_time_axis(rep):
 
 def test_catalogue_cited_is_the_chain_in_force(registry):
     view = catalogue_on(registry, date(2026, 11, 27))
-    rep = report.build_report(registry, date(2026, 11, 27))
+    rep = board.coverage_report(registry, date(2026, 11, 27))
     assert rep.catalogue.decision == view.base.decision == "1234/QĐ-UBND"
     assert [a[1] for a in rep.catalogue.amendments] == ["2345/QĐ-UBND"]  # 3456 is not yet in force
 
@@ -347,7 +347,7 @@ def test_versions_older_than_the_registry_are_late_only_from_its_first_catalogue
     import_catalogue(reg, Catalogue("list.csv", (old, A)), effective=D0, at=AT)
     board.post_codes(reg, [old.code], day=D0, at=AT)
     board.post_codes(reg, [A.code], day=date(2026, 7, 3), at=AT)
-    rep = report.build_report(reg, D1)
+    rep = board.coverage_report(reg, D1)
     assert rep.coverage.late == (A.code,)
     assert next(r for r in rep.coverage.rows if r.code == A.code).late_days == 2
     # The 2020 date does not stretch the history back before the registry began.
@@ -361,7 +361,7 @@ def test_versions_older_than_the_registry_are_late_only_from_its_first_catalogue
 def test_report_agrees_with_the_diff(registry):
     """What the diff says to print, reprint and take down is what the report counts against."""
     d = board.board_diff(registry, D2)  # the board now is the board at the end of D2
-    cov = report.build_report(registry, D2).coverage
+    cov = board.coverage_report(registry, D2).coverage
     assert cov.missing == tuple(sorted(i.code for i in d.to_post))
     assert cov.stale == tuple(sorted(i.code for i in d.to_reprint))
     stand_ins = {c for r in cov.rows_in("stale") for c in r.on_board if c != r.code}

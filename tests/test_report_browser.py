@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import pytest
 
-from qrproc import report
+from qrproc import board, report
 from qrproc.registry import Registry
 
 from test_report import D2, XSS, build_scenario
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
 def html_file(tmp_path):
     reg = build_scenario(Registry(tmp_path / "qrproc.db"))
     try:
-        rep = report.build_report(reg, D2)
+        rep = board.coverage_report(reg, D2)
     finally:
         reg.close()
     path = tmp_path / f"bao-cao-niem-yet-{D2.isoformat()}.html"
@@ -89,7 +89,7 @@ def test_report_for_an_empty_registry_says_coverage_is_undefined(tmp_path):
     reg = Registry(":memory:")
     reg.set_settings({"unit": "UBND xã Trống", "province": "H31"}, at=datetime(2026, 7, 1))
     path = tmp_path / "empty.html"
-    path.write_text(report.render_html(report.build_report(reg, date(2026, 7, 1))), encoding="utf-8")
+    path.write_text(report.render_html(board.coverage_report(reg, date(2026, 7, 1))), encoding="utf-8")
     reg.close()
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)

@@ -56,7 +56,7 @@ def as_text(value: str) -> str:
 def test_formula_cells_are_written_as_text(hostile_db):
     reg = Registry(hostile_db)
     try:
-        rows = rows_of(report.render_csv(report.build_report(reg, D0)))
+        rows = rows_of(report.render_csv(board.coverage_report(reg, D0)))
     finally:
         reg.close()
     for code, (name, field) in HOSTILE.items():

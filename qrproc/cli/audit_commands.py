@@ -7,7 +7,8 @@ import json
 import click
 
 from qrproc import audit as auditmod
-from qrproc.cli import DATE, warn
+from qrproc import board
+from qrproc.cli import DATE, dry_run_option, warn
 from qrproc.cli.progress import StageProgress
 from qrproc.diff import vn_date
 
@@ -82,10 +83,13 @@ def _echo(result: auditmod.AuditResult) -> None:
               help="Make the posted set what the photos show: post seen labels not on record, "
                    "close postings not seen (one transaction).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--force", is_flag=True,
+              help="With --apply: also close postings of fields no photo shows.")
 @click.option("--thorough", is_flag=True, help="Run every decoding pass on every photo (slower).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@dry_run_option
 @click.pass_context
-def audit(ctx, photos, day, apply_, as_json, thorough, quiet):
+def audit(ctx, photos, day, apply_, as_json, force, thorough, quiet, dry_run):
     """Audit the board from PHOTOS: decode every QR code, compare with the catalogue and the
     posted set, and record the photos (name, SHA-256, codes found) as evidence.
 
@@ -96,13 +100,14 @@ def audit(ctx, photos, day, apply_, as_json, thorough, quiet):
     Example: qrproc audit bang-1.jpg bang-2.jpg --date 2026-11-28 --apply
     """
     app = ctx.obj
-    with StageProgress({"decode": "Reading photos"}, hidden=quiet or len(photos) < 2) as progress:
-        result = auditmod.run_audit(app.registry, list(photos), day=day or app.today(),
-                                    apply=apply_, at=app.now(), on_progress=progress,
-                                    thorough=thorough)
-    for w in result.warnings:
-        warn(f"Warning: {w}")
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        _echo(result)
+    with app.changing(dry_run) as registry:
+        with StageProgress({"decode": "Reading photos"}, hidden=quiet or len(photos) < 2) as progress:
+            result = board.audit_board(registry, list(photos), day=day or app.today(),
+                                       apply=apply_, force=force, at=app.now(),
+                                       on_progress=progress, thorough=thorough)
+        for w in result.warnings:
+            warn(f"Warning: {w}")
+        if as_json:
+            click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            _echo(result)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from qrproc import board
 from qrproc import report as reportmod
 from qrproc.cli import DATE, FiniteFloat, warn
 
@@ -40,7 +41,7 @@ def report(ctx, as_of, fmt, out, fail_under):
     """
     app = ctx.obj
     as_of = as_of or app.today()
-    rep = reportmod.build_report(app.reader, as_of)
+    rep = board.coverage_report(app.reader, as_of)
     content = _render(rep, fmt)
     if fmt == "html" and out is None:
         out = f"bao-cao-niem-yet-{as_of.isoformat()}.html"
