@@ -42,29 +42,18 @@ from typing import Callable, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from qrproc.errors import AuditError, PayloadError
+from qrproc import model
 from qrproc.model import AuditFile, PostedLabel, Procedure, normalise_code
+from qrproc.states import (ABOLISHED, CURRENT, LABEL_CHANGED, LINK_CHANGED, NOT_LISTED,  # noqa: F401
+                           NOT_ON_BOARD, NOT_SEEN, NOT_YET_IN_FORCE, ORPHAN, POSTED_NOT_SEEN,
+                           REPLACED, STALE, UP_TO_DATE)
 from qrproc.poster.payload import (NOT_A_LINK, OTHER_HOST, UNRECOGNISED_LINK,  # noqa: F401
                                    PayloadConfig, PayloadRef, payload_for, read_payload, templates)
 
 
 # -- states -------------------------------------------------------------------------------------
 
-CURRENT = "current"  # seen, applicable, and the label is the current version
-STALE = "stale"  # seen, applicable, but the label is an older version: reprint
-ORPHAN = "orphan"  # seen, but the procedure does not apply on the day: take it down
-NOT_SEEN = "not_seen"  # applicable (or on record as posted) and not in any photo
 STATES = (STALE, ORPHAN, NOT_SEEN, CURRENT)
-
-# Why (machine-readable; the CLI and the report say it in words).
-UP_TO_DATE = "up_to_date"
-LABEL_CHANGED = "label_changed"  # the posted set has an older version up, and the photo confirms it
-LINK_CHANGED = "link_changed"  # the link itself is an older version's (other portal id, or none)
-ABOLISHED = "abolished"
-REPLACED = "replaced"
-NOT_YET_IN_FORCE = "not_yet_in_force"
-NOT_LISTED = "not_listed"
-NOT_ON_BOARD = "not_on_board"  # applicable, not on record as posted, not seen
-POSTED_NOT_SEEN = "posted_not_seen"  # on record as posted, not seen: closed by --apply
 
 # Why a payload is not mapped to a procedure (the first three come from payload.read_payload).
 UNKNOWN_PROCEDURE = "unknown_procedure"  # a procedure link, but no such id or code is known
@@ -537,9 +526,9 @@ def _label(refs: Sequence[PayloadRef], base: Procedure, posted: Procedure | None
 def _why_not_applicable(p: Procedure, as_of: date, listed: bool) -> str:
     if not listed:
         return NOT_YET_IN_FORCE if p.effective and p.effective > as_of else NOT_LISTED
-    if p.status == "abolished":
+    if p.status == model.ABOLISHED:
         return ABOLISHED
-    if p.status == "replaced":
+    if p.status == model.REPLACED:
         return REPLACED
     return NOT_YET_IN_FORCE
 

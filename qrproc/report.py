@@ -42,29 +42,18 @@ from jinja2 import Environment, PackageLoader
 
 from qrproc import scope as scopemod
 from qrproc.diff import FIELD_LABELS, vn_date
-from qrproc.model import ABOLISHED, REPLACED, PostedLabel, Procedure, vi_sort_key
+from qrproc import model
+from qrproc.model import PostedLabel, Procedure, vi_sort_key
+from qrproc.states import (ABOLISHED, LABEL_CHANGED, MISSING, NOT_APPLICABLE, NOT_LISTED, NOT_ON_BOARD,
+                           NOT_YET_IN_FORCE, ORPHAN, POSTED, REPLACED, REPLACES_POSTED, STALE,
+                           UP_TO_DATE)
 
 if TYPE_CHECKING:  # plain values from the service layer; this module reads no registry
     from qrproc.catalogue import CatalogueView
     from qrproc.registry import Audit
 
-POSTED = "posted"
-STALE = "stale"
-MISSING = "missing"
-ORPHAN = "orphan"
-NOT_APPLICABLE = "not_applicable"
 #: Every state a row can have, in report order.
 STATES = (MISSING, STALE, ORPHAN, POSTED, NOT_APPLICABLE)
-
-# Why a row has its state (machine-readable; `Row.note` says it in Vietnamese).
-CAUSE_UP_TO_DATE = "up_to_date"
-CAUSE_NOT_ON_BOARD = "not_on_board"
-CAUSE_LABEL_CHANGED = "label_changed"
-CAUSE_REPLACES_POSTED = "replaces_posted_code"
-CAUSE_ABOLISHED = "abolished"
-CAUSE_REPLACED = "replaced"
-CAUSE_NOT_YET_IN_FORCE = "not_yet_in_force"
-CAUSE_NOT_LISTED = "not_listed"
 
 NO_FIELD = "(không ghi lĩnh vực)"
 
@@ -185,7 +174,7 @@ class Coverage:
     @property
     def excluded(self) -> dict[str, int]:
         """Catalogue rows left out of the denominator, by cause (on the board or not)."""
-        out = {CAUSE_ABOLISHED: 0, CAUSE_REPLACED: 0, CAUSE_NOT_YET_IN_FORCE: 0}
+        out = {ABOLISHED: 0, REPLACED: 0, NOT_YET_IN_FORCE: 0}
         for r in self.rows:
             if not r.applicable and r.cause in out:
                 out[r.cause] += 1
@@ -240,12 +229,12 @@ def _since(p: Procedure) -> str:
 
 def _why_not_applicable(p: Procedure) -> tuple[str, str]:
     decision = f" (QĐ {p.decision})" if p.decision else ""
-    if p.status == ABOLISHED:
-        return CAUSE_ABOLISHED, f"đã bị bãi bỏ{decision}"
-    if p.status == REPLACED:
+    if p.status == model.ABOLISHED:
+        return ABOLISHED, f"đã bị bãi bỏ{decision}"
+    if p.status == model.REPLACED:
         by = f" bằng {p.replaced_by}" if p.replaced_by else ""
-        return CAUSE_REPLACED, f"đã được thay thế{by}{decision}"
-    return CAUSE_NOT_YET_IN_FORCE, f"chưa có hiệu lực: có hiệu lực từ {vn_date(p.effective)}{decision}"
+        return REPLACED, f"đã được thay thế{by}{decision}"
+    return NOT_YET_IN_FORCE, f"chưa có hiệu lực: có hiệu lực từ {vn_date(p.effective)}{decision}"
 
 
 def _late_days(p: Procedure, posted_on: date, tracked_since: date | None) -> int:
@@ -281,7 +270,7 @@ def compute_coverage(applicable_catalogue: Sequence[Procedure], posted: Mapping[
     # no label of its own: that label is stale (reprint), not an orphan (take down).
     stands_in: dict[str, list[str]] = {}
     for c, p in by_code.items():
-        if (p.status == REPLACED and p.replaced_by in applies and p.replaced_by not in posted
+        if (p.status == model.REPLACED and p.replaced_by in applies and p.replaced_by not in posted
                 and c in posted):
             stands_in.setdefault(p.replaced_by, []).append(c)
     rows: list[Row] = []
@@ -292,20 +281,20 @@ def compute_coverage(applicable_catalogue: Sequence[Procedure], posted: Mapping[
                     replaced_by=p.replaced_by)
         if code in applies:
             if label is not None and label.procedure.content_hash == p.content_hash:
-                rows.append(Row(state=POSTED, cause=CAUSE_UP_TO_DATE, posted_on=label.posted_on,
+                rows.append(Row(state=POSTED, cause=UP_TO_DATE, posted_on=label.posted_on,
                                 on_board=(code,), note="đã niêm yết phiên bản hiện hành",
                                 late_days=_late_days(p, label.posted_on, tracked_since), **base))
             elif label is not None:
-                rows.append(Row(state=STALE, cause=CAUSE_LABEL_CHANGED, posted_on=label.posted_on,
+                rows.append(Row(state=STALE, cause=LABEL_CHANGED, posted_on=label.posted_on,
                                 on_board=(code,), note=_note_changed(p, label.procedure), **base))
             elif code in stands_in:
                 olds = tuple(sorted(stands_in[code]))
-                rows.append(Row(state=STALE, cause=CAUSE_REPLACES_POSTED,
+                rows.append(Row(state=STALE, cause=REPLACES_POSTED,
                                 posted_on=min(posted[o].posted_on for o in olds), on_board=olds,
                                 note=f"thay thế {', '.join(olds)}, nhãn cũ vẫn đang niêm yết",
                                 **base))
             else:
-                rows.append(Row(state=MISSING, cause=CAUSE_NOT_ON_BOARD,
+                rows.append(Row(state=MISSING, cause=NOT_ON_BOARD,
                                 note=f"{_since(p)}, chưa niêm yết", **base))
         else:
             cause, note = _why_not_applicable(p)
@@ -325,7 +314,7 @@ def compute_coverage(applicable_catalogue: Sequence[Procedure], posted: Mapping[
         if code in by_code:
             continue
         p = label.procedure
-        rows.append(Row(code=code, name=p.name, field=p.field, state=ORPHAN, cause=CAUSE_NOT_LISTED,
+        rows.append(Row(code=code, name=p.name, field=p.field, state=ORPHAN, cause=NOT_LISTED,
                         note="không có trong danh mục đang áp dụng, nhãn vẫn đang niêm yết",
                         effective=p.effective, posted_on=label.posted_on, on_board=(code,)))
 

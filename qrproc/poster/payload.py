@@ -37,8 +37,6 @@ PORTAL_HOSTS = ("dichvucong.gov.vn", "www.dichvucong.gov.vn", "thutuc.dichvucong
 SCHEMES = ("https", "http")
 EC_LEVELS = ("L", "M", "Q", "H")
 DEFAULT_EC = "Q"
-#: Modules of white margin on each side of a symbol (ISO/IEC 18004).
-QUIET_ZONE = 4
 #: Above this version a payload is flagged: the code gets dense for a wall board.
 WARN_VERSION = 6
 
@@ -197,10 +195,6 @@ def payload_for(code: str, portal_id: str, config: PayloadConfig, kind: str = ""
                               type=PORTAL_TYPES.get(kind, "STANDARD")), config.allowed_hosts)
     except PayloadError as e:
         raise PayloadError(f"{code}: {e}") from e
-
-
-def byte_capacity(version: int, ec: str) -> int:
-    return _BYTE_CAPACITY[ec][version - 1]
 
 
 def version_bound(payload: str, ec: str) -> int:

@@ -157,10 +157,6 @@ class ListProgress:
             shutil.rmtree(self.folder, ignore_errors=True)
 
     @property
-    def resumed(self) -> bool:
-        return self._state["pages"] > 0
-
-    @property
     def complete(self) -> bool:
         return bool(self._state.get("complete"))
 
