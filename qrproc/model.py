@@ -472,8 +472,9 @@ def parse_kind(value: object) -> str:
     return ""
 
 
-# A list number typed in front of a name: "1.\tSáp nhập…", "12) Cấp…", "a. Đăng ký…".
-_LIST_NUMBER = re.compile(r"^\s*(?:\d{1,3}|[a-zđ])\s*[.)]\s+(?=\S)", re.I)
+# A list number typed in front of a name: "1.\tSáp nhập…", "12) Cấp…". Letters are not
+# taken: "a) …" may be how a real name begins.
+_LIST_NUMBER = re.compile(r"^\s*\d{1,3}\s*[.)]\s+(?=\S)")
 # PDF extraction splits Vietnamese syllables: "c ấp l ại". A lone initial consonant cluster
 # (never a word on its own) followed by a piece that starts with a vowel.
 _CONSONANTS = ("ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr", "b", "c", "d",
