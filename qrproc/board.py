@@ -167,7 +167,8 @@ def coverage_report(registry: Registry, as_of: date):
         catalogue=reportmod.CatalogueInfo.from_view(view, unit) if view else None,
         procedures=view.included if view else (), posted=registry.posted(on=as_of),
         history=reportmod.coverage_history(samples, as_of),
-        audit=registry.latest_audit(on_or_before=as_of), tracked_since=tl.first_day())
+        audit=registry.latest_audit(on_or_before=as_of), tracked_since=tl.first_day(),
+        known_codes={p.code for p in _versions(registry) if p.code})
 
 
 def _versions(registry: Registry) -> list[Procedure]:

@@ -22,7 +22,19 @@ from datetime import date, datetime
 from qrproc import scope as scopemod
 from qrproc.diff import Upcoming, vn_date
 from qrproc.errors import ImportRefused, QrprocError, RegistryError
-from qrproc.model import FLAG_LEVEL_ASSUMED, KIND_SPECIFIC, Catalogue, Procedure, fold
+from qrproc.model import (
+    FLAG_CODE_CORRECTED,
+    FLAG_CODE_FIXED,
+    FLAG_LEVEL_ASSUMED,
+    FLAG_NO_CODE,
+    KIND_SPECIFIC,
+    Catalogue,
+    Procedure,
+    fold,
+    is_valid_code,
+    normalise_code,
+    suggest_code,
+)
 from qrproc.registry import Registry, Snapshot
 from qrproc.scope import ScopeRules, Split
 from qrproc.timeline import AMEND, FULL, Entry, Timeline
@@ -109,12 +121,68 @@ def set_scope(registry: Registry, *, exclude: tuple[tuple[str, str], ...] = (),
 
 
 def timeline(registry: Registry) -> tuple[Timeline, dict[int, Snapshot]]:
-    """Every stored import composed by date, and the snapshots by id."""
+    """Every stored import composed by date (with the codes corrected by hand applied), and the
+    snapshots by id."""
     snapshots = {s.id: s for s in registry.snapshots()}
     rows = registry.all_snapshot_procedures()
-    entries = [Entry(s.id, s.timeline_kind, s.effective, s.decision, s.source, rows.get(s.id, ()))
+    fixes = registry.corrections()
+    entries = [Entry(s.id, s.timeline_kind, s.effective, s.decision, s.source,
+                     _corrected(rows.get(s.id, ()), fixes) if fixes else rows.get(s.id, ()))
                for s in snapshots.values()]
     return Timeline(entries), snapshots
+
+
+def _corrected(rows: tuple[Procedure, ...], fixes: dict[tuple[str, str], str]) -> tuple[Procedure, ...]:
+    out = []
+    for p in rows:
+        code = fixes.get((p.origin, p.raw_code)) if p.raw_code or not p.code else None
+        if code:
+            flags = tuple(f for f in p.flags if f not in (FLAG_NO_CODE, FLAG_CODE_FIXED))
+            p = p.replace(code=code, flags=flags + (FLAG_CODE_CORRECTED,))
+        out.append(p)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class CodeProblem:
+    """A row of the catalogue in force whose code is missing or invalid, and a suggestion."""
+
+    origin: str
+    name: str
+    raw_code: str
+    suggestion: str
+
+
+def code_problems(registry: Registry, day: date) -> list[CodeProblem]:
+    """The rows in scope on `day` without a valid code (they count as missing until corrected),
+    each with the one known code it most likely meant."""
+    view = required_catalogue(registry, day)
+    known = {p.code for rows in registry.all_snapshot_procedures().values() for p in rows if p.code}
+    return [CodeProblem(p.origin, p.name, p.raw_code, suggest_code(p.raw_code, known))
+            for p in view.included if not p.code and p.applies_on(day)]
+
+
+def correct_code(registry: Registry, origin: str, code: str, *, day: date, at: datetime) -> CodeProblem:
+    """Give the row at `origin` (a row without a valid code in the catalogue in force on `day`)
+    its code; recorded in the change journal, so `undo` takes it back. Refuses a code that is not
+    valid or that another procedure of the catalogue already has."""
+    clean, fixed = normalise_code(code)
+    if not clean or fixed or not is_valid_code(clean):
+        raise QrprocError(f"{code!r} is not a procedure code like 1.001193")
+    problems = {p.origin: p for p in code_problems(registry, day)}
+    if origin not in problems:
+        raise QrprocError(f"{origin}: no row without a valid code there in the catalogue in force "
+                          f"on {day.isoformat()} (qrproc codes lists them)")
+    view = required_catalogue(registry, day)
+    taken = {p.code: p for p in view.included if p.code}
+    if clean in taken:
+        raise QrprocError(f"{clean} is already the code of '{taken[clean].name}' ({taken[clean].origin}); "
+                          "nothing was changed")
+    problem = problems[origin]
+    with registry.change("correct", at=at) as change:
+        registry.add_correction(origin, problem.raw_code, clean, at=at)
+        change.summary = f"{origin}: code '{problem.raw_code or '—'}' corrected to {clean}"
+    return problem
 
 
 def view_on(tl: Timeline, snapshots: dict[int, Snapshot], rules: ScopeRules,

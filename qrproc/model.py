@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Iterable, Protocol
 
 IN_FORCE = "in_force"
 ABOLISHED = "abolished"
@@ -50,6 +50,8 @@ FLAG_CODE_FIXED = "code-fixed"
 #: Flag set when the importer was told every row is the unit's own (`--own-list`), so a row with
 #: no level of its own counts as received at the commune.
 FLAG_LEVEL_ASSUMED = "level-assumed"
+#: Flag set when a code was corrected by hand in the registry (`qrproc correct`).
+FLAG_CODE_CORRECTED = "code-corrected"
 #: Flag set on a name that looks broken by PDF text extraction ("c ấp l ại").
 FLAG_NAME_BROKEN = "name-broken"
 
@@ -224,7 +226,8 @@ class Procedure:
 
     `origin` says where the row came from ('annex.docx, table 2 row 14') and is kept out of
     equality and of the content hash. `kind` is what the source says the procedure is
-    (KIND_NATIONAL, KIND_SPECIFIC, KIND_INTERNAL, or '' when it does not say), `promulgator`
+    (KIND_NATIONAL, KIND_SPECIFIC, KIND_INTERNAL, or '' when it does not say), `raw_code` the
+    code cell as written when it was not a valid code (kept for correction), `promulgator`
     who promulgated it (a ministry, "UBND tỉnh Gia Lai", or an H-code), `change` the change its
     decision states for it (CHANGE_*; '' for a plain list). `levels` holds only what the source
     states (level flags, a level column, an annex's group); the scope rule (`qrproc.scope`)
@@ -248,11 +251,12 @@ class Procedure:
     kind: str = ""
     promulgator: str = ""
     change: str = ""
+    raw_code: str = ""
     origin: str = dataclasses.field(default="", compare=False)
 
     def __post_init__(self) -> None:
         for name in ("code", "name", "field", "agency", "portal_id", "processing_time", "fees",
-                     "decision", "replaced_by", "promulgator"):
+                     "decision", "replaced_by", "promulgator", "raw_code"):
             value = getattr(self, name)
             clean = nfc(value)
             if clean != value:
@@ -321,7 +325,37 @@ def make_procedure(*, code: object, name: object, origin: str = "", **fields) ->
         flags.add(FLAG_NO_CODE)
     elif fixed:
         flags.add(FLAG_CODE_FIXED)
-    return Procedure(code=clean, name=nfc(name), origin=origin, flags=tuple(flags), **fields)
+    raw = nfc(code) if (not clean or fixed) and not isinstance(code, float) else ""
+    return Procedure(code=clean, name=nfc(name), origin=origin, flags=tuple(flags),
+                     raw_code=fields.pop("raw_code", raw), **fields)
+
+
+_ASCII_DIGITS = "0123456789"
+
+
+def suggest_code(raw: object, known: Iterable[str]) -> str:
+    """The one known code a mistyped code cell most likely meant, or ''.
+
+    Tries what slips of the hand do: a comma or space for the dot ('1,012564'), an extra digit
+    ('1.0011934'), a missing one ('2.00028'), two digits swapped. A suggestion is made only when
+    exactly one known code fits: never a guess between two.
+    """
+    text = unicodedata.normalize("NFKC", nfc(raw)).replace(",", ".").replace(" ", "")
+    text = re.sub(r"[^0-9.]", "", text)
+    if not text:
+        return ""
+    known = set(known)
+    candidates = {text}
+    for i in range(len(text)):
+        candidates.add(text[:i] + text[i + 1:])                       # one character too many
+        for d in _ASCII_DIGITS:
+            candidates.add(text[:i] + d + text[i:])                   # one digit missing
+        if i + 1 < len(text):
+            candidates.add(text[:i] + text[i + 1] + text[i] + text[i + 2:])  # two swapped
+    for d in _ASCII_DIGITS:
+        candidates.add(text + d)
+    fits = sorted(c for c in candidates if NATIONAL_CODE.fullmatch(c) and c in known)
+    return fits[0] if len(fits) == 1 else ""
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from typing import Iterable, Iterator
 from qrproc.errors import RegistryError
 from qrproc.model import AuditFile, Catalogue, Procedure  # noqa: F401 - AuditFile re-exported
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -160,6 +160,18 @@ _MIGRATIONS: dict[int, str] = {
         BEGIN SELECT RAISE(ABORT, 'the change journal is append-only'); END;
     ALTER TABLE snapshots ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0;
     """,
+    # Schema 5: codes corrected by hand for rows whose code was missing or mistyped, keyed by the
+    # row (its origin) and the code as written, so a re-import of the same file keeps them.
+    5: """
+    CREATE TABLE corrections (
+        id INTEGER PRIMARY KEY,
+        origin TEXT NOT NULL,
+        raw_code TEXT NOT NULL,
+        code TEXT NOT NULL,
+        at TEXT NOT NULL,
+        UNIQUE (origin, raw_code)
+    );
+    """,
 }
 
 #: Seconds a write waits for another qrproc to finish before giving up.
@@ -261,14 +273,16 @@ class _Change:
     posted: list[int] = field(default_factory=list)    # postings created
     closed: list[int] = field(default_factory=list)    # postings closed
     settings: dict[str, str | None] = field(default_factory=dict)  # key -> value before
+    corrections: list[int] = field(default_factory=list)
 
     def recipe(self) -> dict:
         return {"snapshots": self.snapshots, "posted": self.posted, "closed": self.closed,
-                "settings": self.settings}
+                "settings": self.settings, "corrections": self.corrections}
 
     @property
     def empty(self) -> bool:
-        return not (self.snapshots or self.posted or self.closed or self.settings)
+        return not (self.snapshots or self.posted or self.closed or self.settings
+                    or self.corrections)
 
 
 @dataclass(frozen=True)
@@ -683,6 +697,27 @@ class Registry:
         r = self.conn.execute(sql + " ORDER BY day DESC, id DESC LIMIT 1", args).fetchone()
         return self._audit_from_row(r) if r else None
 
+    # -- corrected codes ----------------------------------------------------------------------
+    def add_correction(self, origin: str, raw_code: str, code: str, *, at: datetime) -> None:
+        """Record that the row at `origin`, whose code was written `raw_code`, is `code`."""
+        with self.transaction():
+            old = self.conn.execute("SELECT code FROM corrections WHERE origin = ? AND raw_code = ?",
+                                    (origin, raw_code)).fetchone()
+            if old is not None:
+                raise RegistryError(f"{origin}: already corrected to {old['code']}; undo that "
+                                    "correction first (qrproc log, qrproc undo)")
+            cur = self.conn.execute(
+                "INSERT INTO corrections (origin, raw_code, code, at) VALUES (?, ?, ?, ?)",
+                (origin, raw_code, code, at.isoformat(timespec="seconds")))
+            if self._change is not None:
+                self._change.corrections.append(cur.lastrowid)
+            self._log("correct", at=at, code=code, origin=origin, raw_code=raw_code)
+
+    def corrections(self) -> dict[tuple[str, str], str]:
+        """{(origin, raw code): corrected code}."""
+        return {(r["origin"], r["raw_code"]): r["code"]
+                for r in self.conn.execute("SELECT origin, raw_code, code FROM corrections")}
+
     # -- the change journal: log and undo ------------------------------------------------------
     def _record(self, what: str, posting_id: int) -> None:
         if self._change is not None:
@@ -746,6 +781,8 @@ class Registry:
             self.conn.execute("DELETE FROM postings WHERE id = ?", (posting,))
         for posting in recipe.get("closed", ()):
             self.conn.execute("UPDATE postings SET taken_down_on = NULL WHERE id = ?", (posting,))
+        for cid in recipe.get("corrections", ()):
+            self.conn.execute("DELETE FROM corrections WHERE id = ?", (cid,))
         for sid in recipe.get("snapshots", ()):
             self.conn.execute("UPDATE snapshots SET withdrawn = 1 WHERE id = ?", (sid,))
         for key, value in recipe.get("settings", {}).items():

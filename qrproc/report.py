@@ -4,7 +4,8 @@ Definitions (posting-rules.md §B4), for a report date D:
 
 * **applicable**: a coded procedure of the catalogue in force on D (`catalogue.catalogue_on`: the
   imports composed by date), in the unit's scope (`qrproc.scope`), that applies on D (`Procedure.applies_on`: in force, effective on or before D). This is
-  the denominator. Rows without a code are left out of it and counted under ``uncoded``.
+  the denominator. A row without a valid code counts too: it is missing (it cannot be posted
+  until its code is corrected), listed with its row, the code as written and a suggestion.
 * **posted**: applicable, and its label is on the board at the end of D with the current version
   (same content hash). This is the numerator.
 * **stale**: applicable, and on the board with a superseded label: the label's content changed, or
@@ -44,7 +45,8 @@ from qrproc import scope as scopemod
 from qrproc.diff import FIELD_LABELS, vn_date
 from qrproc import model
 from qrproc.model import PostedLabel, Procedure, vi_sort_key
-from qrproc.states import (ABOLISHED, LABEL_CHANGED, MISSING, NOT_APPLICABLE, NOT_LISTED, NOT_ON_BOARD,
+from qrproc.states import (ABOLISHED, LABEL_CHANGED, MISSING, NO_VALID_CODE, NOT_APPLICABLE,
+                           NOT_LISTED, NOT_ON_BOARD,
                            NOT_YET_IN_FORCE, ORPHAN, POSTED, REPLACED, REPLACES_POSTED, STALE,
                            UP_TO_DATE)
 
@@ -81,6 +83,9 @@ class Row:
     on_board: tuple[str, ...] = ()
     replaced_by: str = ""
     late_days: int = 0
+    source_row: str = ""     # for a row without a valid code: where it is ('list.csv, row 12')
+    raw_code: str = ""       # … the code as written there
+    suggestion: str = ""     # … and the known code it most likely meant
 
     @property
     def applicable(self) -> bool:
@@ -126,10 +131,15 @@ class Coverage:
 
     as_of: date
     rows: tuple[Row, ...]
-    uncoded: int = 0
+    uncoded: int = 0  # rows without a valid code that do not apply (abolished, not yet in force)
 
     def _codes(self, state: str) -> tuple[str, ...]:
-        return tuple(sorted(r.code for r in self.rows if r.state == state))
+        return tuple(sorted(r.code for r in self.rows if r.state == state and r.code))
+
+    @property
+    def no_valid_code(self) -> tuple[Row, ...]:
+        """Applicable rows whose code is missing or invalid: missing until corrected."""
+        return tuple(r for r in self.rows if r.cause == NO_VALID_CODE)
 
     def rows_in(self, state: str) -> tuple[Row, ...]:
         return tuple(r for r in self.rows if r.state == state)
@@ -245,7 +255,8 @@ def _late_days(p: Procedure, posted_on: date, tracked_since: date | None) -> int
 
 
 def compute_coverage(applicable_catalogue: Sequence[Procedure], posted: Mapping[str, PostedLabel],
-                     as_of: date, *, tracked_since: date | None = None) -> Coverage:
+                     as_of: date, *, tracked_since: date | None = None,
+                     known_codes: Iterable[str] = ()) -> Coverage:
     """Pure: the state of every procedure on `as_of`.
 
     `applicable_catalogue` is the catalogue applicable to the unit on that date: every row of the
@@ -257,12 +268,24 @@ def compute_coverage(applicable_catalogue: Sequence[Procedure], posted: Mapping[
     A posted label is late when it went up after the version's effective date. `tracked_since`
     (the day the registry's first catalogue took effect) moves that date forward for versions that
     took effect before it: nothing is known of the board before the registry started.
+    A row without a valid code that applies is missing (it cannot be posted), with a suggestion
+    from `known_codes` when one known code fits the code as written.
     """
     by_code: dict[str, Procedure] = {}
     uncoded = 0
+    no_code: list[Row] = []
+    known = set(known_codes) | {p.code for p in applicable_catalogue if p.code}
     for p in applicable_catalogue:
         if p.code:
             by_code[p.code] = p
+        elif p.applies_on(as_of):
+            suggestion = model.suggest_code(p.raw_code, known) if p.raw_code else ""
+            written = f"mã '{p.raw_code}' không hợp lệ" if p.raw_code else "không có mã TTHC"
+            hint = f"; có thể là {suggestion}" if suggestion else ""
+            no_code.append(Row(code="", name=p.name, field=p.field, state=MISSING,
+                               cause=NO_VALID_CODE, effective=p.effective,
+                               note=f"{p.origin}: {written}{hint}; chưa niêm yết được",
+                               source_row=p.origin, raw_code=p.raw_code, suggestion=suggestion))
         else:
             uncoded += 1
     applies = {c: p for c, p in by_code.items() if p.applies_on(as_of)}
@@ -318,8 +341,9 @@ def compute_coverage(applicable_catalogue: Sequence[Procedure], posted: Mapping[
                         note="không có trong danh mục đang áp dụng, nhãn vẫn đang niêm yết",
                         effective=p.effective, posted_on=label.posted_on, on_board=(code,)))
 
+    rows.extend(no_code)
     order = {s: i for i, s in enumerate(STATES)}
-    rows.sort(key=lambda r: (order[r.state], vi_sort_key(r.field), r.code))
+    rows.sort(key=lambda r: (order[r.state], vi_sort_key(r.field), r.code, r.source_row))
     return Coverage(as_of=as_of, rows=tuple(rows), uncoded=uncoded)
 
 
@@ -483,9 +507,10 @@ class Report:
 def make_report(*, as_of: date, unit: str, province: str, catalogue: CatalogueInfo | None,
                 procedures: Sequence[Procedure], posted: Mapping[str, PostedLabel],
                 history: Sequence[HistoryPoint], audit: "Audit | None" = None,
-                tracked_since: date | None = None) -> Report:
+                tracked_since: date | None = None, known_codes: Iterable[str] = ()) -> Report:
     """Pure: the report for `as_of` from plain values (`board.coverage_report` gathers them)."""
-    coverage = compute_coverage(procedures, posted, as_of, tracked_since=tracked_since)
+    coverage = compute_coverage(procedures, posted, as_of, tracked_since=tracked_since,
+                                known_codes=known_codes)
     return Report(as_of=as_of, unit=unit, province=province, catalogue=catalogue,
                   coverage=coverage, history=tuple(history),
                   audit=AuditInfo.from_audit(audit, as_of) if audit else None)
@@ -515,6 +540,9 @@ def to_json(report: Report) -> dict:
         "posted": c.posted,
         "coverage_percent": c.coverage_percent,
         "missing": list(c.missing),
+        "no_valid_code": [{"row": r.source_row, "name": r.name, "field": r.field,
+                           "raw_code": r.raw_code, "suggestion": r.suggestion}
+                          for r in c.no_valid_code],
         "stale": list(c.stale),
         "orphan": list(c.orphan),
         "late": list(c.late),

@@ -25,3 +25,4 @@ REPLACED = "replaced"
 NOT_YET_IN_FORCE = "not_yet_in_force"
 NOT_LISTED = "not_listed"
 POSTED_NOT_SEEN = "posted_not_seen"            # audit: on record as posted, in no photo
+NO_VALID_CODE = "no_valid_code"                # report: applicable, but its row has no valid code

@@ -184,7 +184,8 @@ def test_json_keys_and_values(rep):
     data = report.to_json(rep)
     assert list(data) == [
         "as_of", "unit", "province", "denominator", "catalogue", "applicable", "posted",
-        "coverage_percent", "missing", "stale", "orphan", "late", "excluded", "by_field",
+        "coverage_percent", "missing", "no_valid_code", "stale", "orphan", "late", "excluded",
+        "by_field",
         "history", "procedures",
     ]
     assert data["as_of"] == "2026-11-28"
@@ -296,10 +297,17 @@ def test_replacement_with_its_own_label_makes_the_old_label_an_orphan():
     assert next(r for r in cov.rows if r.code == F.code).cause == "replaced"
 
 
-def test_uncoded_rows_are_left_out_and_counted():
-    nameless = Procedure(levels=("commune",), code="", name="Thủ tục không có mã", field="Hộ tịch")
-    cov = report.compute_coverage([A, nameless], {}, D0)
-    assert (cov.applicable, cov.uncoded, cov.missing) == (1, 1, ("1.000001",))
+def test_rows_without_a_valid_code_stay_in_the_denominator_as_missing():
+    nameless = Procedure(levels=("commune",), code="", name="Thủ tục không có mã", field="Hộ tịch",
+                         raw_code="1.00000", origin="list.csv, row 3")
+    abolished = Procedure(levels=("commune",), code="", name="Thủ tục đã bỏ", status=ABOLISHED)
+    cov = report.compute_coverage([A, nameless, abolished], {}, D0)
+    assert (cov.applicable, cov.uncoded, cov.missing) == (2, 1, ("1.000001",))
+    (row,) = cov.no_valid_code
+    assert (row.state, row.source_row, row.raw_code, row.suggestion) == (
+        "missing", "list.csv, row 3", "1.00000", "1.000001")
+    assert row.note == ("list.csv, row 3: mã '1.00000' không hợp lệ; có thể là 1.000001; chưa "
+                        "niêm yết được")
 
 
 def test_all_posted_reads_100_percent():

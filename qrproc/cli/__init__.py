@@ -316,6 +316,8 @@ LAZY_COMMANDS = {
     "log": "board_commands:log",
     "undo": "board_commands:undo",
     "migrate": "board_commands:migrate",
+    "codes": "board_commands:codes",
+    "correct": "board_commands:correct",
     "demo": "board_commands:demo",
     "fetch": "fetch_commands:fetch",
     "posters": "poster_commands:posters",

@@ -313,3 +313,45 @@ def migrate(app):
     """
     registry = app.registry
     click.echo(f"Registry {registry.path} is at schema version {registry.schema_version}.")
+
+
+@click.command()
+@click.option("--as-of", type=DATE, help="Date of the catalogue (default: today).")
+@click.pass_obj
+def codes(app, as_of):
+    """List the rows whose procedure code is missing or invalid: they count as missing until their
+    code is corrected (qrproc correct), each with the known code it most likely meant.
+
+    Example: qrproc codes
+    """
+    problems = catalogue.code_problems(app.reader, as_of or app.today())
+    if not problems:
+        click.echo("Every row has a valid procedure code.")
+    for n, p in enumerate(problems, 1):
+        written = f"'{p.raw_code}'" if p.raw_code else "no code"
+        hint = f"; probably {p.suggestion}" if p.suggestion else ""
+        click.echo(f"{n:>3}. {p.origin}: {written} — {p.name}{hint}")
+
+
+@click.command()
+@click.argument("row")
+@click.argument("code")
+@click.option("--as-of", type=DATE, help="Date of the catalogue (default: today).")
+@dry_run_option
+@click.pass_obj
+def correct(app, row, code, as_of, dry_run):
+    """Give ROW its procedure CODE: ROW is a number from `qrproc codes` or the row as it names it
+    ("danh-muc.csv, row 12"). Recorded in the log; `qrproc undo` takes it back.
+
+    Example: qrproc correct 1 1.001193
+    """
+    day = as_of or app.today()
+    if row.isdigit():
+        problems = catalogue.code_problems(app.registry, day)
+        if not 1 <= int(row) <= len(problems):
+            raise click.BadParameter(f"{row} is not a number from qrproc codes (1–{len(problems)})",
+                                     param_hint="ROW")
+        row = problems[int(row) - 1].origin
+    with app.changing(dry_run) as registry:
+        fixed = catalogue.correct_code(registry, row, code, day=day, at=app.now())
+        click.echo(f"{fixed.origin}: code '{fixed.raw_code or '—'}' corrected to {code.strip()}.")
