@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Iterable
 
 from qrproc import diff as diffmod
@@ -20,7 +20,8 @@ def board_diff(registry: Registry, as_of: date) -> diffmod.Diff:
     # Without a catalogue in force every label would look "no longer listed": refuse instead of
     # telling anyone to take the whole board down.
     view = required_catalogue(registry, as_of)
-    posted = {code: p.procedure for code, p in registry.posted().items()}
+    # The board as it stood at the end of `as_of`: the same board the report counts that day.
+    posted = {code: p.procedure for code, p in registry.posted(on=as_of).items()}
     return diffmod.compute(view.included, posted, as_of, upcoming(registry, as_of),
                            out_of_scope=view.excluded)
 
@@ -44,10 +45,29 @@ def current_versions(registry: Registry, codes: Iterable[str], day: date) -> lis
     return chosen
 
 
-def setup_unit(registry: Registry, *, unit: str, province: str, at: datetime) -> None:
-    """Create or change the unit's name and province (`qrproc init`)."""
+#: Settings of the unit beside its name and province: the centre's name, address and hotline
+#: (printed on the wall), who signs the report, and where.
+SETTING_CENTRE = "centre"
+SETTING_ADDRESS = "address"
+SETTING_HOTLINE = "hotline"
+SETTING_PREPARER = "preparer"
+SETTING_HEAD = "head"
+SETTING_PLACE = "place"
+UNIT_DETAILS = (SETTING_CENTRE, SETTING_ADDRESS, SETTING_HOTLINE, SETTING_PREPARER, SETTING_HEAD,
+                SETTING_PLACE)
+
+
+def setup_unit(registry: Registry, *, unit: str, province: str, at: datetime,
+               **details: str | None) -> None:
+    """Create or change the unit's name and province (`qrproc init`), and any of its details
+    (UNIT_DETAILS) given."""
+    unknown = set(details) - set(UNIT_DETAILS)
+    if unknown:
+        raise ValueError(f"unknown unit detail(s): {', '.join(sorted(unknown))}")
+    values = {"unit": unit, "province": province}
+    values.update({k: v.strip() for k, v in details.items() if v is not None})
     with registry.change("init", at=at) as change:
-        registry.set_settings({"unit": unit, "province": province}, at=at)
+        registry.set_settings(values, at=at)
         change.summary = f"unit {unit} ({province})"
 
 
@@ -127,23 +147,31 @@ class Status:
     upcoming: tuple[diffmod.Upcoming, ...]
     posted: int
     diff: diffmod.Diff | None  # None while no catalogue is in force
+    coverage: object | None = None  # report.Coverage on the day, as the report counts it
 
 
 def status(registry: Registry, day: date) -> Status:
     """A summary for `qrproc status`."""
     registry.require_initialised()
     s = registry.settings()
+    from qrproc import report as reportmod
+
     view = catalogue_on(registry, day)
+    board_then = registry.posted(on=day)
     return Status(unit=s.get("unit", ""), province=s.get("province", ""), catalogue=view,
-                  upcoming=tuple(upcoming(registry, day)), posted=len(registry.posted()),
-                  diff=board_diff(registry, day) if view else None)
+                  upcoming=tuple(upcoming(registry, day)), posted=len(board_then),
+                  diff=board_diff(registry, day) if view else None,
+                  coverage=reportmod.compute_coverage(view.included, board_then, day) if view else None)
 
 
 # -- the coverage report and the board audit: registry reads and writes around pure modules ----
 
-def coverage_report(registry: Registry, as_of: date):
+def coverage_report(registry: Registry, as_of: date, *, start: date | None = None,
+                    today: date | None = None):
     """The coverage report for `as_of`: the board as it stood at the end of that day, against the
-    catalogue in scope, with its history and the latest audit up to that day."""
+    catalogue in scope, with its history and the latest audit up to that day; with `start`, the
+    figures of the period from `start` to `as_of`. `today` (when given) marks a report dated
+    after it as a forecast."""
     from qrproc import report as reportmod
     from qrproc.catalogue import scope_rules, timeline, view_on
 
@@ -157,18 +185,32 @@ def coverage_report(registry: Registry, as_of: date):
     days = {e.day for e in registry.events() if e.kind in ("post", "takedown", "import", "undo")
             and e.day}
     days.update(tl.row_days())
-    start = tl.first_day() or as_of
+    first = tl.first_day() or as_of
     samples = []
-    for day in sorted(d for d in days if start <= d < as_of) + [as_of]:
+    for day in sorted(d for d in days if first <= d < as_of) + [as_of]:
         on = view if day == as_of else view_on(tl, snapshots, rules, day)
         samples.append((day, on.included if on else (), registry.posted(on=day)))
+    period = None
+    if start is not None:
+        if start > as_of:
+            raise RegistryError(f"the period starts on {start.isoformat()}, after it ends "
+                                f"({as_of.isoformat()})")
+        before = view_on(tl, snapshots, rules, start - timedelta(days=1))
+        period = reportmod.period_figures(start, as_of, registry.postings(),
+                                          before.included if before else (),
+                                          view.included if view else (),
+                                          tracked_since=tl.first_day())
+    sign_off = reportmod.SignOff(preparer=settings.get(SETTING_PREPARER, ""),
+                                 head=settings.get(SETTING_HEAD, ""),
+                                 place=settings.get(SETTING_PLACE, ""))
     return reportmod.make_report(
         as_of=as_of, unit=unit, province=settings.get("province", ""),
         catalogue=reportmod.CatalogueInfo.from_view(view, unit) if view else None,
         procedures=view.included if view else (), posted=registry.posted(on=as_of),
         history=reportmod.coverage_history(samples, as_of),
         audit=registry.latest_audit(on_or_before=as_of), tracked_since=tl.first_day(),
-        known_codes={p.code for p in _versions(registry) if p.code})
+        known_codes={p.code for p in _versions(registry) if p.code}, period=period, today=today,
+        sign_off=sign_off, centre=settings.get(SETTING_CENTRE, ""))
 
 
 def _versions(registry: Registry) -> list[Procedure]:

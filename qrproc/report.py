@@ -404,6 +404,19 @@ class CatalogueInfo:
                    tuple(view.split.counts_out().items()))
 
     @property
+    def chain_text(self) -> str:
+        """'danh mục công bố tại Quyết định số 1234/QĐ-UBND (hiệu lực 01/07/2026), sửa đổi, bổ
+        sung tại Quyết định số 2345/QĐ-UBND (hiệu lực 15/12/2026)'."""
+        def one(decision: str, source: str, effective: date) -> str:
+            what = f"Quyết định số {decision}" if decision else f"danh mục {source}"
+            return f"{what} (hiệu lực {vn_date(effective)})"
+
+        text = "danh mục công bố tại " + one(self.decision, self.source, self.effective)
+        if self.amendments:
+            text += ", sửa đổi, bổ sung tại " + ", ".join(one(d, s, e) for s, d, e in self.amendments)
+        return text
+
+    @property
     def left_out_total(self) -> int:
         return sum(n for _, n in self.left_out)
 
@@ -477,8 +490,40 @@ class AuditInfo:
 
 
 @dataclass(frozen=True)
+class Period:
+    """What happened between two dates (both included): labels put up and taken down, the ones
+    put up late, and the catalogue's changes in force in the period (new, changed, ended)."""
+
+    start: date
+    end: date
+    posted: int
+    taken_down: int
+    late: int
+    new: int
+    changed: int
+    ended: int
+
+    def to_dict(self) -> dict:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "posted": self.posted,
+                "taken_down": self.taken_down, "late": self.late,
+                "catalogue": {"new": self.new, "changed": self.changed, "ended": self.ended}}
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """Who signs the report: the officer who prepared it and the head of the unit (names may be
+    left blank to write by hand), and where it is signed."""
+
+    preparer: str = ""
+    head: str = ""
+    place: str = ""
+
+
+@dataclass(frozen=True)
 class Report:
-    """Everything the renderers show. `audit` is the latest board audit up to `as_of`, if any."""
+    """Everything the renderers show. `audit` is the latest board audit up to `as_of`, if any;
+    `period` the figures of a reporting period (--from/--to); `future` is True when the report
+    date is after the day it was made (its figures are a forecast from the registry)."""
 
     as_of: date
     unit: str
@@ -487,6 +532,10 @@ class Report:
     coverage: Coverage
     history: tuple[HistoryPoint, ...]
     audit: AuditInfo | None = None
+    period: Period | None = None
+    future: bool = False
+    sign_off: SignOff = SignOff()
+    centre: str = ""
 
     @property
     def denominator(self) -> str:
@@ -507,13 +556,34 @@ class Report:
 def make_report(*, as_of: date, unit: str, province: str, catalogue: CatalogueInfo | None,
                 procedures: Sequence[Procedure], posted: Mapping[str, PostedLabel],
                 history: Sequence[HistoryPoint], audit: "Audit | None" = None,
-                tracked_since: date | None = None, known_codes: Iterable[str] = ()) -> Report:
+                tracked_since: date | None = None, known_codes: Iterable[str] = (),
+                period: Period | None = None, today: date | None = None,
+                sign_off: SignOff = SignOff(), centre: str = "") -> Report:
     """Pure: the report for `as_of` from plain values (`board.coverage_report` gathers them)."""
     coverage = compute_coverage(procedures, posted, as_of, tracked_since=tracked_since,
                                 known_codes=known_codes)
     return Report(as_of=as_of, unit=unit, province=province, catalogue=catalogue,
                   coverage=coverage, history=tuple(history),
-                  audit=AuditInfo.from_audit(audit, as_of) if audit else None)
+                  audit=AuditInfo.from_audit(audit, as_of) if audit else None, period=period,
+                  future=today is not None and as_of > today, sign_off=sign_off, centre=centre)
+
+
+def period_figures(start: date, end: date, postings: Iterable, before: Sequence[Procedure],
+                   after: Sequence[Procedure], *, tracked_since: date | None = None) -> Period:
+    """Pure: the figures of the period [start, end]. `postings` are every posting ever made
+    (`registry.Posting`), `before` / `after` the catalogue in scope the day before `start` and
+    on `end`."""
+    postings = list(postings)
+    up = [p for p in postings if start <= p.posted_on <= end]
+    down = [p for p in postings if p.taken_down_on and start <= p.taken_down_on <= end]
+    late = sum(1 for p in up if _late_days(p.procedure, p.posted_on, tracked_since) > 0)
+    old = {p.code: p for p in before if p.code and p.applies_on(start - timedelta(days=1))}
+    new = {p.code: p for p in after if p.code and p.applies_on(end)}
+    return Period(start, end, posted=len(up), taken_down=len(down), late=late,
+                  new=sum(1 for c in new if c not in old),
+                  changed=sum(1 for c, p in new.items() if c in old
+                              and old[c].content_hash != p.content_hash),
+                  ended=sum(1 for c in old if c not in new))
 
 
 # -- renderers ---------------------------------------------------------------------------------
@@ -535,6 +605,8 @@ def to_json(report: Report) -> dict:
     }
     if report.audit is not None:
         data["audit"] = report.audit.to_dict()
+    if report.period is not None:
+        data["period"] = report.period.to_dict()
     return data | {
         "applicable": c.applicable,
         "posted": c.posted,
@@ -584,26 +656,47 @@ def render_csv(report: Report) -> str:
     return out.getvalue()
 
 
-def render_text(report: Report) -> str:
-    """One Vietnamese sentence for a periodic report."""
+def sentence(report: Report) -> str:
+    """The sentence for the periodic report: unit, date, the decisions behind the list, the
+    figure, and what is still to do in counts (the lists follow it in `render_text`)."""
     c = report.coverage
     day = vn_date(report.as_of)
+    unit = report.unit or "đơn vị"
     if report.catalogue is None:
-        return (f"Tính đến ngày {day}, chưa có danh mục TTHC nào có hiệu lực được nhập nên chưa "
-                "tính được tỷ lệ TTHC được niêm yết công khai bằng mã QR.")
-    if not c.applicable:
-        return (f"Tính đến ngày {day}, không có TTHC nào thuộc danh mục áp dụng còn hiệu lực nên "
+        return (f"Tính đến ngày {day}, {unit} chưa có danh mục TTHC nào có hiệu lực được nhập nên "
                 "chưa tính được tỷ lệ TTHC được niêm yết công khai bằng mã QR.")
-    parts = [f"Tính đến ngày {day}, {c.posted}/{c.applicable} TTHC ({vn_percent(c.coverage_percent)}) "
-             "thuộc danh mục áp dụng được niêm yết công khai bằng mã QR"]
-    if c.missing:
-        parts.append(f"{len(c.missing)} TTHC chưa niêm yết: {', '.join(c.missing)}")
+    chain = report.catalogue.chain_text
+    if not c.applicable:
+        return (f"Tính đến ngày {day}, theo {chain}, không có TTHC nào thuộc phạm vi tiếp nhận "
+                f"của {unit} còn hiệu lực nên chưa tính được tỷ lệ TTHC được niêm yết công khai "
+                "bằng mã QR.")
+    text = (f"Tính đến ngày {day}, {unit} đã niêm yết công khai bằng mã QR {c.posted}/"
+            f"{c.applicable} TTHC ({vn_percent(c.coverage_percent)}) thuộc phạm vi tiếp nhận theo "
+            f"{chain}")
+    todo = []
+    n_missing = sum(r.state == MISSING for r in c.rows)
+    if n_missing:
+        todo.append(f"{n_missing} TTHC chưa niêm yết")
     if c.stale:
-        parts.append(f"{len(c.stale)} TTHC đang niêm yết phiên bản cũ, cần in lại")
+        todo.append(f"{len(c.stale)} TTHC đang niêm yết phiên bản cũ, cần in lại")
     if c.orphan:
-        parts.append(f"{len(c.orphan)} nhãn TTHC không còn áp dụng hoặc chưa có hiệu lực vẫn đang "
-                     "niêm yết, cần gỡ xuống")
-    return "; ".join(parts) + "."
+        todo.append(f"{len(c.orphan)} nhãn TTHC không còn áp dụng hoặc chưa có hiệu lực cần gỡ xuống")
+    if todo:
+        text += "; còn " + "; ".join(todo) + " (danh sách kèm theo)"
+    return text + "."
+
+
+def render_text(report: Report) -> str:
+    """The sentence, then the lists it refers to (one line per procedure)."""
+    c = report.coverage
+    lines = [sentence(report)]
+    lists = (("TTHC chưa niêm yết", c.rows_in(MISSING)), ("TTHC đang niêm yết phiên bản cũ",
+             c.rows_in(STALE)), ("Nhãn cần gỡ xuống", c.rows_in(ORPHAN)))
+    for title, rows in lists:
+        if rows:
+            lines += ["", f"{title} ({len(rows)}):"]
+            lines += [f"- {r.code or r.source_row}: {r.name}" for r in rows]
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -686,5 +779,5 @@ def render_html(report: Report) -> str:
     """One self-contained Vietnamese HTML page (inline CSS and SVG, no script, no external URL)."""
     c = report.coverage
     return _environment().get_template("report.html").render(
-        report=report, coverage=c, chart=chart_points(report.history), text=render_text(report),
+        report=report, coverage=c, chart=chart_points(report.history), text=sentence(report),
         no_field=NO_FIELD, MISSING=MISSING, STALE=STALE, ORPHAN=ORPHAN)

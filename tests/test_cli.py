@@ -213,7 +213,20 @@ def test_no_catalogue_in_force_never_means_take_everything_down(run, board):
     r = run("posters", "--as-of", "2026-06-30", ok=False)
     assert r.exit_code == 1 and "no catalogue is in force on 2026-06-30" in r.stderr
     st = run("status", "--as-of", "2026-06-30").stdout
-    assert "Catalogue in force: none yet" in st and "On the board: 5 labels.\n" in st
+    # the board as it stood that day: the labels went up on 01/07
+    assert "Catalogue in force: none yet" in st and "On the board: 0 labels.\n" in st
+
+
+def test_diff_status_and_report_give_the_same_numbers_for_the_same_date(run, board):
+    run("post", "1.001193,1.000894", "--date", "2026-07-01")
+    run("post", "1.000656", "--date", "2026-07-05")
+    for day, posted in (("2026-07-02", 2), ("2026-07-05", 3)):
+        d = json.loads(run("diff", "--as-of", day, "--json").stdout)
+        rep = json.loads(run("report", "--format", "json", "--as-of", day).stdout)
+        st = run("status", "--as-of", day).stdout
+        assert d["unchanged"] == rep["posted"] == posted
+        assert len(d["to_post"]) + d["unchanged"] == rep["applicable"] == 5
+        assert f"Coverage on {day[8:]}/{day[5:7]}/{day[:4]}: {posted}/5 " in st
 
 
 def test_status_and_diff_before_any_import(run):

@@ -185,8 +185,7 @@ def test_json_keys_and_values(rep):
     assert list(data) == [
         "as_of", "unit", "province", "denominator", "catalogue", "applicable", "posted",
         "coverage_percent", "missing", "no_valid_code", "stale", "orphan", "late", "excluded",
-        "by_field",
-        "history", "procedures",
+        "by_field", "history", "procedures",
     ]
     assert data["as_of"] == "2026-11-28"
     # The decision chain: the list in force, then each amendment applied on top, by date.
@@ -233,12 +232,20 @@ def test_csv_has_one_row_per_procedure_with_its_state(rep):
 
 
 def test_text_sentence(rep):
-    assert report.render_text(rep) == (
-        "Tính đến ngày 28/11/2026, 2/6 TTHC (33,3%) thuộc danh mục áp dụng được niêm yết công khai "
-        "bằng mã QR; 2 TTHC chưa niêm yết: 1.000002, 1.000009; 2 TTHC đang niêm yết phiên bản cũ, "
-        "cần in lại; 3 nhãn TTHC không còn áp dụng hoặc chưa có hiệu lực vẫn đang niêm yết, cần gỡ "
-        "xuống."
-    )
+    assert report.sentence(rep) == (
+        "Tính đến ngày 28/11/2026, UBND xã Thử <Nghiệm> đã niêm yết công khai bằng mã QR 2/6 TTHC "
+        "(33,3%) thuộc phạm vi tiếp nhận theo danh mục công bố tại Quyết định số 1234/QĐ-UBND (hiệu "
+        "lực 01/07/2026), sửa đổi, bổ sung tại Quyết định số 2345/QĐ-UBND (hiệu lực 01/09/2026), "
+        "Quyết định số 3456/QĐ-UBND (hiệu lực 28/11/2026); còn 2 TTHC chưa niêm yết; 2 TTHC đang "
+        "niêm yết phiên bản cũ, cần in lại; 3 nhãn TTHC không còn áp dụng hoặc chưa có hiệu lực cần "
+        "gỡ xuống (danh sách kèm theo).")
+    # the text output follows the sentence with the lists it refers to
+    assert report.render_text(rep).split("\n")[1:] == [
+        "", "TTHC chưa niêm yết (2):", "- 1.000009: " + XSS, "- 1.000002: Đăng ký kết hôn",
+        "", "TTHC đang niêm yết phiên bản cũ (2):", "- 1.000007: Chứng thực chữ ký trong giấy tờ",
+        "- 1.000012: Đăng ký giám hộ",
+        "", "Nhãn cần gỡ xuống (3):", "- 1.000010: Thủ tục công bố trước",
+        "- 1.000011: Nhãn của danh mục khác", "- 1.000003: Cấp bản sao trích lục hộ tịch"]
 
 
 def test_html_escapes_every_value_and_is_self_contained(rep):
@@ -258,7 +265,7 @@ def test_html_escapes_every_value_and_is_self_contained(rep):
     assert [c.text for c in soup.select('[data-testid="by-field"] tbody tr td:first-child')] == [
         "Ăn toàn thực phẩm", "Bảo trợ xã hội", "Chứng thực", "Hộ tịch"]
     assert len(soup.select("svg circle.dot")) == 5
-    assert soup.select_one('[data-testid="sentence"]').text == report.render_text(rep)
+    assert soup.select_one('[data-testid="sentence"]').text == report.sentence(rep)
 
 
 # -- edge cases, pure ---------------------------------------------------------------------------
@@ -284,8 +291,9 @@ def test_no_applicable_procedures_means_undefined_coverage():
     rep = board.coverage_report(reg, D0)
     assert rep.coverage.coverage_percent is None and rep.coverage.rows[0].state == "not_applicable"
     assert report.render_text(rep) == (
-        "Tính đến ngày 01/07/2026, không có TTHC nào thuộc danh mục áp dụng còn hiệu lực nên chưa "
-        "tính được tỷ lệ TTHC được niêm yết công khai bằng mã QR.")
+        "Tính đến ngày 01/07/2026, theo danh mục công bố tại danh mục later.csv (hiệu lực "
+        "01/07/2026), không có TTHC nào thuộc phạm vi tiếp nhận của UBND xã Trống còn hiệu lực nên "
+        "chưa tính được tỷ lệ TTHC được niêm yết công khai bằng mã QR.")
     reg.close()
 
 

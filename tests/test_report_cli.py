@@ -49,8 +49,9 @@ def run(db, *args):
 def test_text_goes_to_stdout(scenario_db):
     result = run(scenario_db, "--as-of", "28/11/2026", "--format", "text")
     assert result.exit_code == 0
-    assert result.stdout.startswith("Tính đến ngày 28/11/2026, 2/6 TTHC (33,3%) thuộc danh mục")
-    assert result.stdout.endswith("cần gỡ xuống.\n")
+    assert result.stdout.startswith("Tính đến ngày 28/11/2026, UBND xã Thử <Nghiệm> đã niêm yết công "
+                                    "khai bằng mã QR 2/6 TTHC (33,3%) thuộc phạm vi tiếp nhận")
+    assert "cần gỡ xuống (danh sách kèm theo).\n\nTTHC chưa niêm yết (2):\n" in result.stdout
 
 
 def test_json_goes_to_stdout(scenario_db):
@@ -94,7 +95,8 @@ def test_fail_under_exit_codes(half_db, pct, code):
     result = run(half_db, "--as-of", "2026-07-01", "--format", "text", "--fail-under", pct)
     assert result.exit_code == code
     # The output is written either way.
-    assert result.stdout.startswith("Tính đến ngày 01/07/2026, 1/2 TTHC (50%)")
+    assert result.stdout.startswith("Tính đến ngày 01/07/2026, UBND xã Nửa đã niêm yết công khai bằng "
+                                    "mã QR 1/2 TTHC (50%)")
     if code:
         assert result.stderr == f"Coverage 1/2 (50.0%) is below --fail-under {float(pct):g}%.\n"
     else:

@@ -27,14 +27,22 @@ def _province(ctx, param, value):
 @click.option("--unit", required=True, help='The unit whose board this is, e.g. "UBND xã Mẫu".')
 @click.option("--province", required=True, callback=_province,
               help="Province code: H-code (H31) or GSO number (33).")
+@click.option("--centre", help='The one-stop centre\'s name on the wall, e.g. "Trung tâm Phục vụ '
+                               'hành chính công xã Nghĩa Trụ".')
+@click.option("--address", help="The centre's address, printed on the cards.")
+@click.option("--hotline", help="The centre's hotline, printed on the cards.")
+@click.option("--preparer", help="Who prepares the coverage report (its sign-off block).")
+@click.option("--head", help="The head of the unit who signs the report.")
+@click.option("--place", help='Where the report is signed, e.g. "Nghĩa Trụ".')
 @click.pass_obj
-def init(app, unit, province):
+def init(app, unit, province, centre, address, hotline, preparer, head, place):
     """Create (or update) the registry for one unit.
 
     Example: qrproc init --unit "UBND xã Nghĩa Trụ" --province H31
     """
     registry = app.creating()
-    board.setup_unit(registry, unit=unit.strip(), province=province, at=app.now())
+    board.setup_unit(registry, unit=unit.strip(), province=province, at=app.now(), centre=centre,
+                     address=address, hotline=hotline, preparer=preparer, head=head, place=place)
     click.echo(f"Registry {registry.path} ready for {unit.strip()} ({province}).")
 
 
@@ -183,6 +191,11 @@ def status(app, as_of):
         click.echo(f"On the board: {st.posted} labels; to print {len(d.to_post)}, to reprint "
                    f"{len(d.to_reprint)}, to take down {len(d.to_take_down)}, not yet in force "
                    f"{len(d.not_yet_effective)}.")
+        from qrproc.report import vn_percent
+
+        cov = st.coverage
+        click.echo(f"Coverage on {vn_date(st.coverage.as_of)}: {cov.posted}/{cov.applicable} "
+                   f"({vn_percent(cov.coverage_percent)}) posted, as the report counts it.")
 
 
 @click.command()

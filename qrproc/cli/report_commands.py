@@ -25,7 +25,10 @@ def _render(report: reportmod.Report, fmt: str) -> str:
 
 
 @click.command()
-@click.option("--as-of", type=DATE, help="Date to report on (default: today).")
+@click.option("--as-of", "--to", "as_of", type=DATE, help="Date to report on (default: today).")
+@click.option("--from", "start", type=DATE,
+              help="Start of the reporting period: adds what was put up, taken down, late and "
+                   "changed from this date to --as-of.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True,
               help="html: a self-contained page; json, csv, text: data to stdout unless --out.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file "
@@ -33,7 +36,7 @@ def _render(report: reportmod.Report, fmt: str) -> str:
 @click.option("--fail-under", type=FiniteFloat(0, 100), metavar="PCT",
               help="Exit with code 2 when coverage is below PCT percent (after writing the output).")
 @click.pass_context
-def report(ctx, as_of, fmt, out, fail_under):
+def report(ctx, as_of, start, fmt, out, fail_under):
     """Report posting coverage: posted ÷ applicable procedures, and what is missing, stale,
     orphaned or late.
 
@@ -41,7 +44,10 @@ def report(ctx, as_of, fmt, out, fail_under):
     """
     app = ctx.obj
     as_of = as_of or app.today()
-    rep = board.coverage_report(app.reader, as_of)
+    rep = board.coverage_report(app.reader, as_of, start=start, today=app.today())
+    if rep.future:
+        warn(f"Warning: {as_of.isoformat()} is after today: the figures say what the registry "
+             "expects then, not what is on the wall.")
     content = _render(rep, fmt)
     if fmt == "html" and out is None:
         out = f"bao-cao-niem-yet-{as_of.isoformat()}.html"
