@@ -125,22 +125,52 @@ def timeline(registry: Registry) -> tuple[Timeline, dict[int, Snapshot]]:
     snapshots by id."""
     snapshots = {s.id: s for s in registry.snapshots()}
     rows = registry.all_snapshot_procedures()
-    fixes = registry.corrections()
+    fixes, links = registry.corrections(), registry.links()
     entries = [Entry(s.id, s.timeline_kind, s.effective, s.decision, s.source,
-                     _corrected(rows.get(s.id, ()), fixes) if fixes else rows.get(s.id, ()))
+                     _corrected(rows.get(s.id, ()), fixes, links) if fixes or links
+                     else rows.get(s.id, ()))
                for s in snapshots.values()]
     return Timeline(entries), snapshots
 
 
-def _corrected(rows: tuple[Procedure, ...], fixes: dict[tuple[str, str], str]) -> tuple[Procedure, ...]:
+def _corrected(rows: tuple[Procedure, ...], fixes: dict[tuple[str, str], str],
+               links: dict[str, str]) -> tuple[Procedure, ...]:
+    """Rows with the codes corrected by hand and the portal ids resolved by code applied."""
     out = []
     for p in rows:
         code = fixes.get((p.origin, p.raw_code)) if p.raw_code or not p.code else None
         if code:
             flags = tuple(f for f in p.flags if f not in (FLAG_NO_CODE, FLAG_CODE_FIXED))
             p = p.replace(code=code, flags=flags + (FLAG_CODE_CORRECTED,))
+        if p.code and not p.portal_id and p.code in links:
+            p = p.replace(portal_id=links[p.code])
         out.append(p)
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class LinkPlan:
+    """What resolving portal ids by code found for the catalogue in force: the ids found, the
+    codes with more than one candidate (kept as search links), and those the list lacks."""
+
+    found: dict[str, str]
+    ambiguous: tuple[str, ...]
+    absent: tuple[str, ...]
+
+
+def codes_without_ids(registry: Registry, day: date) -> list[str]:
+    """The codes in scope on `day` whose card would link to the portal's search."""
+    view = required_catalogue(registry, day)
+    return sorted({p.code for p in view.included if p.code and not p.portal_id})
+
+
+def store_links(registry: Registry, plan: LinkPlan, *, source: str, at: datetime) -> int:
+    """Record the ids `plan` found (one change in the journal); returns how many were new."""
+    with registry.change("links", at=at) as change:
+        added = registry.add_links(plan.found, source=source, at=at)
+        change.summary = (f"{added} portal ids from {source}; {len(plan.ambiguous)} codes with "
+                          f"several ids and {len(plan.absent)} not in the list keep a search link")
+    return added
 
 
 @dataclass(frozen=True)

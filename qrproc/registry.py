@@ -31,7 +31,7 @@ from typing import Iterable, Iterator
 from qrproc.errors import RegistryError
 from qrproc.model import AuditFile, Catalogue, Procedure  # noqa: F401 - AuditFile re-exported
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -172,6 +172,17 @@ _MIGRATIONS: dict[int, str] = {
         UNIQUE (origin, raw_code)
     );
     """,
+    # Schema 6: portal ids resolved by code from the portal's public list (`qrproc links`), for
+    # rows that came without one (a decision annex carries codes, not ids).
+    6: """
+    CREATE TABLE links (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        portal_id TEXT NOT NULL,
+        source TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    """,
 }
 
 #: Seconds a write waits for another qrproc to finish before giving up.
@@ -274,15 +285,16 @@ class _Change:
     closed: list[int] = field(default_factory=list)    # postings closed
     settings: dict[str, str | None] = field(default_factory=dict)  # key -> value before
     corrections: list[int] = field(default_factory=list)
+    links: list[int] = field(default_factory=list)
 
     def recipe(self) -> dict:
         return {"snapshots": self.snapshots, "posted": self.posted, "closed": self.closed,
-                "settings": self.settings, "corrections": self.corrections}
+                "settings": self.settings, "corrections": self.corrections, "links": self.links}
 
     @property
     def empty(self) -> bool:
         return not (self.snapshots or self.posted or self.closed or self.settings
-                    or self.corrections)
+                    or self.corrections or self.links)
 
 
 @dataclass(frozen=True)
@@ -718,6 +730,27 @@ class Registry:
         return {(r["origin"], r["raw_code"]): r["code"]
                 for r in self.conn.execute("SELECT origin, raw_code, code FROM corrections")}
 
+    # -- portal ids resolved by code ------------------------------------------------------------
+    def add_links(self, ids: dict[str, str], *, source: str, at: datetime) -> int:
+        """Record the portal id of each code (codes that have one already are left as they are).
+        Returns how many were added."""
+        added = 0
+        with self.transaction():
+            for code, portal_id in ids.items():
+                cur = self.conn.execute(
+                    "INSERT OR IGNORE INTO links (code, portal_id, source, at) VALUES (?, ?, ?, ?)",
+                    (code, portal_id, source, at.isoformat(timespec="seconds")))
+                if cur.rowcount:
+                    added += 1
+                    if self._change is not None:
+                        self._change.links.append(cur.lastrowid)
+            self._log("links", at=at, source=source, added=added)
+        return added
+
+    def links(self) -> dict[str, str]:
+        """{code: portal id} resolved from the portal's list."""
+        return {r["code"]: r["portal_id"] for r in self.conn.execute("SELECT code, portal_id FROM links")}
+
     # -- the change journal: log and undo ------------------------------------------------------
     def _record(self, what: str, posting_id: int) -> None:
         if self._change is not None:
@@ -783,6 +816,8 @@ class Registry:
             self.conn.execute("UPDATE postings SET taken_down_on = NULL WHERE id = ?", (posting,))
         for cid in recipe.get("corrections", ()):
             self.conn.execute("DELETE FROM corrections WHERE id = ?", (cid,))
+        for lid in recipe.get("links", ()):
+            self.conn.execute("DELETE FROM links WHERE id = ?", (lid,))
         for sid in recipe.get("snapshots", ()):
             self.conn.execute("UPDATE snapshots SET withdrawn = 1 WHERE id = ?", (sid,))
         for key, value in recipe.get("settings", {}).items():

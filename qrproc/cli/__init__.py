@@ -320,6 +320,7 @@ LAZY_COMMANDS = {
     "correct": "board_commands:correct",
     "demo": "board_commands:demo",
     "fetch": "fetch_commands:fetch",
+    "links": "fetch_commands:links",
     "posters": "poster_commands:posters",
     "payload": "poster_commands:payload",
     "report": "report_commands:report",

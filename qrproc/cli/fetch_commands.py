@@ -96,3 +96,47 @@ def fetch(app, province, source, base_url, rate, cache_dir, max_age, attempts, b
                    f"({cat.total or 0:,} listed by the portal; {session.requests_sent} requests, "
                    f"{cache.stored} details downloaded, {cache.hits} taken from the cache).")
         echo_import(out, "Fetched")
+
+
+@click.command()
+@click.option("--as-of", type=DATE, help="Date of the catalogue (default: today).")
+@click.option("--base-url", help="Portal address (default: the official one).")
+@click.option("--rate", type=click.FloatRange(min=0), default=DEFAULT_RATE, show_default=True,
+              help="At most this many requests per second (0: no limit; be polite).")
+@click.option("--cache-dir", type=click.Path(file_okay=False),
+              help=f"Where list pages are kept (default: {DEFAULT_DIRNAME}/ next to the registry).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@dry_run_option
+@click.pass_obj
+def links(app, as_of, base_url, rate, cache_dir, quiet, dry_run):
+    """Find each procedure's own page on the portal by its code, so its QR code links there
+    instead of to a search (a decision annex carries codes, not portal ids).
+
+    Reads the portal's public list only (about one request per 50 procedures); a code with more
+    than one possible page keeps its search link, and is counted.
+
+    Example: qrproc links
+    """
+    registry = app.registry
+    registry.require_initialised()
+    day = as_of or app.today()
+    wanted = catalogue.codes_without_ids(registry, day)
+    if not wanted:
+        click.echo("Every procedure already links to its own page on the portal.")
+        return
+    base_url = (base_url or portal.DEFAULT_BASE_URL).rstrip("/")
+    province = ProvinceType().convert(registry.get_setting("province"), None, None)
+    cache = DetailCache(Path(cache_dir) if cache_dir else Path(registry.path).resolve().parent / DEFAULT_DIRNAME)
+    session = make_session(rate=rate or None)
+    with session, StageProgress(PROGRESS_LABELS, hidden=quiet) as progress:
+        found, ambiguous, absent = portal.fetch_links(session, base_url, wanted, province=province,
+                                                      cache=cache, on_progress=progress)
+    plan = catalogue.LinkPlan(found, tuple(ambiguous), tuple(absent))
+    with app.changing(dry_run) as registry:
+        catalogue.store_links(registry, plan, source=base_url, at=app.now())
+        click.echo(f"Links: {len(found)} of {len(wanted)} procedures now link to their own page on "
+                   f"the portal ({session.requests_sent} requests); {len(ambiguous)} have more than "
+                   f"one possible page and {len(absent)} are not in the portal's list: they keep "
+                   "the search link.")
+        for code in ambiguous:
+            click.echo(f"  several pages: {code}")

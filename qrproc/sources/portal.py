@@ -103,6 +103,34 @@ def might_apply(item: dict, province: Province, province_name: str,
     return not any(names_province(promulgator, other) for other in other_provinces)
 
 
+def ids_by_code(items: Iterable[dict], codes: Iterable[str], province: Province,
+                province_name: str, other_provinces: Iterable[str]) -> tuple[dict[str, str], list[str], list[str]]:
+    """Pure: the portal id of each code, from the public list's items, never guessed.
+
+    A code's candidates are its items that might apply in `province` (national, or promulgated by
+    it). One item of the province's own is taken; else one national item; anything else (two
+    variants, two national items) is ambiguous. Returns (ids found, ambiguous codes, codes the
+    list does not have)."""
+    wanted = set(codes)
+    others = list(other_provinces)
+    candidates: dict[str, list[dict]] = {}
+    for item in items:
+        code = str(item.get("codeNotation") or item.get("code") or "").strip()
+        if code in wanted and item.get("id") and might_apply(item, province, province_name, others):
+            candidates.setdefault(code, []).append(item)
+    found, ambiguous = {}, []
+    for code, found_items in candidates.items():
+        own = [i for i in found_items if promulgated_by(i, province, province_name)]
+        national = [i for i in found_items if i.get("type") == NATIONAL_TYPE]
+        pick = own if own else national
+        if len(pick) == 1:
+            found[code] = str(pick[0]["id"]).lower()
+        else:
+            ambiguous.append(code)
+    absent = sorted(wanted - set(candidates))
+    return found, sorted(ambiguous), absent
+
+
 # -- I/O ----------------------------------------------------------------------------------------
 def list_body(last_id: str = "", *, limit: int = PAGE_SIZE) -> dict:
     return {"limit": limit, "lastId": last_id, "q": "", "categoryId": "", "departmentCode": ""}
@@ -147,6 +175,25 @@ def fetch_list(session, base_url: str, *, cache: DetailCache | None = None,
                   read=read, first="", key="id", per_page=limit, where=url,
                   says="the portal says", slack=EXTRA_PAGES)
     return collect_pages(pager, progress=progress, on_progress=on_progress)
+
+
+def fetch_links(session, base_url: str, codes: Iterable[str], *, province: str | Province,
+                cache: DetailCache | None = None, limit: int = PAGE_SIZE,
+                on_progress: OnProgress = no_progress) -> tuple[dict[str, str], list[str], list[str]]:
+    """Portal ids for `codes` from the public list alone (about one request per 50 procedures,
+    no detail calls; pages cached and resumable like a fetch). See `ids_by_code`."""
+    prov = province if isinstance(province, Province) else find_province(province)
+    base_url = base_url.rstrip("/")
+    names = fetch_provinces(session, base_url)
+    items, total = fetch_list(session, base_url, cache=cache, limit=limit, on_progress=on_progress)
+    if total is not None and len(items) < total:
+        raise SourceError(f"{base_url}{LIST_PATH}: fetched {len(items):,} of the {total:,} procedures "
+                          f"the portal lists (the list ended early); {UNCHANGED}")
+    prov_name = names.get(prov.gso) or prov.name
+    others = [n for code, n in names.items() if code != prov.gso]
+    if cache is not None:
+        cache.progress("list", {"url": base_url + LIST_PATH, "body": list_body(limit=limit)}).clear()
+    return ids_by_code(items, codes, prov, prov_name, others)
 
 
 def fetch_catalogue(session, base_url: str = DEFAULT_BASE_URL, *, province: str | Province,
