@@ -256,3 +256,11 @@ def audit_board(registry: Registry, photos, *, day: date, apply: bool = False, f
             change.summary = (f"audit {record.id} applied on {diffmod.vn_date(day)}: "
                               f"{len(result.to_post)} put up, {len(result.to_close)} taken down")
     return dataclasses.replace(result, audit_id=record.id)
+
+
+def print_posters(registry: Registry, **options):
+    """Select, lay out, render, verify and record a print batch (see `poster.make_posters` for
+    the options). The one entry the command line and the web desk print through."""
+    from qrproc import poster
+
+    return poster.make_posters(registry, **options)
