@@ -264,3 +264,39 @@ def print_posters(registry: Registry, **options):
     from qrproc import poster
 
     return poster.make_posters(registry, **options)
+
+
+# -- the province office: the catalogue going out, the commune's bundle coming back ---------------
+
+def catalogue_export(registry: Registry, day: date):
+    """The unit's catalogue in force on `day`, in its scope, as the province sends it to its
+    communes (`exchange.CatalogueExport`)."""
+    from qrproc.exchange import CatalogueExport
+
+    registry.require_initialised()
+    view = required_catalogue(registry, day)
+    decisions = ((view.base.decision or view.base.source, view.base.effective),) + tuple(
+        (a.decision or a.source, a.effective) for a in view.amendments)
+    return CatalogueExport(registry.get_setting("province") or "", day, decisions, view.included)
+
+
+def commune_bundle(registry: Registry, day: date, *, key: bytes | None = None) -> bytes:
+    """The commune's bundle for `day` (`exchange.write_bundle`): its report, the catalogue it was
+    measured against, and its latest audit's evidence."""
+    from qrproc import exchange, report as reportmod
+
+    rep = coverage_report(registry, day)
+    view = required_catalogue(registry, day)
+    catalogue_info = {
+        "as_of": day.isoformat(), "content_sha256": exchange.content_sha256(view.included),
+        "export_sha256": view.base.info.get("export_sha256", ""),
+        "amended": bool(view.amendments), "base": {"source": view.base.source,
+                                                    "decision": view.base.decision,
+                                                    "effective": view.base.effective.isoformat()}}
+    audit = registry.latest_audit(on_or_before=day)
+    audit_info = None
+    if audit is not None:
+        audit_info = {"id": audit.id, "day": audit.day.isoformat(), "applied": audit.applied,
+                      "photos": [{"name": f.name, "sha256": f.sha256, "status": f.status,
+                                  "codes": [c.get("code") for c in f.codes]} for f in audit.files]}
+    return exchange.write_bundle(reportmod.to_json(rep), catalogue_info, audit_info, key=key)

@@ -55,9 +55,9 @@ def board(run, tmp_path):
 def test_every_command_has_help_with_an_example():
     ctx = click.Context(cli)
     names = cli.list_commands(ctx)
-    assert names == ["audit", "codes", "correct", "demo", "diff", "fetch", "import", "init", "links",
-                     "log", "migrate", "payload", "post", "posters", "report", "scope", "status",
-                     "takedown", "undo"]
+    assert names == ["audit", "catalogue", "codes", "correct", "demo", "diff", "export", "fetch",
+                     "import", "init", "links", "log", "migrate", "payload", "post", "posters",
+                     "province", "report", "scope", "status", "takedown", "undo"]
     for name in names:
         command = cli.get_command(ctx, name)
         assert command.help and "Example: qrproc" in command.help, name
