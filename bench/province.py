@@ -29,7 +29,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from qrproc import board, exchange
+from qrproc import board
 from qrproc import province as provincemod
 from qrproc.catalogue import import_catalogue
 from qrproc.model import Catalogue, Procedure
