@@ -412,15 +412,12 @@ def page_stream(page: Page, height: float, fonts: Fonts,
         if r.stroke is not None:
             out.append(b"%.3g G %.2f w %.2f %.2f %.2f %.2f re S\n" % ((r.stroke, r.line_width * K) + coords))
     if page.texts:
-        out.append(b"BT\n")
-        font_key = gray = None
+        out.append(b"BT 0 g\n")  # text is solid black: grey small type halftones on a laser
+        font_key = None
         for t in page.texts:
             if (t.bold, t.size) != font_key:
                 font_key = (t.bold, t.size)
                 out.append(b"/F%d %.2f Tf\n" % (2 if t.bold else 1, t.size))
-            if t.gray != gray:
-                gray = t.gray
-                out.append(b"%.3g g\n" % gray)
             out.append(b"1 0 0 1 %.2f %.2f Tm %s Tj\n"
                        % (t.x * K, (height - t.baseline) * K, fonts.faces[t.bold].encode(t.text)))
         out.append(b"ET\n")

@@ -63,11 +63,10 @@ def render_card(page: Page, *, width: float, height: float, fonts: Fonts | None 
         face = fonts.faces[t.bold]
         px = t.size * PT * s
         font = _pil_font(str(face.path), px)
-        grey = round(t.gray * 255)
         x, baseline = t.x * s, t.baseline * s
         for ch in t.text:
             if not ch.isspace():
-                draw.text((x, baseline), ch, font=font, fill=(grey, grey, grey), anchor="ls")
+                draw.text((x, baseline), ch, font=font, fill="black", anchor="ls")
             x += face.width(ch) * px
     for area in page.qrs:
         _draw_qr(image, area, encoder, s)
