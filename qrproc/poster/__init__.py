@@ -240,13 +240,15 @@ def make_posters(registry: Registry, *, layout: str = "grid", selection: Selecti
         info = render_pdf.render(doc, tmp, fonts=fonts, encoder=encoder, workers=workers,
                                  on_progress=on_progress, created=at,
                                  title=f"{layoutmod.TITLE} – {unit} – {as_of:%d/%m/%Y}")
-        report = verify.verify_pdf(tmp, doc, workers=workers, on_progress=on_progress)
+        report = verify.verify_pdf(tmp, doc, workers=workers, symbols=info.symbols,
+                                    on_progress=on_progress)
         log.info("%s: %d pages, %d bytes; %d of %d QR codes read back at %.0f dpi", out,
                  info.pages, info.size, report.verified, report.expected, report.dpi)
         if not report.ok:
             raise VerificationError(
-                f"verification failed: {len(report.problems)} of {report.expected} QR codes did not "
-                f"read back; no PDF was written ({out}).\n" + report.describe(names))
+                f"verification failed: {report.expected - report.verified} of {report.expected} QR "
+                f"codes did not read back exactly; no PDF was written ({out}).\n"
+                + report.describe(names))
         if png_dir is not None:
             png_files = export_png(specs, unit=unit, folder=Path(png_dir), fonts=fonts,
                                    encoder=encoder, on_progress=on_progress, names=names)
@@ -256,9 +258,22 @@ def make_posters(registry: Registry, *, layout: str = "grid", selection: Selecti
 
     batch = registry.add_batch(layout=layout, path=str(out), as_of=as_of,
                                items=list(zip(procs, payloads)), at=at)
+    warnings = payloadmod.version_warnings(info.versions) + module_warnings(report)
     return PosterResult(out, layout, paper, as_of, info.pages, tuple(procs), tuple(payloads),
-                        tuple(takedown), report, batch, tuple(png_files),
-                        tuple(payloadmod.version_warnings(info.versions)), info.size, doc)
+                        tuple(takedown), report, batch, tuple(png_files), tuple(warnings),
+                        info.size, doc)
+
+
+def module_warnings(report: verify.VerificationReport) -> list[str]:
+    """One line when codes were printed with modules too small for the wall board (empty when
+    none): such labels are for the counter, scanned at hand distance."""
+    small = [r for r in report.results if r.module < layoutmod.WALL_MODULE - 1e-9]
+    if not small:
+        return []
+    smallest = min(r.module for r in small)
+    return [f"{len(small)} QR code(s) have modules of {smallest:.2f} mm: labels for the counter, "
+            f"scanned at hand distance, not for the wall board, which needs "
+            f"{layoutmod.WALL_MODULE} mm or more (print the board with --layout grid or single)."]
 
 
 def export_png(specs: Sequence[layoutmod.CardSpec], *, unit: str, folder: Path,
@@ -277,7 +292,10 @@ def export_png(specs: Sequence[layoutmod.CardSpec], *, unit: str, folder: Path,
             card = page.cards[0]
             image = render_png.render_card(page, width=card.box.w, height=card.box.h, fonts=fonts,
                                            encoder=encoder, dpi=dpi)
-            problem = verify.verify_image(image, page.qrs[0], dpi)
+            area = page.qrs[0]
+            symbol = encoder(area.code, area.payload, area.ec)
+            problem = verify.verify_image(image, area, dpi, symbol=symbol,
+                                          placement=render_png.qr_placement(area, symbol, dpi / 25.4))
             if problem is not None:
                 raise VerificationError("PNG export failed verification; no PNG was kept:\n"
                                         + problem.describe((names or {}).get(spec.code, "")))

@@ -373,14 +373,9 @@ def qr_paths(matrices: Sequence) -> list[bytes]:
     which = np.searchsorted(tops, rects[:, 1], side="right") - 1
     rects[:, 1] -= tops[which]
     text, lengths = _format_rects(rects)
-    ends = np.cumsum(lengths)
-    cuts = np.concatenate([[0], ends[np.searchsorted(which, np.arange(len(matrices)), side="right") - 1]])
-    cuts[1:][np.bincount(which, minlength=len(matrices)) == 0] = 0  # a symbol with no dark module
-    out, pos = [], 0
-    for k in range(len(matrices)):
-        end = int(cuts[k + 1]) or pos
-        out.append(text[pos:end])
-        pos = end
+    offsets = np.concatenate([[0], np.cumsum(lengths)])  # byte offset of each rectangle's line
+    cuts = offsets[np.concatenate([[0], np.cumsum(np.bincount(which, minlength=len(matrices)))])]
+    out = [text[int(a):int(b)] for a, b in zip(cuts[:-1], cuts[1:])]
     return out
 
 
@@ -531,7 +526,10 @@ def write_pdf(path: Path, doc: Document, streams: Sequence[bytes], fonts: Fonts,
         w = _Writer(f)
         w.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
         kids = b" ".join(b"%d 0 R" % (page_base + 2 * i) for i in range(n_pages))
-        w.obj(1, b"<< /Type /Catalog /Pages 2 0 R /ViewerPreferences << /DisplayDocTitle true >> >>")
+        # Print at 100 % by default (a "fit to printable area" of 94-97 % shrinks every module),
+        # on paper of the page's size.
+        w.obj(1, b"<< /Type /Catalog /Pages 2 0 R /ViewerPreferences << /DisplayDocTitle true "
+                 b"/PrintScaling /None /PickTrayByPDFSize true >> >>")
         w.obj(2, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n_pages))
         w.obj(3, b"<< /Font << /F1 %d 0 R /F2 %d 0 R >> /ProcSet [/PDF /Text] >>"
               % (font_base, font_base + 5))
