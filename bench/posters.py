@@ -113,7 +113,7 @@ def naive(out: Path, limit: int | None) -> None:
     import qrcode
     from PIL import Image, ImageDraw, ImageFont
 
-    from qrproc.poster.render_pdf import FONT_FILES, font_dir
+    from qrproc.poster.fonts import FONT_FILES, font_dir
 
     dpi = 300
     px = lambda mm: round(mm * dpi / 25.4)  # noqa: E731

@@ -31,7 +31,7 @@ from qrproc.poster import Selection, make_posters
 from qrproc.poster import layout as L
 from qrproc.poster import payload as pl
 from qrproc.poster import verify
-from qrproc.poster.render_pdf import symbol_geometry
+from qrproc.poster.qr_geometry import symbol_geometry
 from qrproc.registry import Registry
 from qrproc.sources import load_file
 

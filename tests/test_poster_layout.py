@@ -10,7 +10,7 @@ import pytest
 from qrproc.errors import PayloadError
 from qrproc.poster import layout as L
 from qrproc.poster import payload as pl
-from qrproc.poster.render_pdf import default_fonts
+from qrproc.poster.fonts import default_fonts
 
 AS_OF = date(2026, 11, 28)
 MEASURE = default_fonts().measure

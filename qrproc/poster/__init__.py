@@ -33,6 +33,8 @@ from qrproc.model import Procedure, fold, nfc
 from qrproc.poster import layout as layoutmod
 from qrproc.poster import payload as payloadmod
 from qrproc.poster import render_pdf, render_png, verify
+from qrproc.poster.fonts import Fonts, default_fonts
+from qrproc.poster.workers import default_workers
 from qrproc.poster.payload import Encoder, PayloadConfig
 from qrproc.registry import Batch, Registry
 
@@ -167,7 +169,7 @@ def default_out(layout: str, as_of: date, folder: Path = OUT_DIR) -> Path:
     return path
 
 
-def _check_glyphs(fonts: render_pdf.Fonts, procs: Sequence[Procedure], takedown: Sequence[Item],
+def _check_glyphs(fonts: Fonts, procs: Sequence[Procedure], takedown: Sequence[Item],
                   unit: str, layout: str) -> None:
     """Fail early, naming the procedure, on a character the font cannot print."""
     def check(code: str, what: str, text: str) -> None:
@@ -196,7 +198,7 @@ def make_posters(registry: Registry, *, layout: str = "grid", selection: Selecti
                  png_dir: str | Path | None = None, at: datetime,
                  on_progress: ProgressFn | None = None, grid: tuple[int, int] | None = None,
                  workers: int | None = None, encoder: Encoder | None = None,
-                 fonts: render_pdf.Fonts | None = None) -> PosterResult:
+                 fonts: Fonts | None = None) -> PosterResult:
     """Select, lay out, render, verify, move into place and record a print batch.
 
     `out` defaults to posters/<name>-<as_of>.pdf; `png_dir` also exports one verified PNG card
@@ -218,7 +220,7 @@ def make_posters(registry: Registry, *, layout: str = "grid", selection: Selecti
     if not procs and not takedown:
         return PosterResult(None, layout, paper, as_of, 0, (), (), (), None, None)
 
-    fonts = fonts or render_pdf.default_fonts()
+    fonts = fonts or default_fonts()
     _check_glyphs(fonts, procs, takedown, unit, layout)
     payloads = [payloadmod.payload_for(p.code, p.portal_id, config) for p in procs]
     specs = [layoutmod.CardSpec(p.code, p.name, p.field, url, config.ec,
@@ -229,7 +231,7 @@ def make_posters(registry: Registry, *, layout: str = "grid", selection: Selecti
     doc = layoutmod.build(layout, specs, unit=unit, as_of=as_of, paper=paper, grid=grid,
                           measure=fonts.measure, takedown=rows)
 
-    workers = render_pdf.default_workers() if workers is None else max(1, workers)
+    workers = default_workers() if workers is None else max(1, workers)
     encoder = encoder or payloadmod.default_encoder
     out = Path(out) if out is not None else default_out(layout, as_of)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -277,12 +279,12 @@ def module_warnings(report: verify.VerificationReport) -> list[str]:
 
 
 def export_png(specs: Sequence[layoutmod.CardSpec], *, unit: str, folder: Path,
-               fonts: render_pdf.Fonts | None = None, encoder: Encoder | None = None,
+               fonts: Fonts | None = None, encoder: Encoder | None = None,
                on_progress: ProgressFn | None = None, names: dict[str, str] | None = None,
                dpi: int = render_png.DPI) -> list[Path]:
     """One PNG card per procedure (folder/<code>.png), each decoded before it is kept. If one
     fails, the PNGs written by this call are removed and VerificationError names it."""
-    fonts = fonts or render_pdf.default_fonts()
+    fonts = fonts or default_fonts()
     encoder = encoder or payloadmod.default_encoder
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

@@ -15,7 +15,7 @@ from pathlib import Path
 from qrproc.errors import QrprocError
 from qrproc.poster.layout import PT, Page, QrArea
 from qrproc.poster.payload import Encoder, QrSymbol, default_encoder
-from qrproc.poster.render_pdf import Fonts, default_fonts
+from qrproc.poster.fonts import Fonts, default_fonts
 
 DPI = 300
 

@@ -28,7 +28,8 @@ from typing import Callable, Mapping, Sequence
 
 from qrproc.poster.layout import Box, Document, Page, QrArea
 from qrproc.poster.payload import QrSymbol, encode
-from qrproc.poster.render_pdf import chunk_size, fork_map, symbol_geometry
+from qrproc.poster.qr_geometry import symbol_geometry
+from qrproc.poster.workers import chunk_size, fork_map
 
 MIN_DPI = 150
 MIN_PIXELS_PER_MODULE = 3.0
