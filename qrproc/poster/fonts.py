@@ -89,9 +89,8 @@ class TrueTypeFont:
 
     def width(self, text: str) -> float:
         """Advance width of `text` in ems (no kerning: the PDF is set the same way)."""
-        adv = self.advance
         try:
-            return sum(adv[ord(c)] for c in text)
+            return sum(map(self.advance.__getitem__, map(ord, text)))
         except KeyError:
             raise QrprocError(_missing_message(self, text)) from None
 
