@@ -2,10 +2,11 @@
 
 `make_posters` is the library entry: it selects the procedures (what changed on the board, all,
 one field, or given codes), lays them out (`layout`), writes a vector PDF (`render_pdf`) to a
-temporary file beside the target, renders every page and decodes every QR code (`verify`), and
-only then moves the file into place and records the print batch in the registry. A code that is
-missing, unreadable or decodes to another payload raises `VerificationError` naming the
-procedures, and no PDF is left behind.
+temporary file beside the target, renders every QR code at the printed resolution, decodes it and
+compares it module by module with the symbol drawn (`verify`), and only then moves the file into
+place and records the print batch in the registry. A code that is missing, unreadable, decodes to
+another payload or has a wrong module raises `VerificationError` naming the procedures, and no
+PDF is left behind. Codes with modules too small for the wall (labels) come with a warning.
 
     from qrproc.poster import Selection, make_posters
     result = make_posters(registry, layout="grid", selection=Selection.changed(),
