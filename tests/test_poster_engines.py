@@ -2,10 +2,11 @@
 
 Each layout (grid, labels, single) on each paper (A4, A3) is rendered by pdfium (pypdfium2, what
 the product checks with), poppler (pdftoppm: splash; pdftocairo: cairo), MuPDF (mutool draw) and
-Ghostscript (gs, anti-aliased as a viewer draws it) at 150 and 300 dpi. On one representative
-page of each (the one with the most codes, preferring a name in capitals with stacked
-diacritics), every code must decode to its link and match its module matrix exactly: no wrong
-module, no seam between modules, nothing in the quiet zone. The symbols are measured again from
+Ghostscript (gs, anti-aliased as a viewer draws it, and without anti-aliasing as a print filter
+rasterises) at 150 and 300 dpi. On one representative page of each (the one with the most codes,
+preferring a name in capitals with stacked diacritics), every code must decode to its link and
+match its module matrix exactly: no wrong module, no seam between modules, nothing in the quiet
+zone. The symbols are measured again from
 a 600 dpi rendering, without the product's geometry: module size and quiet zone.
 
 The external engines are Debian commands (poppler-utils, mupdf-tools, ghostscript, qpdf; .ci/run
@@ -129,17 +130,22 @@ def render_mutool(pdf: Path, page: int, dpi: int, tmp: Path) -> tuple[np.ndarray
     return read_pgm(out), dpi / 72, dpi / 72
 
 
-def render_gs(pdf: Path, page: int, dpi: int, tmp: Path) -> tuple[np.ndarray, float, float]:
+def render_gs(pdf: Path, page: int, dpi: int, tmp: Path, *, smooth: bool = True) -> tuple[np.ndarray, float, float]:
     out = tmp / "gs.pgm"
+    alpha = ["-dTextAlphaBits=4", "-dGraphicsAlphaBits=4"] if smooth else []
     subprocess.run([need("gs"), "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=pgmraw",
-                    f"-r{dpi}", f"-dFirstPage={page + 1}", f"-dLastPage={page + 1}",
-                    "-dTextAlphaBits=4", "-dGraphicsAlphaBits=4", f"-sOutputFile={out}",
-                    str(pdf)], check=True)
+                    f"-r{dpi}", f"-dFirstPage={page + 1}", f"-dLastPage={page + 1}", *alpha,
+                    f"-sOutputFile={out}", str(pdf)], check=True)
     return read_pgm(out), dpi / 72, dpi / 72
 
 
+def render_gs_print(pdf: Path, page: int, dpi: int, tmp: Path) -> tuple[np.ndarray, float, float]:
+    """Ghostscript as a print path rasterises (CUPS filters): no anti-aliasing."""
+    return render_gs(pdf, page, dpi, tmp, smooth=False)
+
+
 ENGINES = {"pdfium": render_pdfium, "poppler": render_pdftoppm, "poppler-cairo": render_pdftocairo,
-           "mupdf": render_mutool, "ghostscript": render_gs}
+           "mupdf": render_mutool, "ghostscript": render_gs, "ghostscript-print": render_gs_print}
 
 
 def check_page(gray: np.ndarray, sx: float, sy: float, page: L.Page) -> list[str]:
