@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -21,6 +22,7 @@ from qrproc.errors import QrprocError, VerificationError
 from qrproc.model import ABOLISHED, Catalogue, Procedure
 from qrproc.poster import Selection, make_posters
 from qrproc.poster import payload as pl
+from qrproc.poster import verify
 from qrproc.registry import Registry
 
 from test_poster_layout import ALL_LETTERS_NAME, LONG_WORD_NAME, VERY_LONG_NAME
@@ -173,6 +175,75 @@ def test_an_injected_wrong_encoder_fails_verification_and_writes_nothing(tmp_pat
     assert "1.000894" not in message
     assert list(out.parent.iterdir()) == []  # no PDF, no temporary file
     assert reg.conn.execute("SELECT COUNT(*) FROM batches").fetchone()[0] == 0
+
+
+def qr_paths_of_page(pdf: bytes, page: int) -> list[tuple[int, int]]:
+    """(start, end) byte ranges of the QR paths in a page's content, in a QDF (uncompressed) file."""
+    start = pdf.index(b"%%%% Contents for page %d\n" % page)
+    end = pdf.index(b"endstream", start)
+    return [(start + m.start(1), start + m.end(1))
+            for m in re.finditer(rb" cm\n(.*?)f Q\n", pdf[start:end], re.S)]
+
+
+def test_a_missing_module_is_caught_even_though_the_code_still_decodes(tmp_path):
+    """Error correction hides a few wrong modules from the decoder; verification must not."""
+    reg = new_registry()
+    result = make_posters(reg, selection=Selection.all(), as_of=JUL, out=tmp_path / "b.pdf", at=AT)
+    assert result.report.ok and {r.code for r in result.report.results} == {p.code for p in BOARD}
+    assert all(r.ok and r.wrong == 0 and r.seams == 0 for r in result.report.results)
+    # Uncompress the file, and take one lone dark module in the data region out of the first
+    # symbol on page 2 (its rectangle gets zero height; same length, so the file stays valid).
+    qdf = tmp_path / "qdf.pdf"
+    subprocess.run(["qpdf", "--qdf", "--object-streams=disable", str(tmp_path / "b.pdf"), str(qdf)],
+                   check=True)
+    data = bytearray(qdf.read_bytes())
+    start, end = qr_paths_of_page(bytes(data), 2)[0]
+    lone = [m for m in re.finditer(rb"^(\d+) (\d+) 1 1 re$", bytes(data[start:end]), re.M)
+            if all(10 <= int(v) <= 34 and not 19 <= int(v) <= 25 for v in m.groups())]
+    m = lone[0]
+    data[start + m.end() - 4:start + m.end() - 3] = b"0"
+    qdf.write_bytes(bytes(data))
+    page = result.document.pages[1]
+    code = page.qrs[0].code
+    # The code still decodes, to the right link ...
+    assert sorted(decode_pdf(qdf)) == sorted(result.payloads)
+    # ... but the check names the procedure, the module and nothing else.
+    report = verify.verify_pdf(qdf, result.document)
+    assert not report.ok and report.verified == len(BOARD) - 1
+    (problem,) = report.problems
+    assert (problem.code, problem.kind, problem.page) == (code, "modules", 2)
+    col, row = int(m.group(1)), int(m.group(2))
+    assert re.search(r": 1 of \d+ modules wrong", problem.describe())
+    assert f"row {row}, column {col}" in problem.describe()
+    (bad,) = [r for r in report.results if not r.ok]
+    assert bad.code == code and bad.decoded and bad.wrong == 1
+
+
+def test_labels_are_counter_labels_and_say_so(tmp_path):
+    reg = new_registry()
+    result = make_posters(reg, layout="labels", selection=Selection.all(), as_of=JUL,
+                          out=tmp_path / "labels.pdf", at=AT)
+    modules = {round(r.module, 3) for r in result.report.results}
+    assert modules == {0.55}  # 13 dots of 600 dpi: 0.517 mm even printed at 94 %
+    assert any("modules of 0.55 mm" in w and "not for the wall board" in w for w in result.warnings)
+    grid = make_posters(reg, layout="grid", selection=Selection.all(), as_of=JUL,
+                        out=tmp_path / "grid.pdf", at=AT)
+    assert min(r.module for r in grid.report.results) >= 0.8 / 0.94
+    assert not any("wall board" in w for w in grid.warnings)
+
+
+def test_viewers_are_asked_to_print_at_full_size(tmp_path):
+    reg = new_registry()
+    make_posters(reg, selection=Selection.all(), as_of=JUL, out=tmp_path / "b.pdf", at=AT)
+    pdf = pdfium.PdfDocument(str(tmp_path / "b.pdf"))
+    try:
+        import pypdfium2.raw as pdfium_c
+        assert pdfium_c.FPDF_VIEWERREF_GetPrintScaling(pdf.raw) == 0  # /PrintScaling /None
+    finally:
+        pdf.close()
+    check = subprocess.run(["qpdf", "--check", str(tmp_path / "b.pdf")], capture_output=True,
+                           text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_progress_is_reported_per_stage(tmp_path):

@@ -47,7 +47,7 @@ def _codes(ctx, param, values):
 
 @click.command()
 @click.option("--layout", type=click.Choice(LAYOUTS), default="grid", show_default=True,
-              help="grid: cards grouped by field; single: one page per procedure; labels: small cards.")
+              help="grid: wall cards grouped by field; single: one page per procedure; labels: small counter labels, not for the wall.")
 @click.option("--changed", "kind", flag_value="changed", default=True,
               help="New and to-reprint labels from the diff, plus a takedown sheet (default).")
 @click.option("--all", "kind", flag_value="all", help="Every procedure in force.")
@@ -58,7 +58,7 @@ def _codes(ctx, param, values):
 @click.option("--out", type=click.Path(dir_okay=False), help="PDF file (default: posters/<name>-<date>.pdf).")
 @click.option("--paper", type=click.Choice(PAPERS), default="A4", show_default=True)
 @click.option("--grid", "grid", callback=_grid, metavar="COLSxROWS",
-              help="Cards per page (default 3x4 on A4, 4x5 on A3; labels 3x7 and 4x10).")
+              help="Cards per page (default 3x3 on A4, 4x5 on A3; labels 3x7 and 4x10).")
 @click.option("--png", "png_dir", type=click.Path(file_okay=False),
               help="Also write one verified PNG card per procedure into this folder.")
 @click.option("--silent", is_flag=True, help="No progress bars.")

@@ -2,10 +2,11 @@
 
 `make_posters` is the library entry: it selects the procedures (what changed on the board, all,
 one field, or given codes), lays them out (`layout`), writes a vector PDF (`render_pdf`) to a
-temporary file beside the target, renders every page and decodes every QR code (`verify`), and
-only then moves the file into place and records the print batch in the registry. A code that is
-missing, unreadable or decodes to another payload raises `VerificationError` naming the
-procedures, and no PDF is left behind.
+temporary file beside the target, renders every QR code at the printed resolution, decodes it and
+compares it module by module with the symbol drawn (`verify`), and only then moves the file into
+place and records the print batch in the registry. A code that is missing, unreadable, decodes to
+another payload or has a wrong module raises `VerificationError` naming the procedures, and no
+PDF is left behind. Codes with modules too small for the wall (labels) come with a warning.
 
     from qrproc.poster import Selection, make_posters
     result = make_posters(registry, layout="grid", selection=Selection.changed(),
@@ -34,6 +35,8 @@ from qrproc.model import Procedure, fold, nfc
 from qrproc.poster import layout as layoutmod
 from qrproc.poster import payload as payloadmod
 from qrproc.poster import render_pdf, render_png, verify
+from qrproc.poster.fonts import Fonts, default_fonts
+from qrproc.poster.workers import default_workers
 from qrproc.poster.payload import Encoder, PayloadConfig
 from qrproc.registry import Batch, Registry
 
@@ -172,7 +175,7 @@ def default_out(layout: str, as_of: date, folder: Path = OUT_DIR) -> Path:
     return path
 
 
-def _check_glyphs(fonts: render_pdf.Fonts, procs: Sequence[Procedure], takedown: Sequence[Item],
+def _check_glyphs(fonts: Fonts, procs: Sequence[Procedure], takedown: Sequence[Item],
                   unit: str, layout: str) -> None:
     """Fail early, naming the procedure, on a character the font cannot print."""
     def check(code: str, what: str, text: str) -> None:
@@ -201,7 +204,7 @@ def make_posters(registry: Registry, *, layout: str = "grid", selection: Selecti
                  png_dir: str | Path | None = None, at: datetime,
                  on_progress: ProgressFn | None = None, grid: tuple[int, int] | None = None,
                  workers: int | None = None, encoder: Encoder | None = None,
-                 fonts: render_pdf.Fonts | None = None) -> PosterResult:
+                 fonts: Fonts | None = None) -> PosterResult:
     """Select, lay out, render, verify, move into place and record a print batch.
 
     `out` defaults to posters/<name>-<as_of>.pdf; `png_dir` also exports one verified PNG card
@@ -223,7 +226,7 @@ def make_posters(registry: Registry, *, layout: str = "grid", selection: Selecti
     if not procs and not takedown:
         return PosterResult(None, layout, paper, as_of, 0, (), (), (), None, None)
 
-    fonts = fonts or render_pdf.default_fonts()
+    fonts = fonts or default_fonts()
     _check_glyphs(fonts, procs, takedown, unit, layout)
     payloads = [payloadmod.payload_for(p.code, p.portal_id, config, p.kind) for p in procs]
     # What the source does not state is printed as unverified, never as "none" (a zero fee the
@@ -237,7 +240,7 @@ def make_posters(registry: Registry, *, layout: str = "grid", selection: Selecti
     doc = layoutmod.build(layout, specs, unit=unit, as_of=as_of, paper=paper, grid=grid,
                           measure=fonts.measure, takedown=rows)
 
-    workers = render_pdf.default_workers() if workers is None else max(1, workers)
+    workers = default_workers() if workers is None else max(1, workers)
     encoder = encoder or payloadmod.default_encoder
     out = Path(out) if out is not None else default_out(layout, as_of)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -248,13 +251,15 @@ def make_posters(registry: Registry, *, layout: str = "grid", selection: Selecti
         info = render_pdf.render(doc, tmp, fonts=fonts, encoder=encoder, workers=workers,
                                  on_progress=on_progress, created=at,
                                  title=f"{layoutmod.TITLE} – {unit} – {as_of:%d/%m/%Y}")
-        report = verify.verify_pdf(tmp, doc, workers=workers, on_progress=on_progress)
+        report = verify.verify_pdf(tmp, doc, workers=workers, symbols=info.symbols,
+                                    on_progress=on_progress)
         log.info("%s: %d pages, %d bytes; %d of %d QR codes read back at %.0f dpi", out,
                  info.pages, info.size, report.verified, report.expected, report.dpi)
         if not report.ok:
             raise VerificationError(
-                f"verification failed: {len(report.problems)} of {report.expected} QR codes did not "
-                f"read back; no PDF was written ({out}).\n" + report.describe(names))
+                f"verification failed: {report.expected - report.verified} of {report.expected} QR "
+                f"codes did not read back exactly; no PDF was written ({out}).\n"
+                + report.describe(names))
         if png_dir is not None:
             png_files = export_png(specs, unit=unit, folder=Path(png_dir), fonts=fonts,
                                    encoder=encoder, on_progress=on_progress, names=names)
@@ -265,19 +270,31 @@ def make_posters(registry: Registry, *, layout: str = "grid", selection: Selecti
     batch = registry.add_batch(layout=layout, path=str(out), as_of=as_of,
                                items=list(zip(procs, payloads)), at=at)
     own = sum(payloadmod.links_to_own_page(p.portal_id, config) for p in procs)
+    warnings = payloadmod.version_warnings(info.versions) + module_warnings(report)
     return PosterResult(out, layout, paper, as_of, info.pages, tuple(procs), tuple(payloads),
-                        tuple(takedown), report, batch, tuple(png_files),
-                        tuple(payloadmod.version_warnings(info.versions)), info.size, doc,
-                        own_pages=own, searches=len(procs) - own)
+                        tuple(takedown), report, batch, tuple(png_files), tuple(warnings),
+                        info.size, doc, own_pages=own, searches=len(procs) - own)
+
+
+def module_warnings(report: verify.VerificationReport) -> list[str]:
+    """One line when codes were printed with modules too small for the wall board (empty when
+    none): such labels are for the counter, scanned at hand distance."""
+    small = [r for r in report.results if r.module < layoutmod.WALL_MODULE - 1e-9]
+    if not small:
+        return []
+    smallest = min(r.module for r in small)
+    return [f"{len(small)} QR code(s) have modules of {smallest:.2f} mm: labels for the counter, "
+            f"scanned at hand distance, not for the wall board, which needs "
+            f"{layoutmod.WALL_MODULE} mm or more (print the board with --layout grid or single)."]
 
 
 def export_png(specs: Sequence[layoutmod.CardSpec], *, unit: str, folder: Path,
-               fonts: render_pdf.Fonts | None = None, encoder: Encoder | None = None,
+               fonts: Fonts | None = None, encoder: Encoder | None = None,
                on_progress: ProgressFn | None = None, names: dict[str, str] | None = None,
                dpi: int = render_png.DPI) -> list[Path]:
     """One PNG card per procedure (folder/<code>.png), each decoded before it is kept. If one
     fails, the PNGs written by this call are removed and VerificationError names it."""
-    fonts = fonts or render_pdf.default_fonts()
+    fonts = fonts or default_fonts()
     encoder = encoder or payloadmod.default_encoder
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -287,7 +304,10 @@ def export_png(specs: Sequence[layoutmod.CardSpec], *, unit: str, folder: Path,
             card = page.cards[0]
             image = render_png.render_card(page, width=card.box.w, height=card.box.h, fonts=fonts,
                                            encoder=encoder, dpi=dpi)
-            problem = verify.verify_image(image, page.qrs[0], dpi)
+            area = page.qrs[0]
+            symbol = encoder(area.code, area.payload, area.ec)
+            problem = verify.verify_image(image, area, dpi, symbol=symbol,
+                                          placement=render_png.qr_placement(area, symbol, dpi / 25.4))
             if problem is not None:
                 raise VerificationError("PNG export failed verification; no PNG was kept:\n"
                                         + problem.describe((names or {}).get(spec.code, "")))

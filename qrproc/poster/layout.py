@@ -33,6 +33,16 @@ PT = 25.4 / 72  # millimetres per point
 LEADING = 1.22  # line height, in ems
 ASCENT = 0.93  # baseline below the top of its line, in ems
 DOTS_PER_MM = 600 / 25.4  # module sizes are whole dots of a 600 dpi printer
+#: How far above and below its baseline a line may put ink, in ems. A line's box runs from ASCENT
+#: above the baseline, but stacked Vietnamese diacritics reach higher (Ẳ: 1.22 em in Be Vietnam
+#: Pro Bold, Ổ 1.17), and marks below (ạ, ç) 0.26 em down. No ink may enter a QR area.
+INK_ASCENT = 1.25
+INK_DESCENT = 0.30
+#: Print dialogs shrink a page to fit the printable area ("fit", 94–97 %); modules are sized so
+#: that they keep their minimum size even at this scale.
+FIT_SCALE = 0.94
+#: The smallest module for a code read from a wall board at arm's length (posting rules §D7).
+WALL_MODULE = 0.8
 
 #: width in mm of `text` set in the (bold) font at `size` points.
 Measure = Callable[[str, bool, float], float]
@@ -96,15 +106,21 @@ class Text:
     bold: bool
     width: float
     box: Box
-    gray: float = 0.0
 
     @property
     def top(self) -> float:
         return self.baseline - self.size * PT * ASCENT
 
+    @property
+    def ink(self) -> Box:
+        """Where the line's glyphs may put ink: its width, from INK_ASCENT above the baseline to
+        INK_DESCENT below (stacked diacritics reach above the line's top)."""
+        top = self.baseline - self.size * PT * INK_ASCENT
+        return Box(self.x, top, self.width, self.size * PT * (INK_ASCENT + INK_DESCENT))
+
     def moved(self, dx: float, dy: float) -> "Text":
         return Text(self.text, self.x + dx, self.baseline + dy, self.size, self.bold, self.width,
-                    self.box.moved(dx, dy), self.gray)
+                    self.box.moved(dx, dy))
 
 
 @dataclass(frozen=True)
@@ -290,7 +306,6 @@ class _Para:
     text: str
     bold: bool
     sizes: tuple[float, ...]  # tried largest first
-    gray: float = 0.0
 
 
 def _fit(paras: Sequence[_Para], width: float, height: float, measure: Measure,
@@ -349,7 +364,7 @@ def _set(fitted, box: Box, measure: Measure, *, align: str = "left", top: float 
             w = measure(line, p.bold, size)
             x = box.x + (box.w - w) / 2 if align == "center" else (
                 box.right - w if align == "right" else box.x)
-            out.append(Text(line, x, y + size * PT * ASCENT, size, p.bold, w, box, p.gray))
+            out.append(Text(line, x, y + size * PT * ASCENT, size, p.bold, w, box))
             y += line_height(size)
         y += gap
     return out
@@ -361,10 +376,9 @@ def _block_height(fitted, gap: float = 0.0) -> float:
 
 
 def text_in_box(text: str, box: Box, measure: Measure, *, bold: bool = False,
-                sizes: Sequence[float] = (9,), align: str = "left", valign: str = "top",
-                gray: float = 0.0) -> list[Text]:
+                sizes: Sequence[float] = (9,), align: str = "left", valign: str = "top") -> list[Text]:
     """Lines of `text` fitted into `box` (largest size that fits). Raises QrprocError if none does."""
-    fitted = _fit([_Para(text, bold, tuple(sizes), gray)], box.w, box.h, measure)
+    fitted = _fit([_Para(text, bold, tuple(sizes))], box.w, box.h, measure)
     if fitted is None:
         raise QrprocError(f"text does not fit in {box.w:.0f}×{box.h:.0f} mm even at "
                           f"{min(sizes)} pt: {text[:80]!r}")
@@ -386,15 +400,29 @@ class CardStyle:
     vertical: bool = True  # QR on top (a span-1 grid card) or at the left
 
 
-GRID_STYLE = CardStyle(name_sizes=(9.5, 9, 8.5, 8, 7.5, 7, 6.5, 6, 5.5), code_size=7.5,
-                       field_size=6.5, qr_box=40.0, min_module=0.8)
+#: Wall cards: modules of at least 0.8 mm even printed at 94 % (21 dots, 0.889 mm), so the portal
+#: link (version 7, 53 modules with the quiet zone) takes a 47 mm square; a shorter link gets
+#: larger modules in the same square. A name smaller than 7 pt is not set: the card widens.
+GRID_STYLE = CardStyle(name_sizes=(9.5, 9, 8.5, 8, 7.5, 7), code_size=8.5,
+                       field_size=7, qr_box=47.2, min_module=WALL_MODULE)
+#: Counter labels, cut out and kept at the desk, scanned at hand distance: modules of at least
+#: 0.5 mm at 94 % (13 dots, 0.55 mm). Too small for the wall board, and make_posters says so.
+
 LABEL_STYLE = CardStyle(name_sizes=(8, 7.5, 7, 6.5, 6, 5.5, 5, 4.5), code_size=6.5,
                         field_size=5.5, qr_box=31.0, min_module=0.5, pad=1.6, vertical=False)
 
 
 def module_dots(min_module: float) -> int:
-    """The minimum module size as whole 600 dpi dots (0.8 mm -> 19 dots = 0.804 mm)."""
-    return math.ceil(min_module * DOTS_PER_MM - 1e-9)
+    """The smallest module, in whole 600 dpi dots, that stays at least `min_module` mm when the
+    page is printed at FIT_SCALE: 0.8 mm -> 21 dots = 0.889 mm (0.836 mm at 94 %); 0.5 mm -> 13
+    dots = 0.550 mm."""
+    return math.ceil(min_module / FIT_SCALE * DOTS_PER_MM - 1e-9)
+
+
+def ink_clearance(size: float) -> float:
+    """How far below a QR area (mm) the top of a line at `size` points must start for its
+    highest diacritics stay out of it (0.1 mm spare)."""
+    return (INK_ASCENT - ASCENT) * size * PT + 0.1
 
 
 def qr_side(version: int, min_module: float, preferred: float, quiet: int = 4) -> float:
@@ -412,14 +440,15 @@ def _card_at_origin(spec: CardSpec, w: float, h: float, style: CardStyle, measur
     pad = style.pad
     name = _Para(spec.name, True, style.name_sizes)
     code = _Para(f"Mã TTHC: {spec.code}", False, (style.code_size,) + tuple(
-        s for s in style.name_sizes if s < style.code_size), 0.15)
+        s for s in style.name_sizes if s < style.code_size))
     fld = _Para(spec.field or NO_FIELD, False, (style.field_size,) + tuple(
-        s for s in style.name_sizes if s < style.field_size), 0.4)
+        s for s in style.name_sizes if s < style.field_size))
     if vertical:
         if q > w - 1.0 or q > h - 1.0:
             return None
         qr_box = Box((w - q) / 2, 0.6, q, q)
-        area = Box(pad, qr_box.bottom, w - 2 * pad, h - qr_box.bottom - pad * 0.6)
+        top = qr_box.bottom + ink_clearance(style.name_sizes[0])
+        area = Box(pad, top, w - 2 * pad, h - top - pad * 0.6)
         align = "center"
     else:
         q = min(q, h - 1.0)  # at the left, the QR may take the card's whole height
@@ -503,7 +532,7 @@ def _header(fr: _Frame, unit: str, title: str, measure: Measure) -> tuple[list[T
     """Unit name and title; returns the lines and the y below them."""
     inner = fr.inner
     texts = text_in_box(unit.upper(), Box(inner.x, inner.y, inner.w, 4.2), measure, bold=True,
-                        sizes=(9, 8, 7, 6), gray=0.2)
+                        sizes=(9, 8, 7, 6))
     texts += text_in_box(title, Box(inner.x, inner.y + 4.6, inner.w, 6.4), measure, bold=True,
                          sizes=(14, 13, 12, 11, 10), align="center")
     return texts, inner.y + 11.8
@@ -519,8 +548,7 @@ def _band(fr: _Frame, y: float, label: str, note: str, measure: Measure) -> tupl
     texts = text_in_box(label, label_box, measure, bold=True,
                         sizes=(10.5, 10, 9.5, 9, 8.5, 8, 7.5, 7, 6.5, 6, 5.5, 5), valign="middle")
     if note:
-        texts += text_in_box(note, note_box, measure, sizes=(8,), align="right", valign="middle",
-                             gray=0.3)
+        texts += text_in_box(note, note_box, measure, sizes=(8,), align="right", valign="middle")
     return texts, Rect(band, fill=0.9), band.bottom + BAND_GAP
 
 
@@ -528,8 +556,8 @@ def _footer(fr: _Frame, as_of: date, number: int, total: int, measure: Measure) 
     inner = fr.inner
     box = Box(inner.x, fr.footer_top, inner.w, 3.2)
     left = text_in_box(f"Danh mục thủ tục hành chính áp dụng ngày {vn_date(as_of)}", box, measure,
-                       sizes=(7,), gray=0.35)
-    right = text_in_box(f"Trang {number}/{total}", box, measure, sizes=(7,), align="right", gray=0.35)
+                       sizes=(7,))
+    right = text_in_box(f"Trang {number}/{total}", box, measure, sizes=(7,), align="right")
     return left + right
 
 
@@ -638,7 +666,7 @@ def _table(cols: Sequence[_Col], rows: Sequence[Sequence[str]], *, x: float, wid
 
 # -- documents ----------------------------------------------------------------------------------
 
-DEFAULT_GRID = {("grid", "A4"): (3, 4), ("grid", "A3"): (4, 5),
+DEFAULT_GRID = {("grid", "A4"): (3, 3), ("grid", "A3"): (4, 5),
                 ("labels", "A4"): (3, 7), ("labels", "A3"): (4, 10)}
 GAP = 3.0
 
@@ -679,7 +707,7 @@ def _takedown_drafts(rows: Sequence[TakedownRow], fr: _Frame, unit: str, as_of: 
     head, y = _header(fr, unit, TAKEDOWN_TITLE, measure)
     note = text_in_box(f"Theo danh mục áp dụng ngày {vn_date(as_of)}: {len(rows)} thủ tục cần gỡ "
                        "khỏi bảng; gỡ xong đánh dấu vào cột cuối.",
-                       Box(inner.x, y + 0.5, inner.w, 4.0), measure, sizes=(8.5, 8, 7), gray=0.25)
+                       Box(inner.x, y + 0.5, inner.w, 4.0), measure, sizes=(8.5, 8, 7))
     parts = _table(cols, data, x=inner.x, width=inner.w, first_top=y + 6.0, next_top=y + 6.0,
                    bottom=fr.footer_top - 2.0, measure=measure)
     drafts = []
@@ -793,7 +821,7 @@ def grid_document(cards: Sequence[CardSpec], *, unit: str, as_of: date, paper: P
         note = text_in_box(f"{total} thủ tục thuộc {len(groups)} lĩnh vực, theo danh mục áp "
                            f"dụng ngày {vn_date(as_of)}. Quét mã QR trên từng thẻ để xem chi tiết "
                            "thủ tục.", Box(inner.x, y + 7.0, inner.w, 8.0), measure,
-                           sizes=(8.5, 8, 7.5, 7), align="center", gray=0.25)
+                           sizes=(8.5, 8, 7.5, 7), align="center")
         cols_ = [_Col("STT", 11, "right"), _Col("Lĩnh vực", None, bold=True),
                  _Col("Số thủ tục", 24, "right"), _Col("Trang", 30, "right")]
         parts = _table(cols_, data, x=inner.x, width=inner.w, first_top=y + 16.0,
@@ -875,8 +903,10 @@ def _single_page(spec: CardSpec, fr: _Frame, unit: str, measure: Measure) -> _Dr
     rows = [("Mã thủ tục", spec.code), ("Lĩnh vực", spec.field or NO_FIELD),
             ("Thời hạn giải quyết", spec.processing_time or "Xem chi tiết trên Cổng Dịch vụ công"),
             ("Phí, lệ phí", spec.fees or "Xem chi tiết trên Cổng Dịch vụ công")]
-    q_min = qr_side(spec.version, 0.8, 0)
-    caption_h = 9.0
+    q_min = qr_side(spec.version, WALL_MODULE, 0)
+    caption_size = 10 * scale
+    caption_gap = ink_clearance(caption_size)  # keeps its diacritics out of the quiet zone
+    caption_h = 9.0 + caption_gap
     table_max = body.h - name_h - q_min - caption_h - 6.0
     fitted_rows = None
     for sz in tuple(s * scale for s in (12, 11, 10, 9, 8, 7, 6)):
@@ -899,12 +929,12 @@ def _single_page(spec: CardSpec, fr: _Frame, unit: str, measure: Measure) -> _Dr
     top = body.y + max(0.0, (body.h - (name_h + 3.0 + q + caption_h + 2.0 + table_h)) / 2)
     name_lines = _set(name_fit, Box(body.x, top, body.w, name_h), measure, align="center")
     qr = QrArea(Box(body.x + (body.w - q) / 2, top + name_h + 3.0, q, q), spec.code,
-                spec.payload, spec.ec, 0.8)
-    caption = Box(body.x, qr.box.bottom, body.w, caption_h - 1.0)
+                spec.payload, spec.ec, WALL_MODULE)
+    caption = Box(body.x, qr.box.bottom + caption_gap, body.w, caption_h - caption_gap - 1.0)
     d.texts += name_lines
     d.texts += text_in_box("Quét mã QR để xem đầy đủ thủ tục trên Cổng Dịch vụ công quốc gia",
-                           caption, measure, sizes=(10 * scale, 9, 8), align="center",
-                           valign="middle", gray=0.3)
+                           caption, measure, sizes=(caption_size, 9, 8), align="center",
+                           valign="middle")
     ty = caption.bottom + 2.0
     d.rects.append(Rect(Box(body.x, ty, body.w, 0.25), fill=0.6))
     for lf, vf, rh in fitted_rows:
@@ -935,15 +965,16 @@ def share_card(spec: CardSpec, *, unit: str, measure: Measure, width: float = 90
     measure = _Cached(measure)
     pad = 5.0
     texts = text_in_box(unit.upper(), Box(pad, pad, width - 2 * pad, 4.5), measure, bold=True,
-                        sizes=(9, 8, 7, 6), align="center", gray=0.25)
-    q = max(64.0, qr_side(spec.version, 0.8, 0))
+                        sizes=(9, 8, 7, 6), align="center")
+    q = max(64.0, qr_side(spec.version, WALL_MODULE, 0))
     if q > width - 2:
         raise PayloadError(f"{spec.code}: its link is too long for a shared card")
-    qr = QrArea(Box((width - q) / 2, pad + 5.0, q, q), spec.code, spec.payload, spec.ec, 0.8)
-    area = Box(pad, qr.box.bottom, width - 2 * pad, height - qr.box.bottom - pad)
+    qr = QrArea(Box((width - q) / 2, pad + 5.0, q, q), spec.code, spec.payload, spec.ec, WALL_MODULE)
+    top = qr.box.bottom + ink_clearance(12)
+    area = Box(pad, top, width - 2 * pad, height - top - pad)
     paras = [_Para(spec.name, True, (12, 11, 10, 9, 8, 7, 6.5, 6, 5.5, 5)),
-             _Para(f"Mã TTHC: {spec.code}", False, (9, 8, 7, 6, 5.5, 5), 0.15),
-             _Para(f"Lĩnh vực: {spec.field or NO_FIELD}", False, (8, 7, 6.5, 6, 5.5, 5, 4.5), 0.4)]
+             _Para(f"Mã TTHC: {spec.code}", False, (9, 8, 7, 6, 5.5, 5)),
+             _Para(f"Lĩnh vực: {spec.field or NO_FIELD}", False, (8, 7, 6.5, 6, 5.5, 5, 4.5))]
     fitted = _fit(paras, area.w, area.h, measure, gap=1.2)
     if fitted is None:
         raise QrprocError(f"{spec.code}: the name does not fit a shared card: {spec.name[:80]}…")
