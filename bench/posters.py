@@ -191,7 +191,8 @@ def board400(db: Path, out: Path, runs: int = 3) -> dict:
     of `runs` runs (this machine is shared, single runs drift)."""
     import statistics
 
-    from qrproc.poster import Selection, make_posters
+    from qrproc import board
+    from qrproc.poster import Selection
     from qrproc.registry import Registry
 
     reg = Registry(db)
@@ -199,7 +200,7 @@ def board400(db: Path, out: Path, runs: int = 3) -> dict:
     try:
         for k in range(runs):
             t = time.perf_counter()
-            result = make_posters(reg, layout="grid", selection=Selection.all(), as_of=AS_OF,
+            result = board.print_posters(reg, layout="grid", selection=Selection.all(), as_of=AS_OF,
                                   out=out.with_name(f"{out.stem}-{k}.pdf"), at=AT)
             walls.append(time.perf_counter() - t)
     finally:

@@ -45,6 +45,7 @@ from qrproc import scope as scopemod
 from qrproc.diff import FIELD_LABELS, vn_date
 from qrproc import model
 from qrproc.model import PostedLabel, Procedure, vi_sort_key
+from qrproc.states import NO_FIELD
 from qrproc.states import (ABOLISHED, LABEL_CHANGED, MISSING, NO_VALID_CODE, NOT_APPLICABLE,
                            NOT_LISTED, NOT_ON_BOARD,
                            NOT_YET_IN_FORCE, ORPHAN, POSTED, REPLACED, REPLACES_POSTED, STALE,
@@ -57,7 +58,6 @@ if TYPE_CHECKING:  # plain values from the service layer; this module reads no r
 #: Every state a row can have, in report order.
 STATES = (MISSING, STALE, ORPHAN, POSTED, NOT_APPLICABLE)
 
-NO_FIELD = "(không ghi lĩnh vực)"
 
 CSV_COLUMNS = ("code", "name", "field", "state", "cause", "note", "effective", "posted_on",
                "late", "late_days", "on_board")

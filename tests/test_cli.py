@@ -55,7 +55,7 @@ def board(run, tmp_path):
 def test_every_command_has_help_with_an_example():
     ctx = click.Context(cli)
     names = cli.list_commands(ctx)
-    assert names == ["audit", "catalogue", "codes", "correct", "demo", "diff", "export", "fetch",
+    assert names == ["audit", "batches", "catalogue", "codes", "correct", "demo", "diff", "export", "fetch",
                      "import", "init", "links", "log", "migrate", "payload", "post", "posters",
                      "province", "report", "scope", "status", "takedown", "undo"]
     for name in names:

@@ -28,7 +28,8 @@ from PIL import Image
 
 from qrproc.catalogue import import_catalogue
 from qrproc.model import Catalogue
-from qrproc.poster import Selection, make_posters
+from qrproc import board
+from qrproc.poster import Selection
 from qrproc.poster import layout as L
 from qrproc.poster import payload as pl
 from qrproc.poster import verify
@@ -75,7 +76,7 @@ def documents(tmp_path_factory):
     out = {}
     for layout, paper in LAYOUTS:
         path = folder / f"{layout}-{paper}.pdf"
-        result = make_posters(reg, layout=layout, selection=Selection.all(), as_of=JUL, out=path,
+        result = board.print_posters(reg, layout=layout, selection=Selection.all(), as_of=JUL, out=path,
                               at=AT, paper=paper)
         assert result.report.ok
         pages = result.document.pages

@@ -14,7 +14,8 @@ import ots
 import pytest
 from fontTools.ttLib import TTFont
 
-from qrproc.poster import Selection, make_posters
+from qrproc import board
+from qrproc.poster import Selection
 
 from test_poster_layout import every_letter
 from test_poster_pdf import AT, BOARD, JUL, new_registry
@@ -26,7 +27,7 @@ def embedded(tmp_path_factory):
     if shutil.which("mutool") is None:
         pytest.fail("mutool is not installed: apt-get install mupdf-tools")
     reg = new_registry()
-    make_posters(reg, selection=Selection.all(), as_of=JUL, out=folder / "board.pdf", at=AT)
+    board.print_posters(reg, selection=Selection.all(), as_of=JUL, out=folder / "board.pdf", at=AT)
     subprocess.run(["mutool", "extract", "board.pdf"], cwd=folder, check=True, capture_output=True)
     return sorted(folder.glob("font-*"))
 

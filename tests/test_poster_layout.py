@@ -138,7 +138,10 @@ def test_grid_pages_name_every_field_on_them_and_the_index_points_to_them():
 
     specs = (cards("Hộ tịch", 14, 100000) + cards("Chứng thực", 1, 200000)
              + cards("Đất đai", 4, 300000) + cards("Hòa giải ở cơ sở", 3, 400000))
-    doc = L.build("grid", specs, unit="UBND xã Mẫu", as_of=AS_OF, grid=(3, 4), measure=MEASURE)
+    # A3: a 3×4 grid of wall cards (on A4 their cells would be too short for a card with its
+    # scan instruction, and each card would span two cells)
+    doc = L.build("grid", specs, unit="UBND xã Mẫu", as_of=AS_OF, paper="A3", grid=(3, 4),
+                  measure=MEASURE)
     assert doc.pages[0].kind == "index"
     card_pages = [p for p in doc.pages if p.kind == "cards"]
     field_of = {s.code: s.field for s in specs}

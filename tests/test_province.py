@@ -89,7 +89,9 @@ def communes(office):
             run("post", "--all-pending", "--date", "2026-07-01")
             run("post", "--all-pending", "--date", "2026-12-15")
             diff = json.loads(run("diff", "--as-of", "2026-12-15", "--json").stdout)
-            run("takedown", ",".join(i["code"] for i in diff["to_take_down"]), "--date", "2026-12-15")
+            gone = [i["code"] for i in diff["to_take_down"]]
+            if gone:
+                run("takedown", ",".join(gone), "--date", "2026-12-15")
             three = ["1.013750", "1.014027", "1.001193"]
             run("audit", str(wall_photo(office / "a.png", three, office / "tinh-v2.json")),
                 "--date", "2026-12-18")

@@ -311,6 +311,7 @@ LAZY_COMMANDS = {
     "diff": "board_commands:diff_",
     "post": "board_commands:post",
     "takedown": "board_commands:takedown",
+    "batches": "board_commands:batches",
     "status": "board_commands:status",
     "scope": "board_commands:scope_",
     "log": "board_commands:log",

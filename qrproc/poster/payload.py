@@ -247,24 +247,6 @@ def default_encoder(code: str, payload: str, ec: str) -> QrSymbol:
     return encode(payload, ec)
 
 
-def wrong_payload_encoder(codes: Iterable[str], *, base: Encoder = default_encoder) -> Encoder:
-    """Test hook: an encoder that prints a *different* (still allow-listed) payload for `codes`.
-
-    It exists so the verification failure path can be exercised end to end, through the real
-    renderer and the CLI (``QRPROC_TEST_WRONG_QR=1.001193 qrproc posters``): verification must
-    catch the wrong code and no PDF may be left behind.
-    """
-    wrong = frozenset(codes)
-
-    def encoder(code: str, payload: str, ec: str) -> QrSymbol:
-        if code in wrong:  # same length, so the symbol still fits its area: only the link differs
-            last = "1" if payload[-1] != "1" else "2"
-            return base(code, payload[:-1] + last, ec)
-        return base(code, payload, ec)
-
-    return encoder
-
-
 def version_warnings(versions: Mapping[str, int]) -> list[str]:
     """One line naming the codes whose symbol is above WARN_VERSION (empty when none)."""
     dense = sorted((v, c) for c, v in versions.items() if v > WARN_VERSION)

@@ -8,9 +8,10 @@ layout says and never leaves its box.
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
+
+from qrproc.poster.files import write_atomically
 
 from qrproc.errors import QrprocError
 from qrproc.poster.layout import PT, Page, QrArea
@@ -81,12 +82,7 @@ def render_card(page: Page, *, width: float, height: float, fonts: Fonts | None 
 
 
 def save_png(image, path: str | Path, *, dpi: int = DPI) -> Path:
-    """Write atomically (a temporary file in the same folder, then a rename)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        image.save(tmp, format="PNG", dpi=(dpi, dpi), optimize=True)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    """Write atomically (a temporary file with an unpredictable name in the same folder, then a
+    rename)."""
+    return write_atomically(Path(path), lambda tmp: image.save(tmp, format="PNG", dpi=(dpi, dpi),
+                                                                optimize=True))

@@ -210,7 +210,7 @@ def describe_check(check: ModuleCheck, size: int, quiet: int = 4) -> str:
 
 # -- decoding --------------------------------------------------------------------------------------
 
-def decode_region(gray, ec_hint: str | None = None):
+def decode_region(gray):
     """Decode the one QR code in a greyscale array; returns (text, ec_level) or None."""
     import zxingcpp
 
