@@ -14,22 +14,23 @@ from qrproc.model import Procedure, vi_sort_key
 from qrproc.registry import Registry
 
 
-def board_diff(registry: Registry, as_of: date) -> diffmod.Diff:
-    """The diff between the catalogue in force on `as_of` (in the unit's scope) and the labels
-    on the board now."""
+def board_diff(registry: Registry, as_of: date, view: CatalogueView | None = None) -> diffmod.Diff:
+    """The diff between the catalogue in force on `as_of` (in the unit's scope; `view` when the
+    caller has it already) and the labels on the board now."""
     registry.require_initialised()
     # Without a catalogue in force every label would look "no longer listed": refuse instead of
     # telling anyone to take the whole board down.
-    view = required_catalogue(registry, as_of)
+    view = view or required_catalogue(registry, as_of)
     # The board as it stood at the end of `as_of`: the same board the report counts that day.
     posted = {code: p.procedure for code, p in registry.posted(on=as_of).items()}
     return diffmod.compute(view.included, posted, as_of, upcoming(registry, as_of),
                            out_of_scope=view.excluded)
 
 
-def current_versions(registry: Registry, codes: Iterable[str], day: date) -> list[Procedure]:
+def current_versions(registry: Registry, codes: Iterable[str], day: date,
+                     view: CatalogueView | None = None) -> list[Procedure]:
     """The versions of `codes` in force on `day`, in order; refuses a code not in force then."""
-    view = required_catalogue(registry, day)
+    view = view or required_catalogue(registry, day)
     current = {p.code: p for p in view.included if p.code}
     left_out = {p.code: v for p, v in view.excluded if p.code}
     chosen = []
@@ -301,16 +302,16 @@ def furniture(registry: Registry, view: CatalogueView, *, changes: bool = False)
                      hotline=settings.get(SETTING_HOTLINE, "") or "", changes=changes)
 
 
-def poster_selection(registry: Registry, selection, as_of: date):
+def poster_selection(registry: Registry, selection, as_of: date, view: CatalogueView | None = None):
     """(procedures to print, labels to take down, each card's note) for a `poster.Selection`.
     The changes (the default) say on every card what it does on the board: a new card, or the
     card it replaces."""
     from qrproc.model import fold
 
+    view = view or required_catalogue(registry, as_of)
     if selection.kind == "changed":
-        d = board_diff(registry, as_of)
+        d = board_diff(registry, as_of, view)
         posted = {code: p.procedure for code, p in registry.posted(on=as_of).items()}
-        view = required_catalogue(registry, as_of)
         replaced = {p.replaced_by: p.code for p in view.included
                     if p.replaced_by and p.code in posted}
         notes = {i.code: "Thẻ mới: dán thêm vào mục lĩnh vực" for i in d.to_post}
@@ -324,8 +325,8 @@ def poster_selection(registry: Registry, selection, as_of: date):
                 notes[p.code] = f"Thay cho thẻ {replaced.get(p.code, '')}".strip()
         return [i.procedure for i in d.to_post + d.to_reprint], list(d.to_take_down), notes
     if selection.kind == "codes":
-        return current_versions(registry, selection.codes, as_of), [], {}
-    in_force = list(required_catalogue(registry, as_of).applicable)
+        return current_versions(registry, selection.codes, as_of, view), [], {}
+    in_force = list(view.applicable)
     if selection.kind == "all":
         return in_force, [], {}
     want = fold(selection.field)  # the remaining kind: one field
@@ -351,8 +352,8 @@ def print_posters(registry: Registry, *, as_of: date, at: datetime, selection=No
     registry.require_initialised()
     selection = selection or poster.Selection.changed()
     config = payload_config(registry).checked()
-    procs, takedown, notes = poster_selection(registry, selection, as_of)
     view = required_catalogue(registry, as_of)
+    procs, takedown, notes = poster_selection(registry, selection, as_of, view)
     result = poster.render_posters(
         procs, unit=registry.get_setting("unit") or "", config=config, as_of=as_of, at=at,
         layout=layout, takedown=takedown, notes=notes,

@@ -85,7 +85,7 @@ class TrueTypeFont:
 
     def missing(self, text: str) -> list[str]:
         """Characters of `text` (spaces aside) that the font has no glyph for."""
-        return sorted({c for c in text if ord(c) not in self.gid and not c.isspace()})
+        return sorted(c for c in set(text) if ord(c) not in self.gid and not c.isspace())
 
     def width(self, text: str) -> float:
         """Advance width of `text` in ems (no kerning: the PDF is set the same way)."""

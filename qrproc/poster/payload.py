@@ -121,9 +121,12 @@ def parse_hosts(text: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+_BAD_URL_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
 def check_url(url: str, allowed_hosts: Iterable[str]) -> str:
     """Return `url` if it may be encoded: http(s), no credentials, host on the allow-list."""
-    if not url or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+    if not url or _BAD_URL_CHAR.search(url):
         raise PayloadError(f"refusing QR payload {url!r}: empty or contains spaces/control characters")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
