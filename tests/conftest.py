@@ -1,10 +1,18 @@
-"""Shared fixtures: registries and procedures built from real public codes and names."""
+"""Shared fixtures: registries and procedures built from real public codes and names.
+
+The suite runs in English (QRPROC_LANG=en, set here for this process and the commands it
+starts), so that its assertions read the messages as the code writes them; the Vietnamese the
+user sees by default is asserted message by message in tests/test_i18n*.py, which set
+QRPROC_LANG=vi."""
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 
 import pytest
+
+os.environ["QRPROC_LANG"] = "en"
 
 from qrproc.model import Catalogue, Procedure
 from qrproc.registry import Registry

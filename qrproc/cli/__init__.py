@@ -19,6 +19,8 @@ from pathlib import Path
 import click
 
 from qrproc import __version__
+from qrproc.cli.language import install as install_click_language
+from qrproc.cli.language import translate_help
 from qrproc.errors import QrprocError, RegistryError
 from qrproc.model import is_valid_code, normalise_code, parse_date
 from qrproc.registry import Registry
@@ -192,7 +194,16 @@ class QrprocGroup(click.Group):
             module, attr = LAZY_COMMANDS[cmd_name].split(":")
             command = getattr(importlib.import_module(f"qrproc.cli.{module}"), attr)
             self.add_command(command, cmd_name)
-        return super().get_command(ctx, cmd_name)
+        command = super().get_command(ctx, cmd_name)
+        return translate_help(command) if command is not None else None
+
+    def get_help(self, ctx):
+        translate_help(self)  # the group's own help and options (its commands come lazily)
+        return super().get_help(ctx)
+
+    def main(self, *args, **kwargs):
+        install_click_language()
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx):
         try:
