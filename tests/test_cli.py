@@ -56,8 +56,8 @@ def test_every_command_has_help_with_an_example():
     ctx = click.Context(cli)
     names = cli.list_commands(ctx)
     assert names == ["audit", "codes", "correct", "demo", "diff", "fetch", "import", "init", "links",
-                     "log", "migrate", "payload", "post", "posters", "report", "scope", "status",
-                     "takedown", "undo"]
+                     "log", "migrate", "payload", "post", "posters", "report", "scope", "serve",
+                     "status", "takedown", "undo"]
     for name in names:
         command = cli.get_command(ctx, name)
         assert command.help and "Example: qrproc" in command.help, name

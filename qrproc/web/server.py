@@ -1,0 +1,47 @@
+"""Serving the desk: waitress (a production WSGI server, pure Python, also on Windows) bound to
+127.0.0.1 only."""
+
+from __future__ import annotations
+
+import threading
+import webbrowser
+
+from flask import Flask
+from waitress.server import create_server
+
+from qrproc.web.app import set_port
+
+HOST = "127.0.0.1"
+#: The desk's usual port (a bookmark keeps working); `--port` chooses another.
+DEFAULT_PORT = 8765
+THREADS = 6
+
+
+def make_server(app: Flask, port: int = DEFAULT_PORT):
+    """Bind the app on 127.0.0.1:`port` (0: any free port) and tell it its port. Raises OSError
+    when the port is taken. Run it with `server.run()`, stop it with `server.close()`."""
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    server = create_server(app, host=HOST, port=port, threads=THREADS, ident="qrproc",
+                           # A body a little over the app's own cap still reaches the app, which
+                           # refuses it with a Vietnamese page; waitress cuts off anything far larger.
+                           max_request_body_size=limit * 2 + 1024 * 1024,
+                           clear_untrusted_proxy_headers=True)
+    set_port(app, server.effective_port)
+    return server
+
+
+def url_of(server) -> str:
+    return f"http://{HOST}:{server.effective_port}/"
+
+
+def run(app: Flask, server, *, open_browser: bool) -> None:
+    """Serve until Ctrl+C; then stop the jobs and remove the uploads folder."""
+    if open_browser:
+        threading.Timer(0.5, webbrowser.open, args=(url_of(server),)).start()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        app.extensions["qrproc"].close()
