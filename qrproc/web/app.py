@@ -127,7 +127,9 @@ def set_port(app: Flask, port: int | None) -> None:
 
 def _require_unit():
     """Every page but the set-up page needs a registry with a unit."""
-    endpoint = request.endpoint or ""
+    endpoint = request.endpoint
+    if endpoint is None:  # no such page: the 'not found' page says so
+        return None
     if any(endpoint == p or endpoint.startswith(p) for p in OPEN_WITHOUT_UNIT):
         return None
     if not desk().exists or not reader().initialised:

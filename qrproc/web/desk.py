@@ -98,7 +98,7 @@ def read_date(value: str | None, default: date | None = None, *, what: str = "Ng
     except ValueError:
         day = None
     if day is None:
-        raise InputError(f"{what}: '{value.strip()}' không phải một ngày; hãy viết như 15/12/2026.")
+        raise InputError(f"{what}: “{value.strip()}” không phải một ngày; hãy viết như 15/12/2026.")
     return day
 
 
@@ -117,7 +117,7 @@ def read_codes(text: str | list[str]) -> list[str]:
             continue
         code, fixed = normalise_code(part)
         if not code or fixed or not is_valid_code(code):
-            raise InputError(f"'{part}' không phải mã TTHC (ví dụ 1.001193 hoặc "
+            raise InputError(f"“{part}” không phải mã TTHC (ví dụ 1.001193 hoặc "
                              "1.001193.000.00.00.H31).")
         out.append(code)
     return list(dict.fromkeys(out))

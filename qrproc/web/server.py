@@ -7,6 +7,7 @@ import threading
 import webbrowser
 
 from flask import Flask
+from waitress import wasyncore
 from waitress.server import create_server
 
 from qrproc.web.app import set_port
@@ -28,6 +29,19 @@ def make_server(app: Flask, port: int = DEFAULT_PORT):
                            clear_untrusted_proxy_headers=True)
     set_port(app, server.effective_port)
     return server
+
+
+def stop(server) -> None:
+    """Stop a server that `run` is serving on another thread (tests do this)."""
+    # waitress has no public call that ends run() from another thread: its trigger runs a thunk
+    # on the loop's own thread, which closes every channel of the socket map (the listening one
+    # included); the map is then empty and the loop returns.
+    close = lambda: wasyncore.close_all(server._map)  # noqa: E731
+    try:
+        server.trigger.pull_trigger(close)
+    except OSError:  # the loop is no longer running: close from here
+        close()
+    server.task_dispatcher.shutdown()
 
 
 def url_of(server) -> str:

@@ -41,6 +41,31 @@ class Plan:
     names: dict | None = None
 
 
+@dataclass(frozen=True)
+class OpenBatch:
+    """A print batch with cards still to put up: `pending` of its cards are what the board needs
+    now; `outdated` are versions the board no longer needs (the batch is then ticked card by card,
+    so that no old label is recorded as up)."""
+
+    row: object
+    pending: int
+    outdated: int
+
+
+def open_batches(registry, diff) -> list[OpenBatch]:
+    if diff is None:
+        return []
+    wanted = {(i.code, i.procedure.content_hash) for i in diff.to_post + diff.to_reprint}
+    up = {(code, p.content_hash) for code, p in registry.posted().items()}
+    out = []
+    for row in batches(registry):
+        items = {(p.code, p.content_hash) for p in registry.batch_procedures(row.batch.id)}
+        pending = len(items & wanted)
+        if pending:
+            out.append(OpenBatch(row, pending, len(items - wanted - up)))
+    return out
+
+
 def open_changes(registry) -> list:
     return [c for c in registry.changes() if c.reverts is None and c.undone_by is None]
 
@@ -52,8 +77,7 @@ def index():
     diff = board.board_diff(registry, day) if catalogue_on(registry, day) else None
     changes = registry.changes()
     last = open_changes(registry)[-1:] or [None]
-    open_batches = [row for row in batches(registry) if row.posted < row.batch.count]
-    return render_template("marking.html", day=day, diff=diff, open_batches=open_batches,
+    return render_template("marking.html", day=day, diff=diff, open_batches=open_batches(registry, diff),
                            last=last[0], changes=list(reversed(changes))[:8], commands=COMMANDS)
 
 
