@@ -222,6 +222,18 @@ def test_an_oversized_upload_is_refused_with_a_message(desk, tmp_path):
         assert reg.snapshots() == []
 
 
+def test_an_upload_keeps_its_own_name_and_stays_in_the_upload_folder(desk, tmp_path):
+    set_up(desk)
+    with open(sample_path("xa-mau-2026-07.csv"), "rb") as f:
+        r = desk.post("/nhap/tai-len", files={"tep": ("..\\..\\../danh mục xã.csv", f)},
+                      allow_redirects=False)
+    page = desk.wait(r.headers["Location"])
+    assert "Nhập danh mục: danh mục xã.csv" in page and 'data-testid="preview"' in page
+    root = desk.app.extensions["qrproc"].uploads.root
+    assert [p.name for p in root.glob("*/*")] == ["danh mục xã.csv"]
+    assert [p.name for p in tmp_path.rglob("danh mục xã.csv")] == []
+
+
 def test_a_file_the_importers_cannot_read_is_said_in_a_vietnamese_frame(desk, tmp_path):
     set_up(desk)
     old = tmp_path / "danh-muc.doc"
@@ -470,6 +482,9 @@ def test_ticking_takedowns_refuses_a_label_still_in_force_and_undo_takes_back_th
     assert "Đã ghi nhận dán 3 thẻ ngày 01/07/2026." in r.text
     r = desk.post("/danh-dau/xem-truoc", {"viec": "go", "ma": codes[:1], "ngay": "02/07/2026"})
     assert "Không thực hiện được:" in r.text and "is still in force" in r.text
+    r = desk.post("/danh-dau/xem-truoc", {"viec": "dan", "ngay": "01/07/2026",
+                                          "back": "//evil.example/"}, allow_redirects=False)
+    assert r.headers["Location"] == "/danh-dau/"  # a refusal goes back to a page of the desk only
     r = desk.post("/danh-dau/xem-truoc", {"viec": "dan", "ngay": "01/07/2026"})
     assert "Chưa đánh dấu thẻ nào" in r.text
     r = desk.post("/danh-dau/xem-truoc", {"viec": "dan", "ma": codes, "ngay": "31/02/2026"})

@@ -122,6 +122,15 @@ class Walk:
         self.vietnamese()
         return seen
 
+    def preview_import(self, name: str, effective: str = "", decision: str = "") -> None:
+        """Upload a sample list on Nhập danh mục, with the date and decision the file lacks."""
+        self.open("/nhap/")
+        self.page.set_input_files("#tep", sample_path(name))
+        self.page.fill("#hieu_luc", effective)
+        self.page.fill("#quyet_dinh", decision)
+        self.button("Xem trước").click()
+        self.wait_for_job("preview")
+
     def download(self, test_id: str) -> bytes:
         with self.page.expect_download() as info:
             self.test_id(test_id).click()
@@ -224,12 +233,7 @@ def test_a_year_at_the_desk(desk, wall_photo):
 
             # -- 1 December: the amended list, announced for 15 December ---------------------------
             clock.set(date(2026, 12, 1))
-            walk.open("/nhap/")
-            page.set_input_files("#tep", sample_path("xa-mau-2026-12.csv"))
-            page.fill("#hieu_luc", "15/12/2026")
-            page.fill("#quyet_dinh", "2345/QĐ-UBND")
-            walk.button("Xem trước").click()
-            walk.wait_for_job("preview")
+            walk.preview_import("xa-mau-2026-12.csv", "15/12/2026", "2345/QĐ-UBND")
             assert walk.text("effective") == "15/12/2026" and walk.text("decision") == "2345/QĐ-UBND"
             after = walk.text("after")
             assert "cần in và dán 6, in lại 2, gỡ xuống 6 thẻ" in after, after
@@ -347,13 +351,8 @@ def test_a_year_at_the_desk(desk, wall_photo):
                 walk.open(path)  # Vietnamese, and no sideways scrolling
                 if path in ("/", "/danh-dau/"):
                     walk.shot(f"16-dien-thoai-{'bang' if path == '/' else 'danh-dau'}")
-            # The longest pages: a preview (here of a list already imported), the print result.
-            walk.open("/nhap/")
-            page.set_input_files("#tep", sample_path("xa-mau-2026-12.csv"))
-            page.fill("#hieu_luc", "15/12/2026")
-            page.fill("#quyet_dinh", "2345/QĐ-UBND")
-            walk.button("Xem trước").click()
-            walk.wait_for_job("preview")
+            # The longest page: a preview (here of the list already imported), then cancelled.
+            walk.preview_import("xa-mau-2026-12.csv", "15/12/2026", "2345/QĐ-UBND")
             assert walk.fits() and walk.test_id("already").is_visible()
             walk.button("Hủy").click()
             assert walk.text("flash-ok") == "Đã hủy: không có gì được lưu vào sổ đăng ký."

@@ -56,7 +56,7 @@ class Desk:
         return Registry(self.db, readonly=readonly, create=False)
 
     def close(self) -> None:
-        self.jobs.shutdown()
+        """Remove the uploads folder (jobs still running end with the process)."""
         self.uploads.cleanup()
 
 

@@ -13,7 +13,6 @@ import secrets
 import shutil
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -59,10 +58,14 @@ class Job:
 
 
 class JobRunner:
-    """Runs jobs on a few worker threads and keeps the latest of them by id."""
+    """Runs jobs, at most `workers` at a time, and keeps the latest of them by id.
+
+    Each job has a daemon thread: stopping the desk (Ctrl+C) does not wait for a long fetch,
+    which resumes from its cache next time; a write it had begun is rolled back by SQLite.
+    """
 
     def __init__(self, workers: int = 2):
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qrproc-job")
+        self._slots = threading.BoundedSemaphore(workers)
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -72,7 +75,8 @@ class JobRunner:
         with self._lock:
             self._jobs[job.id] = job
             self._forget_old()
-        self._pool.submit(self._run, job, work)
+        threading.Thread(target=self._run, args=(job, work), name=f"qrproc-{kind}-{job.id}",
+                         daemon=True).start()
         return job
 
     def get(self, job_id: str, kind: str | None = None) -> Job | None:
@@ -83,18 +87,19 @@ class JobRunner:
         return job
 
     def _run(self, job: Job, work: Callable[[Job], Any]) -> None:
-        job.state = RUNNING
-        try:
-            job.result = work(job)
-        except QrprocError as e:
-            job.error = str(e)
-            job.state = FAILED
-        except Exception:  # a bug: logged with its traceback, the page apologises
-            log.exception("background job %s (%s) failed", job.id, job.kind)
-            job.unexpected = True
-            job.state = FAILED
-        else:
-            job.state = DONE
+        with self._slots:
+            job.state = RUNNING
+            try:
+                job.result = work(job)
+            except QrprocError as e:
+                job.error = str(e)
+                job.state = FAILED
+            except Exception:  # a bug: logged with its traceback, the page apologises
+                log.exception("background job %s (%s) failed", job.id, job.kind)
+                job.unexpected = True
+                job.state = FAILED
+            else:
+                job.state = DONE
 
     def _forget_old(self) -> None:
         finished = [j for j in self._jobs.values() if j.finished]
@@ -102,9 +107,6 @@ class JobRunner:
             del self._jobs[job.id]
             if job.folder is not None:
                 shutil.rmtree(job.folder, ignore_errors=True)
-
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 #: What the page says while a stage runs (the library's stage names, and the desk's own).
@@ -118,8 +120,6 @@ STAGE_LABELS = {
     "verify": "Đang kiểm tra từng mã QR",
     "png": "Đang ghi thẻ PNG",
     "decode": "Đang đọc mã QR trong ảnh",
-    "check": "Đang đối chiếu với sổ niêm yết",
-    "save": "Đang ghi vào sổ",
 }
 
 
