@@ -320,6 +320,22 @@ def test_serve_opens_no_registry_it_was_not_given_and_stops_on_a_signal(tmp_path
     assert proc.returncode == 0, proc.stderr.read()
 
 
+def test_serve_says_when_its_port_is_taken(tmp_path):
+    from click.testing import CliRunner
+
+    from qrproc.cli import cli
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["--db", str(tmp_path / "qrproc.db"), "serve",
+                                          "--no-browser", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output and "--port N" in result.output
+    assert not (tmp_path / "qrproc.db").exists()
+
+
 def test_serve_refuses_a_file_that_is_not_a_registry(tmp_path):
     from click.testing import CliRunner
 

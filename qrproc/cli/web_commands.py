@@ -23,7 +23,7 @@ def serve(app, port, no_browser):
     Example: qrproc serve --port 8765
     """
     from qrproc.web import create_app
-    from qrproc.web.server import DEFAULT_PORT, make_server, run, url_of
+    from qrproc.web.server import DEFAULT_PORT, can_open_browser, make_server, run, url_of
 
     try:
         path = app.registry.path  # an existing registry: opened once, so an old one is migrated
@@ -31,18 +31,22 @@ def serve(app, port, no_browser):
         if app.given and Path(app.given).exists():
             raise
         path = app.db  # none yet: nothing is created until the settings page sets it up
+    port = DEFAULT_PORT if port is None else port
     web = create_app(path)
     try:
-        server = make_server(web, DEFAULT_PORT if port is None else port)
+        server = make_server(web, port)
     except OSError as e:
         web.extensions["qrproc"].close()
         raise click.ClickException(
-            f"cannot listen on 127.0.0.1:{port or DEFAULT_PORT} ({e.strerror or e}); is another "
+            f"cannot listen on 127.0.0.1:{port} ({e.strerror or e}); is another "
             "qrproc serve running? Choose another port with --port N") from e
     state = "" if Path(path).is_file() else " (no registry yet: set it up on the Cài đặt page)"
     click.echo(f"Serving {Path(path).resolve()}{state} at {url_of(server)} — press Ctrl+C to stop.")
+    opening = not no_browser and can_open_browser()
+    if not no_browser and not opening:
+        click.echo("No graphical session here: open the address above in a browser.", err=True)
     signal.signal(signal.SIGTERM, _stop)
-    run(web, server, open_browser=not no_browser)
+    run(web, server, open_browser=opening)
 
 
 def _stop(signum, frame):

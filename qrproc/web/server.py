@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import webbrowser
 
@@ -48,8 +50,16 @@ def url_of(server) -> str:
     return f"http://{HOST}:{server.effective_port}/"
 
 
+def can_open_browser() -> bool:
+    """Windows and macOS always have one; elsewhere only a graphical session does (without one,
+    Python's webbrowser would start a text browser in the terminal the server logs to)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run(app: Flask, server, *, open_browser: bool) -> None:
-    """Serve until Ctrl+C; then stop the jobs and remove the uploads folder."""
+    """Serve until Ctrl+C; then remove the uploads folder."""
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url_of(server),)).start()
     try:
