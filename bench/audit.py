@@ -36,7 +36,7 @@ from test_audit_wall import (AUDIT_DAY, FOREIGN, SHOTS, board_procedures, build_
                              compose_wall, new_registry, photograph)
 
 from qrproc import audit  # noqa: E402
-from qrproc.poster import payload_config  # noqa: E402
+from qrproc.board import payload_config  # noqa: E402
 
 
 def doubled_procedures():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Iterable
@@ -9,26 +10,27 @@ from typing import Iterable
 from qrproc import diff as diffmod
 from qrproc.catalogue import CatalogueView, catalogue_on, required_catalogue, upcoming
 from qrproc.errors import RegistryError
-from qrproc.model import Procedure
+from qrproc.model import Procedure, vi_sort_key
 from qrproc.registry import Registry
 
 
-def board_diff(registry: Registry, as_of: date) -> diffmod.Diff:
-    """The diff between the catalogue in force on `as_of` (in the unit's scope) and the labels
-    on the board now."""
+def board_diff(registry: Registry, as_of: date, view: CatalogueView | None = None) -> diffmod.Diff:
+    """The diff between the catalogue in force on `as_of` (in the unit's scope; `view` when the
+    caller has it already) and the labels on the board now."""
     registry.require_initialised()
     # Without a catalogue in force every label would look "no longer listed": refuse instead of
     # telling anyone to take the whole board down.
-    view = required_catalogue(registry, as_of)
+    view = view or required_catalogue(registry, as_of)
     # The board as it stood at the end of `as_of`: the same board the report counts that day.
     posted = {code: p.procedure for code, p in registry.posted(on=as_of).items()}
     return diffmod.compute(view.included, posted, as_of, upcoming(registry, as_of),
                            out_of_scope=view.excluded)
 
 
-def current_versions(registry: Registry, codes: Iterable[str], day: date) -> list[Procedure]:
+def current_versions(registry: Registry, codes: Iterable[str], day: date,
+                     view: CatalogueView | None = None) -> list[Procedure]:
     """The versions of `codes` in force on `day`, in order; refuses a code not in force then."""
-    view = required_catalogue(registry, day)
+    view = view or required_catalogue(registry, day)
     current = {p.code: p for p in view.included if p.code}
     left_out = {p.code: v for p, v in view.excluded if p.code}
     chosen = []
@@ -258,9 +260,233 @@ def audit_board(registry: Registry, photos, *, day: date, apply: bool = False, f
     return dataclasses.replace(result, audit_id=record.id)
 
 
-def print_posters(registry: Registry, **options):
-    """Select, lay out, render, verify and record a print batch (see `poster.make_posters` for
-    the options). The one entry the command line and the web desk print through."""
+# -- printing: the poster service ------------------------------------------------------------------
+
+def payload_config(registry: Registry):
+    """The unit's payload settings (templates, extra hosts, error correction)."""
+    from qrproc.poster.payload import PayloadConfig
+
+    return PayloadConfig.from_settings(registry.settings())
+
+
+def set_payload(registry: Registry, *, template: str | None = None, template_code: str | None = None,
+                allow_hosts: Iterable[str] = (), ec: str | None = None, reset: bool = False,
+                at: datetime):
+    """Change the payload settings: checked first (PayloadError), stored only if valid, as one
+    change of the journal (`qrproc undo` reverts it)."""
+    from qrproc.poster import payload as payloadmod
+
+    current = payloadmod.PayloadConfig() if reset else payload_config(registry)
+    new = payloadmod.PayloadConfig(
+        template=template.strip() if template else current.template,
+        template_code=template_code.strip() if template_code else current.template_code,
+        extra_hosts=tuple(dict.fromkeys(current.extra_hosts + payloadmod.parse_hosts(allow_hosts))),
+        ec=(ec or current.ec).upper(),
+    ).checked()
+    with registry.change("payload", at=at) as change:
+        registry.set_settings(new.to_settings(), at=at)
+        change.summary = f"QR links: {new.template} (by code: {new.template_code}), EC {new.ec}"
+    return new
+
+
+def furniture(registry: Registry, view: CatalogueView, *, changes: bool = False):
+    """What every printed page says besides its cards: the decisions of the list in force and
+    the centre's name, address and hotline."""
+    from qrproc.poster.layout import Furniture
+
+    settings = registry.settings()
+    decisions = tuple(dict.fromkeys(
+        d for d in [view.base.decision] + [a.decision for a in view.amendments] if d))
+    return Furniture(decisions=decisions, centre=settings.get(SETTING_CENTRE, "") or "",
+                     address=settings.get(SETTING_ADDRESS, "") or "",
+                     hotline=settings.get(SETTING_HOTLINE, "") or "", changes=changes)
+
+
+def poster_selection(registry: Registry, selection, as_of: date, view: CatalogueView | None = None):
+    """(procedures to print, labels to take down, each card's note) for a `poster.Selection`.
+    The changes (the default) say on every card what it does on the board: a new card, or the
+    card it replaces."""
+    from qrproc.model import fold
+
+    view = view or required_catalogue(registry, as_of)
+    if selection.kind == "changed":
+        d = board_diff(registry, as_of, view)
+        posted = {code: p.procedure for code, p in registry.posted(on=as_of).items()}
+        replaced = {p.replaced_by: p.code for p in view.included
+                    if p.replaced_by and p.code in posted}
+        notes = {i.code: "Thẻ mới: dán thêm vào mục lĩnh vực" for i in d.to_post}
+        for i in d.to_reprint:
+            p = i.procedure
+            if p.code in posted:
+                changed = diffmod.changed_fields(p, posted[p.code])
+                notes[p.code] = f"Thay thẻ cũ cùng mã (đổi {changed})" if changed else \
+                    "Thay thẻ cũ cùng mã"
+            else:
+                notes[p.code] = f"Thay cho thẻ {replaced.get(p.code, '')}".strip()
+        return [i.procedure for i in d.to_post + d.to_reprint], list(d.to_take_down), notes
+    if selection.kind == "codes":
+        return current_versions(registry, selection.codes, as_of, view), [], {}
+    in_force = list(view.applicable)
+    if selection.kind == "all":
+        return in_force, [], {}
+    want = fold(selection.field)  # the remaining kind: one field
+    chosen = [p for p in in_force if fold(p.field) == want]
+    if not chosen:
+        fields = sorted({p.field for p in in_force if p.field})
+        near = [f for f in fields if want in fold(f)] or fields
+        raise RegistryError(f"no procedure in force on {as_of.isoformat()} is in the field "
+                            f"{selection.field!r}; fields: {', '.join(near[:12])}"
+                            + (" …" if len(near) > 12 else ""))
+    return chosen, [], {}
+
+
+def print_posters(registry: Registry, *, as_of: date, at: datetime, selection=None,
+                  layout: str = "grid", folder=None, **options):
+    """Select, lay out, render, verify and record a print batch: the one entry the command
+    line and the web desk print through. `options` go to `poster.render_posters` (out, paper,
+    png_dir, grid, workers, encoder, fonts, on_progress). The batch records the cards, their
+    notes, the takedown sheet and the files (PNG cards included), so that `post --batch N`
+    and `takedown --batch N` close the loop."""
     from qrproc import poster
 
-    return poster.make_posters(registry, **options)
+    registry.require_initialised()
+    selection = selection or poster.Selection.changed()
+    config = payload_config(registry).checked()
+    view = required_catalogue(registry, as_of)
+    procs, takedown, notes = poster_selection(registry, selection, as_of, view)
+    result = poster.render_posters(
+        procs, unit=registry.get_setting("unit") or "", config=config, as_of=as_of, at=at,
+        layout=layout, takedown=takedown, notes=notes,
+        furniture=furniture(registry, view, changes=selection.kind == "changed"),
+        folder=folder or poster.OUT_DIR, stem=poster.file_stem(selection, layout, as_of), **options)
+    if result.path is None:
+        return result
+    batch = registry.add_batch(layout=layout, path=str(result.path), as_of=as_of,
+                               items=list(zip(result.procedures, result.payloads)), at=at,
+                               selection=selection.kind, notes=notes,
+                               takedown=[(i.procedure, i.reason_vi) for i in result.takedown])
+    if result.png_files:
+        registry.add_batch_file(batch.id, path=str(result.png_files[0].parent), layout="png",
+                                kind="png", at=at)
+    return dataclasses.replace(result, batch=batch)
+
+
+def reprint_batch(registry: Registry, batch_id: int, *, at: datetime, layout: str | None = None,
+                  folder=None, pdf: bool = True, **options):
+    """Print batch `batch_id` again, exactly as it was (the same versions, links, notes and
+    takedown sheet), or export its PNG cards (`pdf=False`, `png_dir=`): recorded as a file of
+    the same batch, never a new one."""
+    from qrproc import poster
+    from qrproc.diff import Item
+
+    registry.require_initialised()
+    batch = registry.batch(batch_id)
+    cards = registry.batch_cards(batch_id)
+    takedown = [Item(t.procedure, t.reason, t.reason) for t in registry.batch_takedowns(batch_id)]
+    layout = layout or batch.layout
+    view = catalogue_on(registry, batch.as_of)
+    furn = furniture(registry, view, changes=batch.selection == "changed") if view else None
+    selection = poster.Selection(batch.selection) if batch.selection in ("changed", "all") else \
+        poster.Selection.all()
+    stem = f"{poster.file_stem(selection, layout, batch.as_of)}-in-lai-dot-{batch_id}"
+    result = poster.render_posters(
+        [p for p, _, _ in cards], unit=registry.get_setting("unit") or "",
+        config=payload_config(registry).checked(), as_of=batch.as_of, at=at, layout=layout,
+        takedown=takedown, notes={p.code: n for p, _, n in cards if n},
+        payloads=[url for _, url, _ in cards], furniture=furn, folder=folder or poster.OUT_DIR,
+        stem=stem, pdf=pdf, **options)
+    if result.path is not None:
+        registry.add_batch_file(batch_id, path=str(result.path), layout=layout, kind="reprint", at=at)
+    if result.png_files:
+        registry.add_batch_file(batch_id, path=str(result.png_files[0].parent), layout="png",
+                                kind="png", at=at)
+    return dataclasses.replace(result, batch=batch, reprint=True)
+
+
+@dataclass(frozen=True)
+class BatchState:
+    """Where a print batch stands on a day: its cards not yet up (still current), and the
+    labels of its takedown sheet still on the board."""
+
+    batch: object  # registry.Batch
+    files: tuple  # registry.BatchFile
+    printed: int
+    up: int
+    to_put_up: tuple[Procedure, ...]
+    to_take_down: tuple[Procedure, ...]
+    superseded: int  # cards no longer current (a later version or no longer applicable)
+
+    @property
+    def open(self) -> bool:
+        return bool(self.to_put_up or self.to_take_down)
+
+
+def batch_states(registry: Registry, day: date, *, only_open: bool = True) -> list[BatchState]:
+    """Every print batch (the open ones by default), newest first: what is printed but not yet
+    up, and what its takedown sheet says is still to come down."""
+    registry.require_initialised()
+    view = catalogue_on(registry, day)
+    current = {p.code: p for p in view.applicable} if view else {}
+    posted = {code: p.procedure for code, p in registry.posted(on=day).items()}
+    out = []
+    for batch in reversed(registry.batches()):
+        cards = registry.batch_procedures(batch.id)
+        up = [p for p in cards if p.code in posted and posted[p.code].content_hash == p.content_hash]
+        waiting = [p for p in cards if p not in up and p.code in current
+                   and current[p.code].content_hash == p.content_hash]
+        still = [t.procedure for t in registry.batch_takedowns(batch.id)
+                 if t.code in posted and posted[t.code].content_hash == t.content_hash]
+        order = lambda p: (vi_sort_key(p.field), p.code)  # noqa: E731 - as on the sheets
+        state = BatchState(batch, tuple(registry.batch_files(batch.id)), len(cards), len(up),
+                           tuple(sorted(waiting, key=order)), tuple(sorted(still, key=order)),
+                           len(cards) - len(up) - len(waiting))
+        if state.open or not only_open:
+            out.append(state)
+    return out
+
+
+def take_down_batch(registry: Registry, batch_id: int, *, day: date, at: datetime,
+                    force: bool = False) -> tuple[list[str], list[str]]:
+    """Take down what batch `batch_id`'s takedown sheet lists (the labels ticked on paper),
+    with the same guard as `take_down`. Returns (taken down, not on the board)."""
+    registry.require_initialised()
+    codes = [t.code for t in registry.batch_takedowns(batch_id)]
+    if not codes:
+        raise RegistryError(f"print batch {batch_id} has no takedown sheet")
+    return take_down(registry, codes, day=day, at=at, force=force)
+
+
+# -- the province office: the catalogue going out, the commune's bundle coming back ---------------
+
+def catalogue_export(registry: Registry, day: date):
+    """The unit's catalogue in force on `day`, in its scope, as the province sends it to its
+    communes (`exchange.CatalogueExport`)."""
+    from qrproc.exchange import CatalogueExport
+
+    registry.require_initialised()
+    view = required_catalogue(registry, day)
+    decisions = ((view.base.decision or view.base.source, view.base.effective),) + tuple(
+        (a.decision or a.source, a.effective) for a in view.amendments)
+    return CatalogueExport(registry.get_setting("province") or "", day, decisions, view.included)
+
+
+def commune_bundle(registry: Registry, day: date, *, key: bytes | None = None) -> bytes:
+    """The commune's bundle for `day` (`exchange.write_bundle`): its report, the catalogue it was
+    measured against, and its latest audit's evidence."""
+    from qrproc import exchange, report as reportmod
+
+    rep = coverage_report(registry, day)
+    view = required_catalogue(registry, day)
+    catalogue_info = {
+        "as_of": day.isoformat(), "content_sha256": exchange.content_sha256(view.included),
+        "export_sha256": view.base.info.get("export_sha256", ""),
+        "amended": bool(view.amendments), "base": {"source": view.base.source,
+                                                    "decision": view.base.decision,
+                                                    "effective": view.base.effective.isoformat()}}
+    audit = registry.latest_audit(on_or_before=day)
+    audit_info = None
+    if audit is not None:
+        audit_info = {"id": audit.id, "day": audit.day.isoformat(), "applied": audit.applied,
+                      "photos": [{"name": f.name, "sha256": f.sha256, "status": f.status,
+                                  "codes": [c.get("code") for c in f.codes]} for f in audit.files]}
+    return exchange.write_bundle(reportmod.to_json(rep), catalogue_info, audit_info, key=key)

@@ -558,7 +558,7 @@ def import_catalogue(registry: Registry, new: Catalogue, *, effective: date | No
             return ImportOutcome(plan, None, already=latest)
         info = {"effective_source": plan.effective_source, "clause": new.effective_clause,
                 "file_decision": new.decision, "counts": plan.counts,
-                "out_of_scope": plan.split.counts_out()}
+                "out_of_scope": plan.split.counts_out(), "export_sha256": new.export_sha256}
         snap = registry.add_snapshot(Catalogue(source=new.source, procedures=plan.procedures),
                                      effective=plan.effective, decision=plan.decision,
                                      kind=plan.kind, at=at, sha256=plan.sha256, info=info)

@@ -80,17 +80,15 @@ def run(out_dir: str | Path, *, at: datetime, on_step: Callable[[str], None] = l
         before = board.board_diff(reg, change - timedelta(days=1))
         after = board.board_diff(reg, change)
         step(5, "Printing and verifying the whole board, then the changed labels")
-        whole = poster.make_posters(reg, selection=poster.Selection.all(), as_of=change,
-                                    out=out / f"bang-niem-yet-{change.isoformat()}.pdf", at=at,
-                                    on_progress=on_progress)
-        changed = poster.make_posters(reg, selection=poster.Selection.changed(), as_of=change,
-                                      out=out / f"thay-doi-{change.isoformat()}.pdf", at=at,
-                                      on_progress=on_progress)
+        whole = board.print_posters(reg, selection=poster.Selection.all(), as_of=change,
+                                    folder=out, at=at, on_progress=on_progress)
+        changed = board.print_posters(reg, selection=poster.Selection.changed(), as_of=change,
+                                      folder=out, at=at, on_progress=on_progress)
         posted_on = change + timedelta(days=1)
         step(6, f"Putting the changed labels up and taking the old ones down on {posted_on:%d/%m/%Y}")
         with reg.transaction():
             board.post_batch(reg, changed.batch.id, day=posted_on, at=at)
-            board.take_down(reg, [i.code for i in changed.takedown], day=posted_on, at=at)
+            board.take_down_batch(reg, changed.batch.id, day=posted_on, at=at)
         step(7, "Writing the coverage report")
         rep = board.coverage_report(reg, posted_on)
         report_path = out / f"bao-cao-niem-yet-{posted_on.isoformat()}.html"

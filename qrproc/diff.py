@@ -103,8 +103,12 @@ def _why_gone(on_board: Procedure, p: Procedure) -> Item:
                 f"Chưa có hiệu lực (áp dụng từ {day}){when}")
 
 
-def _changed(p: Procedure, older: Procedure) -> str:
+def changed_fields(p: Procedure, older: Procedure) -> str:
+    """What of the label changed, in Vietnamese: 'tên, phí, lệ phí'."""
     return ", ".join(FIELD_LABELS.get(f, f) for f in p.label_changes(older))
+
+
+_changed = changed_fields
 
 
 def compute(current: Iterable[Procedure], posted: Mapping[str, Procedure], as_of: date,

@@ -203,6 +203,11 @@ def parse_date(value: object) -> date | None:
         from datetime import timedelta, timezone
 
         return datetime.fromtimestamp(value / 1000, tz=timezone(timedelta(hours=7))).date()
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:  # the registry's own ISO dates: the common case, without a regex or strptime
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
     text = nfc(value)
     m = re.search(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", text, re.I)
     if m:
@@ -292,7 +297,7 @@ class Procedure:
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (dates as ISO strings)."""
-        out = dataclasses.asdict(self)
+        out = {f: getattr(self, f) for f in _FIELD_NAMES}  # flat values: no deep copy needed
         out["levels"] = list(self.levels)
         out["flags"] = list(self.flags)
         for key in ("decision_date", "effective"):
@@ -307,11 +312,13 @@ class Procedure:
         data["flags"] = tuple(data.get("flags") or ())
         for key in ("decision_date", "effective"):
             data[key] = parse_date(data.get(key))
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**{k: v for k, v in data.items() if k in _FIELD_NAMES})
 
     def replace(self, **changes) -> "Procedure":
         return dataclasses.replace(self, **changes)
+
+
+_FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Procedure))
 
 
 def make_procedure(*, code: object, name: object, origin: str = "", **fields) -> Procedure:
@@ -380,6 +387,7 @@ class Catalogue:
     effective: date | None = None
     effective_clause: str = ""
     levels_given: bool = True
+    export_sha256: str = ""   # the province's catalogue export this came from (its manifest hash)
 
     @property
     def coded(self) -> tuple[Procedure, ...]:

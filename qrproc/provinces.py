@@ -7,6 +7,8 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass
 
@@ -103,16 +105,23 @@ def names_province(promulgator: str, province_name: str) -> bool:
     return bool(core) and f" {core} " in f" {fold(promulgator)} "
 
 
+@functools.lru_cache(maxsize=1)
+def _cores() -> tuple[tuple[str, Province], ...]:
+    return tuple((f" {core_name(p.name)} ", p) for p in PROVINCES)
+
+
+@functools.lru_cache(maxsize=4096)
 def province_named_in(text: str) -> Province | None:
     """The province an agency name names ('UBND tỉnh Gia Lai' -> Gia Lai), or None.
 
-    Whole words without accents; when two names fit, the longer wins.
+    Whole words without accents; when two names fit, the longer wins. (Cached: a catalogue
+    repeats a few dozen agency names across thousands of rows.)
     """
     folded = f" {fold(text)} "
     if folded.strip() == "":
         return None
-    found = [p for p in PROVINCES if f" {core_name(p.name)} " in folded]
-    return max(found, key=lambda p: len(core_name(p.name))) if found else None
+    found = [(core, p) for core, p in _cores() if core in folded]
+    return max(found, key=lambda f: len(f[0]))[1] if found else None
 
 
 def province_of(code_or_name: str) -> Province | None:

@@ -31,7 +31,7 @@ from typing import Iterable, Iterator
 from qrproc.errors import RegistryError
 from qrproc.model import AuditFile, Catalogue, Procedure  # noqa: F401 - AuditFile re-exported
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -183,6 +183,31 @@ _MIGRATIONS: dict[int, str] = {
         at TEXT NOT NULL
     );
     """,
+    # Schema 7: the paper loop. A batch says what it printed (the selection: changes, the whole
+    # board, a field, codes), each card's note ("Thay thẻ 1.001193"), the takedown sheet printed
+    # with it (so `takedown --batch N` takes down what was ticked), and every file made from it
+    # (the first print, reprints, PNG exports: one batch, not one per file).
+    7: """
+    ALTER TABLE batches ADD COLUMN selection TEXT NOT NULL DEFAULT '';
+    ALTER TABLE batch_items ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    CREATE TABLE batch_takedowns (
+        batch_id INTEGER NOT NULL REFERENCES batches(id),
+        code TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (batch_id, code)
+    );
+    CREATE TABLE batch_files (
+        id INTEGER PRIMARY KEY,
+        batch_id INTEGER NOT NULL REFERENCES batches(id),
+        path TEXT NOT NULL,
+        layout TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    INSERT INTO batch_files (batch_id, path, layout, kind, at)
+        SELECT id, path, layout, 'print', created_at FROM batches;
+    """,
 }
 
 #: Seconds a write waits for another qrproc to finish before giving up.
@@ -229,7 +254,8 @@ class Posting:
 
 @dataclass(frozen=True)
 class Batch:
-    """One print run."""
+    """One print run. `selection` is what it printed ('changed', 'all', 'field', 'codes'; '' in
+    registries older than schema 7)."""
 
     id: int
     created_at: datetime
@@ -237,6 +263,28 @@ class Batch:
     path: str
     as_of: date
     count: int
+    selection: str = ""
+
+
+@dataclass(frozen=True)
+class BatchFile:
+    """A file made from a batch: its first print, a reprint or a PNG export."""
+
+    batch_id: int
+    path: str
+    layout: str
+    kind: str  # 'print', 'reprint' or 'png'
+    at: datetime
+
+
+@dataclass(frozen=True)
+class BatchTakedown:
+    """A label on a batch's takedown sheet: the version that was on the board, and why."""
+
+    code: str
+    content_hash: str
+    reason: str
+    procedure: Procedure
 
 
 @dataclass(frozen=True)
@@ -626,31 +674,86 @@ class Registry:
         return done, absent
 
     # -- print batches ---------------------------------------------------------------------
+    def _store_version(self, p: Procedure) -> None:
+        self.conn.execute("INSERT OR IGNORE INTO versions (code, content_hash, data) VALUES (?, ?, ?)",
+                          (p.code, p.content_hash, json.dumps(p.to_dict(), ensure_ascii=False)))
+
     def add_batch(self, *, layout: str, path: str, as_of: date, items: Iterable[tuple[Procedure, str]],
-                  at: datetime) -> Batch:
-        """Record a print run: each (procedure, QR payload) that went into the file."""
+                  at: datetime, selection: str = "", notes: dict[str, str] | None = None,
+                  takedown: Iterable[tuple[Procedure, str]] = ()) -> Batch:
+        """Record a print run: each (procedure, QR payload) that went into the file, each card's
+        note, and the takedown sheet printed with it ((the version on the board, reason))."""
         items = list(items)
+        notes = notes or {}
         with self.transaction():
             cur = self.conn.execute(
-                "INSERT INTO batches (created_at, layout, path, as_of, count) VALUES (?, ?, ?, ?, ?)",
-                (at.isoformat(timespec="seconds"), layout, path, as_of.isoformat(), len(items)))
+                "INSERT INTO batches (created_at, layout, path, as_of, count, selection) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (at.isoformat(timespec="seconds"), layout, path, as_of.isoformat(), len(items),
+                 selection))
             bid = cur.lastrowid
             for p, payload in items:
+                self._store_version(p)
                 self.conn.execute(
-                    "INSERT OR IGNORE INTO versions (code, content_hash, data) VALUES (?, ?, ?)",
-                    (p.code, p.content_hash, json.dumps(p.to_dict(), ensure_ascii=False)))
+                    "INSERT INTO batch_items (batch_id, code, content_hash, payload, note) "
+                    "VALUES (?, ?, ?, ?, ?)", (bid, p.code, p.content_hash, payload, notes.get(p.code, "")))
+            for p, reason in takedown:
+                self._store_version(p)
                 self.conn.execute(
-                    "INSERT INTO batch_items (batch_id, code, content_hash, payload) VALUES (?, ?, ?, ?)",
-                    (bid, p.code, p.content_hash, payload))
+                    "INSERT OR IGNORE INTO batch_takedowns (batch_id, code, content_hash, reason) "
+                    "VALUES (?, ?, ?, ?)", (bid, p.code, p.content_hash, reason))
+            self.conn.execute(
+                "INSERT INTO batch_files (batch_id, path, layout, kind, at) VALUES (?, ?, ?, 'print', ?)",
+                (bid, path, layout, at.isoformat(timespec="seconds")))
             self._log("print", at=at, day=as_of, batch=bid, layout=layout, path=path, count=len(items))
         return self.batch(bid)
+
+    def add_batch_file(self, batch_id: int, *, path: str, layout: str, kind: str,
+                       at: datetime) -> None:
+        """Record a reprint or an export made from an existing batch (no new batch)."""
+        self.batch(batch_id)
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO batch_files (batch_id, path, layout, kind, at) VALUES (?, ?, ?, ?, ?)",
+                (batch_id, path, layout, kind, at.isoformat(timespec="seconds")))
+            self._log(kind, at=at, batch=batch_id, layout=layout, path=path)
 
     def batch(self, batch_id: int) -> Batch:
         r = self.conn.execute("SELECT * FROM batches WHERE id = ?", (batch_id,)).fetchone()
         if r is None:
             raise RegistryError(f"{self.path}: no print batch {batch_id}")
+        return self._batch_from_row(r)
+
+    @staticmethod
+    def _batch_from_row(r) -> Batch:
         return Batch(id=r["id"], created_at=datetime.fromisoformat(r["created_at"]), layout=r["layout"],
-                     path=r["path"], as_of=date.fromisoformat(r["as_of"]), count=r["count"])
+                     path=r["path"], as_of=date.fromisoformat(r["as_of"]), count=r["count"],
+                     selection=r["selection"] if "selection" in r.keys() else "")
+
+    def batches(self) -> list[Batch]:
+        """Every print batch, oldest first."""
+        return [self._batch_from_row(r) for r in self.conn.execute("SELECT * FROM batches ORDER BY id")]
+
+    def batch_files(self, batch_id: int) -> list[BatchFile]:
+        rows = self.conn.execute("SELECT * FROM batch_files WHERE batch_id = ? ORDER BY id", (batch_id,))
+        return [BatchFile(r["batch_id"], r["path"], r["layout"], r["kind"],
+                          datetime.fromisoformat(r["at"])) for r in rows]
+
+    def batch_notes(self, batch_id: int) -> dict[str, str]:
+        """{code: the card's note} of a batch."""
+        rows = self.conn.execute("SELECT code, note FROM batch_items WHERE batch_id = ? AND note != ''",
+                                 (batch_id,))
+        return {r["code"]: r["note"] for r in rows}
+
+    def batch_takedowns(self, batch_id: int) -> list[BatchTakedown]:
+        """The batch's takedown sheet, in the order it was printed."""
+        self.batch(batch_id)
+        rows = self.conn.execute(
+            "SELECT t.code, t.content_hash, t.reason, v.data FROM batch_takedowns t JOIN versions v "
+            "ON v.code = t.code AND v.content_hash = t.content_hash WHERE t.batch_id = ? ORDER BY t.rowid",
+            (batch_id,))
+        return [BatchTakedown(r["code"], r["content_hash"], r["reason"],
+                              Procedure.from_dict(json.loads(r["data"]))) for r in rows]
 
     def batch_procedures(self, batch_id: int) -> list[Procedure]:
         self.batch(batch_id)
@@ -659,6 +762,15 @@ class Registry:
             "ON v.code = b.code AND v.content_hash = b.content_hash WHERE b.batch_id = ? ORDER BY b.rowid",
             (batch_id,))
         return [Procedure.from_dict(json.loads(r["data"])) for r in rows]
+
+    def batch_cards(self, batch_id: int) -> list[tuple[Procedure, str, str]]:
+        """(procedure as printed, its QR payload, its note) of every card of a batch, in order."""
+        self.batch(batch_id)
+        rows = self.conn.execute(
+            "SELECT v.data, b.payload, b.note FROM batch_items b JOIN versions v "
+            "ON v.code = b.code AND v.content_hash = b.content_hash WHERE b.batch_id = ? ORDER BY b.rowid",
+            (batch_id,))
+        return [(Procedure.from_dict(json.loads(r["data"])), r["payload"], r["note"]) for r in rows]
 
     # -- audits ---------------------------------------------------------------------------
     def add_audit(self, *, day: date, at: datetime, files: Iterable[AuditFile], summary: dict,

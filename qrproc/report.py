@@ -45,6 +45,7 @@ from qrproc import scope as scopemod
 from qrproc.diff import FIELD_LABELS, vn_date
 from qrproc import model
 from qrproc.model import PostedLabel, Procedure, vi_sort_key
+from qrproc.states import NO_FIELD
 from qrproc.states import (ABOLISHED, LABEL_CHANGED, MISSING, NO_VALID_CODE, NOT_APPLICABLE,
                            NOT_LISTED, NOT_ON_BOARD,
                            NOT_YET_IN_FORCE, ORPHAN, POSTED, REPLACED, REPLACES_POSTED, STALE,
@@ -57,7 +58,6 @@ if TYPE_CHECKING:  # plain values from the service layer; this module reads no r
 #: Every state a row can have, in report order.
 STATES = (MISSING, STALE, ORPHAN, POSTED, NOT_APPLICABLE)
 
-NO_FIELD = "(không ghi lĩnh vực)"
 
 CSV_COLUMNS = ("code", "name", "field", "state", "cause", "note", "effective", "posted_on",
                "late", "late_days", "on_board")
@@ -469,6 +469,13 @@ class AuditInfo:
     unknown: int
     not_seen: int
     age_days: int  # days between the audit and the report date
+    posted_not_seen: int = 0  # on the board by the registry, not in any photo
+
+    @property
+    def agrees(self) -> bool:
+        """The photos show exactly the board the registry records: no stale or unknown-to-the-
+        registry label, and every posted label seen."""
+        return not (self.stale or self.orphan or self.posted_not_seen)
 
     @classmethod
     def from_audit(cls, audit: "Audit", as_of: date) -> "AuditInfo":
@@ -478,7 +485,8 @@ class AuditInfo:
                    labels_seen=int(s.get("labels_seen", sum(p.codes for p in photos))),
                    current=len(s.get("current", ())), stale=len(s.get("stale", ())),
                    orphan=len(s.get("orphan", ())), unknown=len(s.get("unknown", ())),
-                   not_seen=len(s.get("not_seen", ())), age_days=(as_of - audit.day).days)
+                   not_seen=len(s.get("not_seen", ())), age_days=(as_of - audit.day).days,
+                   posted_not_seen=len(s.get("posted_not_seen", ())))
 
     def to_dict(self) -> dict:
         return {"id": self.id, "date": self.day.isoformat(),
@@ -486,6 +494,7 @@ class AuditInfo:
                 "age_days": self.age_days, "labels_seen": self.labels_seen,
                 "current": self.current, "stale": self.stale, "orphan": self.orphan,
                 "unknown": self.unknown, "not_seen": self.not_seen,
+                "posted_not_seen": self.posted_not_seen, "agrees": self.agrees,
                 "photos": [p.to_dict() for p in self.photos]}
 
 

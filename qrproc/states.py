@@ -26,3 +26,7 @@ NOT_YET_IN_FORCE = "not_yet_in_force"
 NOT_LISTED = "not_listed"
 POSTED_NOT_SEEN = "posted_not_seen"            # audit: on record as posted, in no photo
 NO_VALID_CODE = "no_valid_code"                # report: applicable, but its row has no valid code
+
+# -- wording ----------------------------------------------------------------------------------
+#: What the board, the report and the audit print for a procedure whose list names no field.
+NO_FIELD = "Chưa xác định lĩnh vực"

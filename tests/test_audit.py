@@ -252,7 +252,7 @@ def test_a_version_1_registry_is_migrated_and_keeps_its_data(tmp_path):
     conn.close()
     reg = Registry(path)
     try:
-        assert reg.schema_version == SCHEMA_VERSION == 6
+        assert reg.schema_version == SCHEMA_VERSION == 7
         assert reg.get_setting("unit") == "UBND xã Mẫu"
         assert reg.latest_audit() is None
     finally:

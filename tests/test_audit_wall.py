@@ -32,7 +32,7 @@ from qrproc import board as boardmod
 from qrproc.catalogue import import_catalogue
 from qrproc.cli import cli
 from qrproc.model import Catalogue, Procedure
-from qrproc.poster import Selection, make_posters, payload_config
+from qrproc.poster import Selection
 from qrproc.poster.render_pdf import default_fonts
 from qrproc.registry import Registry
 
@@ -147,7 +147,7 @@ def build_board(folder: Path, procs: tuple[Procedure, ...] | None = None) -> Boa
     procs = procs or board_procedures()
     reg = new_registry(":memory:", procs)
     try:
-        result = make_posters(reg, layout="grid", selection=Selection.all(), as_of=JUL,
+        result = boardmod.print_posters(reg, layout="grid", selection=Selection.all(), as_of=JUL,
                               out=folder / "bang-niem-yet.pdf", at=AT, workers=1)
     finally:
         reg.close()
@@ -260,7 +260,7 @@ def test_the_synthetic_photos_are_12_megapixel_jpegs_of_several_sheets(board, ph
 
 
 def test_at_least_99_percent_of_codes_are_recovered_with_no_false_procedure(board, photos):
-    config = payload_config(new_registry())
+    config = boardmod.payload_config(new_registry())
     expected = set(board.payloads)
     found_total = 0
     for name, path in photos.items():

@@ -55,9 +55,9 @@ def board(run, tmp_path):
 def test_every_command_has_help_with_an_example():
     ctx = click.Context(cli)
     names = cli.list_commands(ctx)
-    assert names == ["audit", "codes", "correct", "demo", "diff", "fetch", "import", "init", "links",
-                     "log", "migrate", "payload", "post", "posters", "report", "scope", "serve",
-                     "status", "takedown", "undo"]
+    assert names == ["audit", "batches", "catalogue", "codes", "correct", "demo", "diff", "export", "fetch",
+                     "import", "init", "links", "log", "migrate", "payload", "post", "posters",
+                     "province", "report", "scope", "serve", "status", "takedown", "undo"]
     for name in names:
         command = cli.get_command(ctx, name)
         assert command.help and "Example: qrproc" in command.help, name
@@ -195,8 +195,8 @@ def test_demo_runs_offline(run, tmp_path):
     assert "To print (6):" in out and "To reprint (2):" in out and "To take down (6):" in out
     assert "1.012563" in out and "replaced by 1.014057" in out
     assert (tmp_path / "demo" / "qrproc-demo.db").exists()
-    assert "Whole board: demo/bang-niem-yet-2026-12-15.pdf (26 pages, 182 QR codes verified)" in out
-    assert "Changed labels + takedown sheet: demo/thay-doi-2026-12-15.pdf (4 pages, 8 QR codes verified)" in out
+    assert "Whole board: demo/bang-niem-yet-2026-12-15.pdf (29 pages, 182 QR codes verified)" in out
+    assert "Changed labels + takedown sheet: demo/thay-doi-2026-12-15.pdf (5 pages, 8 QR codes verified)" in out
     assert "Changed labels put up on 16/12/2026; coverage 182/182 (100%), 8 put up late." in out
     assert out.endswith("Coverage report: demo/bao-cao-niem-yet-2026-12-16.html\n")
     assert "[7/7] Writing the coverage report" in r.stderr

@@ -10,7 +10,7 @@ import pytest
 from qrproc.errors import PayloadError
 from qrproc.poster import layout as L
 from qrproc.poster import payload as pl
-from qrproc.poster.render_pdf import default_fonts
+from qrproc.poster.fonts import default_fonts
 
 AS_OF = date(2026, 11, 28)
 MEASURE = default_fonts().measure
@@ -61,7 +61,8 @@ def check_card(card: L.Card, name: str) -> None:
         assert t.x >= t.box.x - 1e-6 and t.x + t.width <= t.box.right + 1e-6
         assert card.box.contains(t.box)
         assert t.top >= t.box.y - 1e-6 and t.baseline <= t.box.bottom + 1e-6
-        assert not t.box.overlaps(card.qr.box)  # no text in the QR or its quiet zone
+        assert not t.box.overlaps(card.qr.box)  # no text in the QR or its quiet zone,
+        assert not t.ink.overlaps(card.qr.box)  # not even the top of an "Ẳ"
     # The name is all there, in order, broken only between words.
     words = name.split()
     assert " ".join(t.text for t in card.name_lines) == " ".join(words)
@@ -82,6 +83,7 @@ def test_grid_cards_hold_the_whole_name(s):
     doc = L.build("grid", [s], unit="UBND xã Mẫu", as_of=AS_OF, measure=MEASURE)
     (card,) = [c for p in doc.pages for c in p.cards]
     check_card(card, s.name)
+    assert min(t.size for t in card.name_lines) >= 7  # a long name widens the card instead
 
 
 def test_every_vietnamese_letter_survives_layout():
@@ -113,11 +115,21 @@ def test_every_layout_keeps_text_in_its_boxes_and_on_the_page(layout, paper):
             check_card(card, card.name)
         for q in page.qrs:
             assert page_box.contains(q.box)
+            assert not any(t.ink.overlaps(q.box) for t in page.texts)
             module = q.box.w / (pl.modules(pl.version_bound(q.payload, q.ec)) + 8)
-            assert module >= q.min_module - 1e-9
+            # Modules keep their minimum even when a print dialog fits the page to 94 %.
+            assert module * L.FIT_SCALE >= q.min_module - 1e-9
             assert q.min_module >= (0.8 if layout != "labels" else 0.5)
     assert sorted(q.code for p in doc.pages for q in p.qrs) == sorted(s.code for s in SPECS)
     assert doc.pages[-1].kind == "takedown" and doc.pages[-1].codes == ("1.000775",)
+
+
+@pytest.mark.parametrize("s", SPECS, ids=lambda s: s.code)
+def test_a_shared_card_keeps_its_text_out_of_the_qr_area(s):
+    page = L.share_card(s, unit="UBND xã Mẫu", measure=MEASURE)
+    (card,) = page.cards
+    check_card(card, s.name)
+    assert not any(t.ink.overlaps(page.qrs[0].box) for t in page.texts)
 
 
 def test_grid_pages_name_every_field_on_them_and_the_index_points_to_them():
@@ -126,7 +138,10 @@ def test_grid_pages_name_every_field_on_them_and_the_index_points_to_them():
 
     specs = (cards("Hộ tịch", 14, 100000) + cards("Chứng thực", 1, 200000)
              + cards("Đất đai", 4, 300000) + cards("Hòa giải ở cơ sở", 3, 400000))
-    doc = L.build("grid", specs, unit="UBND xã Mẫu", as_of=AS_OF, measure=MEASURE)
+    # A3: a 3×4 grid of wall cards (on A4 their cells would be too short for a card with its
+    # scan instruction, and each card would span two cells)
+    doc = L.build("grid", specs, unit="UBND xã Mẫu", as_of=AS_OF, paper="A3", grid=(3, 4),
+                  measure=MEASURE)
     assert doc.pages[0].kind == "index"
     card_pages = [p for p in doc.pages if p.kind == "cards"]
     field_of = {s.code: s.field for s in specs}

@@ -9,9 +9,9 @@ import pytest
 import zxingcpp
 from click.testing import CliRunner
 
+from qrproc import board
 from qrproc.cli import cli
 from qrproc.errors import PayloadError
-from qrproc.poster import payload_config, set_payload
 from qrproc.poster import payload as pl
 from qrproc.registry import Registry
 
@@ -95,23 +95,16 @@ def test_versions_above_6_are_reported():
     assert "above 6" in line and "1.001193" in line and "1.000894" not in line
 
 
-def test_wrong_payload_encoder_changes_only_the_named_codes():
-    enc = pl.wrong_payload_encoder(["1.001193"])
-    url = f"https://dichvucong.gov.vn/thu-tuc-hanh-chinh/{UUID}"
-    assert enc("1.001193", url, "Q").payload != url
-    assert enc("1.000894", url, "Q").payload == url
-
-
 def test_settings_round_trip_through_the_registry():
     reg = Registry(":memory:")
     reg.set_settings({"unit": "UBND xã Mẫu", "province": "H31"}, at=AT)
-    assert payload_config(reg) == pl.PayloadConfig()
-    cfg = set_payload(reg, template="https://qr.xa.vn/q/{code}", allow_hosts=["qr.xa.vn"], ec="m", at=AT)
-    assert payload_config(reg) == cfg
+    assert board.payload_config(reg) == pl.PayloadConfig()
+    cfg = board.set_payload(reg, template="https://qr.xa.vn/q/{code}", allow_hosts=["qr.xa.vn"], ec="m", at=AT)
+    assert board.payload_config(reg) == cfg
     assert cfg.ec == "M" and cfg.template == "https://qr.xa.vn/q/{code}"
     with pytest.raises(PayloadError):
-        set_payload(reg, template="https://evil.example.com/{code}", at=AT)
-    assert payload_config(reg) == cfg  # a refused change stores nothing
+        board.set_payload(reg, template="https://evil.example.com/{code}", at=AT)
+    assert board.payload_config(reg) == cfg  # a refused change stores nothing
 
 
 def test_payload_command_sets_and_refuses(db_path):
@@ -131,3 +124,22 @@ def test_payload_command_sets_and_refuses(db_path):
         assert reg.get_setting("allowed_hosts") == "qr.xa.vn"
     finally:
         reg.close()
+
+
+def test_a_payload_change_can_be_previewed_and_undone(db_path):
+    runner = CliRunner()
+
+    def run(*args):
+        r = runner.invoke(cli, ["--db", str(db_path), *args], catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    args = ("payload", "--template", "https://qr.xa.vn/q/{code}", "--allow-host", "qr.xa.vn")
+    dry = run(*args, "--dry-run")
+    assert "Link (portal id known): https://qr.xa.vn/q/{code}" in dry and "Dry run" in dry
+    assert "Link (portal id known): https://dichvucong.gov.vn/" in run("payload")
+    run(*args)
+    assert "payload" in run("log")
+    run("undo")
+    shown = run("payload")
+    assert "Link (portal id known): https://dichvucong.gov.vn/" in shown and "qr.xa.vn" not in shown

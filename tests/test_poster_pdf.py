@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -19,8 +20,12 @@ from qrproc.catalogue import import_catalogue
 from qrproc.cli import cli
 from qrproc.errors import QrprocError, VerificationError
 from qrproc.model import ABOLISHED, Catalogue, Procedure
-from qrproc.poster import Selection, make_posters
+from qrproc import board
+
+from faults import wrong_payload_encoder
+from qrproc.poster import Selection
 from qrproc.poster import payload as pl
+from qrproc.poster import verify
 from qrproc.registry import Registry
 
 from test_poster_layout import ALL_LETTERS_NAME, LONG_WORD_NAME, VERY_LONG_NAME
@@ -81,7 +86,7 @@ def squash(text: str) -> str:
 def test_every_code_of_every_layout_decodes_to_its_payload(tmp_path, layout):
     reg = new_registry()
     out = tmp_path / f"{layout}.pdf"
-    result = make_posters(reg, layout=layout, selection=Selection.all(), as_of=JUL, out=out, at=AT,
+    result = board.print_posters(reg, layout=layout, selection=Selection.all(), as_of=JUL, out=out, at=AT,
                           workers=2)
     expected = [pl.payload_for(p.code, p.portal_id, pl.PayloadConfig()) for p in result.procedures]
     assert sorted(result.payloads) == sorted(expected) and len(expected) == len(BOARD)
@@ -95,7 +100,7 @@ def test_every_code_of_every_layout_decodes_to_its_payload(tmp_path, layout):
 def test_pdftotext_returns_the_nfc_names(tmp_path):
     reg = new_registry()
     out = tmp_path / "board.pdf"
-    make_posters(reg, selection=Selection.all(), as_of=JUL, out=out, at=AT)
+    board.print_posters(reg, selection=Selection.all(), as_of=JUL, out=out, at=AT)
     text = pdftotext(out, "-raw")
     assert unicodedata.is_normalized("NFC", text)
     flat = squash(text)
@@ -110,7 +115,7 @@ def test_a_letter_the_font_lacks_is_an_error_naming_the_procedure(tmp_path):
     reg = new_registry(procs=BOARD + (broken,))
     out = tmp_path / "board.pdf"
     with pytest.raises(QrprocError, match=r"1\.013858: the poster font has no glyph for '漢' \(U\+6F22\).*letters are never dropped"):
-        make_posters(reg, selection=Selection.all(), as_of=JUL, out=out, at=AT)
+        board.print_posters(reg, selection=Selection.all(), as_of=JUL, out=out, at=AT)
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
@@ -123,7 +128,7 @@ def test_changed_prints_new_labels_and_a_takedown_sheet_with_the_right_codes(tmp
               proc("1.014057", "Đăng ký khai sinh, đăng ký thường trú, cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi"))
     import_catalogue(reg, Catalogue(source="dec.csv", procedures=later), effective=DEC, at=AT)
     out = tmp_path / "changed.pdf"
-    result = make_posters(reg, selection=Selection.changed(), as_of=DEC, out=out, at=AT)
+    result = board.print_posters(reg, selection=Selection.changed(), as_of=DEC, out=out, at=AT)
     assert [p.code for p in result.procedures] == ["1.014057"]
     assert sorted(i.code for i in result.takedown) == ["1.000894", "2.002080"]
     sheet = [p for p in result.document.pages if p.kind == "takedown"]
@@ -139,7 +144,7 @@ def test_changed_prints_new_labels_and_a_takedown_sheet_with_the_right_codes(tmp
 def test_a3_paper(tmp_path):
     reg = new_registry()
     out = tmp_path / "a3.pdf"
-    result = make_posters(reg, selection=Selection.all(), as_of=JUL, out=out, at=AT, paper="A3")
+    result = board.print_posters(reg, selection=Selection.all(), as_of=JUL, out=out, at=AT, paper="A3")
     pdf = pdfium.PdfDocument(str(out))
     try:
         assert [tuple(round(v) for v in page.get_size()) for page in pdf] == [(842, 1191)] * result.pages
@@ -151,9 +156,11 @@ def test_a3_paper(tmp_path):
 
 def test_png_export_cards_decode(tmp_path):
     reg = new_registry()
-    result = make_posters(reg, selection=Selection.of_field("hộ tịch"), as_of=JUL,
+    result = board.print_posters(reg, selection=Selection.of_field("hộ tịch"), as_of=JUL,
                           out=tmp_path / "ho-tich.pdf", at=AT, png_dir=tmp_path / "png")
-    assert sorted(p.name for p in result.png_files) == ["1.000656.png", "1.000894.png", "1.001193.png"]
+    assert sorted(p.name for p in result.png_files) == [
+        "1.000656-dang-ky-khai-tu.png", "1.000894-dang-ky-ket-hon.png",
+        "1.001193-dang-ky-khai-sinh.png"]
     for path, payload in zip(sorted(result.png_files), sorted(zip([p.code for p in result.procedures],
                                                                    result.payloads))):
         image = Image.open(path)
@@ -166,8 +173,8 @@ def test_an_injected_wrong_encoder_fails_verification_and_writes_nothing(tmp_pat
     reg = new_registry()
     out = tmp_path / "posters" / "board.pdf"
     with pytest.raises(VerificationError) as err:
-        make_posters(reg, selection=Selection.all(), as_of=JUL, out=out, at=AT,
-                     encoder=pl.wrong_payload_encoder(["1.001193"]), workers=2)
+        board.print_posters(reg, selection=Selection.all(), as_of=JUL, out=out, at=AT,
+                            encoder=wrong_payload_encoder(["1.001193"]), workers=2)
     message = str(err.value)
     assert "1.001193 Thủ tục đăng ký khai sinh" in message and "decodes to" in message
     assert "1.000894" not in message
@@ -175,10 +182,79 @@ def test_an_injected_wrong_encoder_fails_verification_and_writes_nothing(tmp_pat
     assert reg.conn.execute("SELECT COUNT(*) FROM batches").fetchone()[0] == 0
 
 
+def qr_paths_of_page(pdf: bytes, page: int) -> list[tuple[int, int]]:
+    """(start, end) byte ranges of the QR paths in a page's content, in a QDF (uncompressed) file."""
+    start = pdf.index(b"%%%% Contents for page %d\n" % page)
+    end = pdf.index(b"endstream", start)
+    return [(start + m.start(1), start + m.end(1))
+            for m in re.finditer(rb" cm\n(.*?)f Q\n", pdf[start:end], re.S)]
+
+
+def test_a_missing_module_is_caught_even_though_the_code_still_decodes(tmp_path):
+    """Error correction hides a few wrong modules from the decoder; verification must not."""
+    reg = new_registry()
+    result = board.print_posters(reg, selection=Selection.all(), as_of=JUL, out=tmp_path / "b.pdf", at=AT)
+    assert result.report.ok and {r.code for r in result.report.results} == {p.code for p in BOARD}
+    assert all(r.ok and r.wrong == 0 and r.seams == 0 for r in result.report.results)
+    # Uncompress the file, and take one lone dark module in the data region out of the first
+    # symbol on page 2 (its rectangle gets zero height; same length, so the file stays valid).
+    qdf = tmp_path / "qdf.pdf"
+    subprocess.run(["qpdf", "--qdf", "--object-streams=disable", str(tmp_path / "b.pdf"), str(qdf)],
+                   check=True)
+    data = bytearray(qdf.read_bytes())
+    start, end = qr_paths_of_page(bytes(data), 2)[0]
+    lone = [m for m in re.finditer(rb"^(\d+) (\d+) 1 1 re$", bytes(data[start:end]), re.M)
+            if all(10 <= int(v) <= 34 and not 19 <= int(v) <= 25 for v in m.groups())]
+    m = lone[0]
+    data[start + m.end() - 4:start + m.end() - 3] = b"0"
+    qdf.write_bytes(bytes(data))
+    page = result.document.pages[1]
+    code = page.qrs[0].code
+    # The code still decodes, to the right link ...
+    assert sorted(decode_pdf(qdf)) == sorted(result.payloads)
+    # ... but the check names the procedure, the module and nothing else.
+    report = verify.verify_pdf(qdf, result.document)
+    assert not report.ok and report.verified == len(BOARD) - 1
+    (problem,) = report.problems
+    assert (problem.code, problem.kind, problem.page) == (code, "modules", 2)
+    col, row = int(m.group(1)), int(m.group(2))
+    assert re.search(r": 1 of \d+ modules wrong", problem.describe())
+    assert f"row {row}, column {col}" in problem.describe()
+    (bad,) = [r for r in report.results if not r.ok]
+    assert bad.code == code and bad.decoded and bad.wrong == 1
+
+
+def test_labels_are_counter_labels_and_say_so(tmp_path):
+    reg = new_registry()
+    result = board.print_posters(reg, layout="labels", selection=Selection.all(), as_of=JUL,
+                          out=tmp_path / "labels.pdf", at=AT)
+    modules = {round(r.module, 3) for r in result.report.results}
+    assert modules == {0.55}  # 13 dots of 600 dpi: 0.517 mm even printed at 94 %
+    assert any("modules of 0.55 mm" in w and "not for the wall board" in w for w in result.warnings)
+    grid = board.print_posters(reg, layout="grid", selection=Selection.all(), as_of=JUL,
+                        out=tmp_path / "grid.pdf", at=AT)
+    assert min(r.module for r in grid.report.results) >= 0.8 / 0.94
+    assert not any("wall board" in w for w in grid.warnings)
+
+
+def test_viewers_are_asked_to_print_at_full_size(tmp_path):
+    reg = new_registry()
+    board.print_posters(reg, selection=Selection.all(), as_of=JUL, out=tmp_path / "b.pdf", at=AT)
+    pdf = pdfium.PdfDocument(str(tmp_path / "b.pdf"))
+    try:
+        import pypdfium2.raw as pdfium_c
+        assert pdfium_c.FPDF_VIEWERREF_GetPrintScaling(pdf.raw) == 0  # /PrintScaling /None
+    finally:
+        pdf.close()
+    check = subprocess.run(["qpdf", "--check", str(tmp_path / "b.pdf")], capture_output=True,
+                           text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
 def test_progress_is_reported_per_stage(tmp_path):
     reg = new_registry()
     calls = []
-    make_posters(reg, selection=Selection.all(), as_of=JUL, out=tmp_path / "b.pdf", at=AT,
+    board.print_posters(reg, selection=Selection.all(), as_of=JUL, out=tmp_path / "b.pdf", at=AT,
                  on_progress=lambda stage, done, total: calls.append((stage, done, total)))
     stages = [c[0] for c in calls]
     assert stages[0] == "render" and stages[-1] == "verify"
@@ -188,7 +264,7 @@ def test_progress_is_reported_per_stage(tmp_path):
 def test_nothing_to_print_writes_nothing(tmp_path):
     reg = new_registry()
     reg.post(BOARD, day=JUL, at=AT)
-    result = make_posters(reg, as_of=JUL, out=tmp_path / "none.pdf", at=AT)
+    result = board.print_posters(reg, as_of=JUL, out=tmp_path / "none.pdf", at=AT)
     assert result.path is None and result.batch is None and list(tmp_path.iterdir()) == []
 
 
@@ -210,8 +286,8 @@ def test_posters_records_a_batch_that_post_batch_puts_up(db_path, tmp_path, monk
                         catch_exceptions=False)
     assert res.exit_code == 0, res.output
     assert "Verified 5 of 5 QR codes" in res.output
-    assert "Wrote posters/bang-niem-yet-2026-07-01.pdf" in res.output
-    assert Path("posters/bang-niem-yet-2026-07-01.pdf").exists()
+    assert "Wrote posters/thay-doi-2026-07-01.pdf" in res.output
+    assert Path("posters/thay-doi-2026-07-01.pdf").exists()
     assert "qrproc post --batch 1" in res.output
     posted = runner.invoke(cli, ["--db", str(db_path), "post", "--batch", "1", "--date", "2026-07-01"],
                            catch_exceptions=False)
@@ -231,7 +307,9 @@ def test_posters_records_a_batch_that_post_batch_puts_up(db_path, tmp_path, monk
 
 def test_a_wrong_code_fails_the_command_with_exit_1_and_leaves_no_pdf(db_path, tmp_path, monkeypatch):
     cli_registry(db_path)
-    runner = CliRunner(env={"QRPROC_TEST_WRONG_QR": "1.001193"})
+    # the fault at the encoder (zxing-cpp) boundary: the command prints a wrong link for one card
+    monkeypatch.setattr(pl, "default_encoder", wrong_payload_encoder(["1.001193"]))
+    runner = CliRunner()
     monkeypatch.chdir(tmp_path)
     res = runner.invoke(cli, ["--db", str(db_path), "posters", "--all", "--as-of", "2026-07-01",
                               "--silent"])

@@ -481,13 +481,13 @@ def test_names_numbers_and_odd_codes_are_cleaned_and_flagged(tmp_path):
 
 def test_single_page_posters_print_fees_as_the_source_states_them(tmp_path):
     """Council-set, USD per copy, per page with tiers, free, and unknown: read back with pdftotext."""
-    from qrproc.poster import Selection, make_posters
+    from qrproc.poster import Selection
     from test_poster_pdf import pdftotext, squash
 
     added = scope.ScopeRules(province="H31", added=(("2.000507", "hồ sơ của người ở nước ngoài về"),))
     reg = registry(scope=added.to_setting())
     import_catalogue(reg, load_file(details_file()), effective=date(2026, 7, 1), at=AT)
-    result = make_posters(reg, layout="single", selection=Selection.all(), as_of=date(2026, 7, 1),
+    result = board.print_posters(reg, layout="single", selection=Selection.all(), as_of=date(2026, 7, 1),
                           out=tmp_path / "thu-tuc.pdf", at=AT)
     assert result.verified == 6 and (result.own_pages, result.searches) == (6, 0)
     pages = {}

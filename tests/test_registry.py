@@ -78,7 +78,7 @@ def test_a_version_2_amendment_stored_merged_reads_as_a_full_list(tmp_path):
     conn.commit()
     conn.close()
     with Registry(path) as reg:
-        assert reg.schema_version == SCHEMA_VERSION == 6
+        assert reg.schema_version == SCHEMA_VERSION == 7
         merged = reg.snapshot(2)
         assert merged.kind == "amend" and merged.timeline_kind == "full"
         assert {p.code for p in catalogue_on(reg, DEC).included} == {KHAI_SINH.code, KET_HON.code}

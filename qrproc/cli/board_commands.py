@@ -141,23 +141,67 @@ def post(app, codes, all_pending, batch, day, dry_run):
 
 
 @click.command()
-@click.argument("codes", nargs=-1, callback=split_codes, required=True)
+@click.argument("codes", nargs=-1, callback=split_codes)
+@click.option("--batch", type=click.IntRange(min=1), metavar="N",
+              help="Take down what print batch N's takedown sheet lists.")
 @click.option("--date", "day", type=DATE, help="Day the labels came down (default: today).")
 @click.option("--force", is_flag=True,
               help="Also record a label of a procedure still in force as taken down (it is then missing).")
 @dry_run_option
 @click.pass_obj
-def takedown(app, codes, day, force, dry_run):
-    """Record that labels were taken down from the board.
+def takedown(app, codes, batch, day, force, dry_run):
+    """Record that labels were taken down from the board: the CODES given (commas or spaces
+    between them), or those on the takedown sheet of print batch N.
 
     Example: qrproc takedown 1.000775,1.012563 --date 2026-12-15
+    Example: qrproc takedown --batch 3 --date 2026-12-15
     """
+    if bool(codes) == (batch is not None):
+        raise click.UsageError("give procedure CODES or --batch N (exactly one)")
     day = day or app.today()
     with app.changing(dry_run) as registry:
-        done, absent = board.take_down(registry, codes, day=day, at=app.now(), force=force)
+        if batch is not None:
+            done, absent = board.take_down_batch(registry, batch, day=day, at=app.now(), force=force)
+        else:
+            done, absent = board.take_down(registry, codes, day=day, at=app.now(), force=force)
         for code in absent:
             warn(f"Warning: {code} was not on the board")
         click.echo(f"Took down {len(done)} labels on {vn_date(day)}.")
+
+
+@click.command()
+@click.option("--as-of", type=DATE, help="Date of the board (default: today).")
+@click.option("--all", "show_all", is_flag=True, help="Every batch, not only the open ones.")
+@click.pass_obj
+def batches(app, as_of, show_all):
+    """List the print batches still open: cards printed but not yet put up, and labels on their
+    takedown sheets still on the board.
+
+    Example: qrproc batches
+    """
+    day = as_of or app.today()
+    states = board.batch_states(app.reader, day, only_open=not show_all)
+    if not states:
+        click.echo(f"No open print batch on {vn_date(day)}: everything printed is up, and "
+                   "everything on a takedown sheet is down.")
+        return
+    for st in states:
+        b = st.batch
+        click.echo(f"Batch {b.id}: {b.layout}, printed {b.created_at:%d/%m/%Y %H:%M} for "
+                   f"{vn_date(b.as_of)}, {st.printed} cards ({st.up} up"
+                   + (f", {st.superseded} no longer current" if st.superseded else "") + ")")
+        for f in st.files:
+            click.echo(f"  {f.kind}: {f.path}")
+        if st.to_put_up:
+            click.echo(f"  to put up ({len(st.to_put_up)}): "
+                       + ", ".join(p.code for p in st.to_put_up[:10])
+                       + (" …" if len(st.to_put_up) > 10 else "")
+                       + f"  -> qrproc post --batch {b.id}")
+        if st.to_take_down:
+            click.echo(f"  to take down ({len(st.to_take_down)}): "
+                       + ", ".join(p.code for p in st.to_take_down[:10])
+                       + (" …" if len(st.to_take_down) > 10 else "")
+                       + f"  -> qrproc takedown --batch {b.id}")
 
 
 @click.command()
@@ -196,6 +240,10 @@ def status(app, as_of):
         cov = st.coverage
         click.echo(f"Coverage on {vn_date(st.coverage.as_of)}: {cov.posted}/{cov.applicable} "
                    f"({vn_percent(cov.coverage_percent)}) posted, as the report counts it.")
+    open_batches = board.batch_states(app.reader, as_of or app.today())
+    if open_batches:
+        click.echo(f"Open print batches: {', '.join(str(b.batch.id) for b in open_batches)} "
+                   "(qrproc batches)")
 
 
 @click.command()

@@ -1,20 +1,20 @@
-"""Verified QR posters for the reception desk.
+"""Verified QR posters for the reception desk. Pure of the registry: the service layer
+(`qrproc.board.print_posters`, `reprint_batch`) selects the procedures and records the batch.
 
-`make_posters` is the library entry: it selects the procedures (what changed on the board, all,
-one field, or given codes), lays them out (`layout`), writes a vector PDF (`render_pdf`) to a
-temporary file beside the target, renders every page and decodes every QR code (`verify`), and
-only then moves the file into place and records the print batch in the registry. A code that is
-missing, unreadable or decodes to another payload raises `VerificationError` naming the
-procedures, and no PDF is left behind.
+`render_posters` lays the cards out (`layout`), writes a vector PDF (`render_pdf`) to a
+temporary file with an unpredictable name beside the target, renders every QR code at the
+printed resolution, decodes it and compares it module by module with the symbol drawn
+(`verify`), and only then moves the file into place. A code that is missing, unreadable, decodes
+to another payload or has a wrong module raises `VerificationError` naming the procedures, and no
+PDF is left behind. Codes with modules too small for the wall (labels) come with a warning.
 
-    from qrproc.poster import Selection, make_posters
-    result = make_posters(registry, layout="grid", selection=Selection.changed(),
-                          as_of=date(2026, 11, 28), at=datetime.now())
-    print(result.path, result.verified)
+Output names: without `out`, a name from the selection (`thay-doi-2026-12-15.pdf` for the
+changes, `bang-niem-yet-2026-12-15.pdf` for the whole board, `linh-vuc-ho-tich-….pdf` for one
+field…) is reserved in the folder by creating it exclusively, so two runs at once never write
+the same file: the second gets `…-2.pdf`.
 
-Test hook (documented): `encoder=` replaces the QR encoder used by the renderers, e.g.
-`payload.wrong_payload_encoder(["1.001193"])`, which prints a wrong payload for one card; the
-CLI uses it when the environment variable QRPROC_TEST_WRONG_QR names codes.
+`encoder=` replaces the QR encoder the renderers use (the tests pass one that prints a wrong
+link for one card, to show that verification fails the run).
 """
 
 from __future__ import annotations
@@ -24,25 +24,29 @@ import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
-from qrproc.board import board_diff, current_versions
-from qrproc.catalogue import required_catalogue
 from qrproc.diff import Item
 from qrproc.errors import QrprocError, VerificationError
 from qrproc.model import Procedure, fold, nfc
 from qrproc.poster import layout as layoutmod
 from qrproc.poster import payload as payloadmod
 from qrproc.poster import render_pdf, render_png, verify
+from qrproc.poster.files import reserve, temp_beside
+from qrproc.poster.fonts import Fonts, default_fonts
+from qrproc.poster.layout import Furniture
 from qrproc.poster.payload import Encoder, PayloadConfig
-from qrproc.registry import Batch, Registry
+from qrproc.poster.workers import default_workers
 
 log = logging.getLogger(__name__)
 
 LAYOUTS = tuple(layoutmod.LAYOUTS)
 PAPERS = tuple(layoutmod.PAPERS)
 OUT_DIR = Path("posters")
-FILE_STEMS = {"grid": "bang-niem-yet", "single": "thu-tuc", "labels": "nhan-qr"}
+#: File name stems by selection; a layout other than the grid adds its own word.
+SELECTION_STEMS = {"changed": "thay-doi", "all": "bang-niem-yet", "field": "linh-vuc",
+                   "codes": "thu-tuc-chon"}
+LAYOUT_SUFFIX = {"grid": "", "single": "-tung-thu-tuc", "labels": "-nhan-qr"}
 #: Printed for a processing time or fee the source does not state.
 UNVERIFIED = "Chưa xác minh"
 SELECTIONS = ("changed", "all", "field", "codes")
@@ -91,7 +95,8 @@ class Selection:
 
 @dataclass(frozen=True)
 class PosterResult:
-    """What a run produced. `path` is None when there was nothing to print."""
+    """What a run produced. `path` is None when there was nothing to print (or only PNG cards
+    were asked for); `batch` is the print batch the service layer recorded it in."""
 
     path: Path | None
     layout: str
@@ -102,78 +107,54 @@ class PosterResult:
     payloads: tuple[str, ...]
     takedown: tuple[Item, ...]
     report: verify.VerificationReport | None
-    batch: Batch | None
+    batch: object | None = None  # registry.Batch, set by the service layer
     png_files: tuple[Path, ...] = ()
     warnings: tuple[str, ...] = ()
     size: int = 0
     document: layoutmod.Document | None = field(default=None, repr=False, compare=False)
     own_pages: int = 0   # codes that link to the procedure's own page on the portal
     searches: int = 0    # codes that link to the portal's search by code
+    reprint: bool = False  # made again from an existing batch
 
     @property
     def verified(self) -> int:
         return self.report.verified if self.report else 0
 
 
-# -- settings -------------------------------------------------------------------------------------
-
-def payload_config(registry: Registry) -> PayloadConfig:
-    """The unit's payload settings (templates, extra hosts, error correction)."""
-    return PayloadConfig.from_settings(registry.settings())
-
-
-def set_payload(registry: Registry, *, template: str | None = None, template_code: str | None = None,
-                allow_hosts: Sequence[str] = (), ec: str | None = None, reset: bool = False,
-                at: datetime) -> PayloadConfig:
-    """Change the payload settings: checked first (PayloadError), stored only if valid."""
-    current = PayloadConfig() if reset else payload_config(registry)
-    new = PayloadConfig(
-        template=template.strip() if template else current.template,
-        template_code=template_code.strip() if template_code else current.template_code,
-        extra_hosts=tuple(dict.fromkeys(current.extra_hosts + payloadmod.parse_hosts(allow_hosts))),
-        ec=(ec or current.ec).upper(),
-    ).checked()
-    registry.set_settings(new.to_settings(), at=at)
-    return new
+def slug(text: str, limit: int = 40) -> str:
+    """'Thủ tục đăng ký khai sinh' -> 'thu-tuc-dang-ky-khai-sinh' (ASCII, whole words, at most
+    `limit` characters)."""
+    out = ""
+    for word in fold(text).split():
+        if len(out) + len(word) + (1 if out else 0) > limit:
+            break
+        out = f"{out}-{word}" if out else word
+    return out or fold(text).replace(" ", "-")[:limit]
 
 
-# -- selection ------------------------------------------------------------------------------------
-
-def select(registry: Registry, selection: Selection, as_of: date) -> tuple[list[Procedure], list[Item]]:
-    """The procedures to print and (for ``changed``) the labels to take down."""
-    if selection.kind == "changed":
-        d = board_diff(registry, as_of)
-        return [i.procedure for i in d.to_post + d.to_reprint], list(d.to_take_down)
-    if selection.kind == "codes":
-        return current_versions(registry, selection.codes, as_of), []
-    in_force = list(required_catalogue(registry, as_of).applicable)
-    if selection.kind == "all":
-        return in_force, []
-    want = fold(selection.field)  # the remaining kind: one field
-    chosen = [p for p in in_force if fold(p.field) == want]
-    if not chosen:
-        fields = sorted({p.field for p in in_force if p.field})
-        near = [f for f in fields if want in fold(f)] or fields
-        raise QrprocError(f"no procedure in force on {as_of.isoformat()} is in the field "
-                          f"{selection.field!r}; fields: {', '.join(near[:12])}"
-                          + (" …" if len(near) > 12 else ""))
-    return chosen, []
+def file_stem(selection: "Selection", layout: str, as_of: date) -> str:
+    """thay-doi-2026-12-15, bang-niem-yet-nhan-qr-2026-12-15, linh-vuc-ho-tich-2026-12-15…"""
+    stem = SELECTION_STEMS[selection.kind]
+    if selection.kind == "field":
+        stem += f"-{slug(selection.field, 30)}"
+    return f"{stem}{LAYOUT_SUFFIX.get(layout, '-' + layout)}-{as_of.isoformat()}"
 
 
-def default_out(layout: str, as_of: date, folder: Path = OUT_DIR) -> Path:
-    """posters/bang-niem-yet-2026-11-28.pdf, or …-2.pdf etc. if that file is already there (an
-    earlier batch points to it)."""
-    stem = f"{FILE_STEMS.get(layout, layout)}-{as_of.isoformat()}"
-    path = folder / f"{stem}.pdf"
-    n = 2
-    while path.exists():
-        path = folder / f"{stem}-{n}.pdf"
-        n += 1
-    return path
+def card_specs(procedures: Sequence[Procedure], payloads: Sequence[str], config: PayloadConfig,
+               notes: Mapping[str, str] | None = None) -> list[layoutmod.CardSpec]:
+    """The layout's input. What the source does not state is printed as unverified, never as
+    "none" (a zero fee the council sets, a time in an unknown unit: the importers leave those
+    empty)."""
+    notes = notes or {}
+    return [layoutmod.CardSpec(p.code, p.name, p.field, url, config.ec,
+                               payloadmod.version_bound(url, config.ec),
+                               p.processing_time or UNVERIFIED, p.fees or UNVERIFIED,
+                               notes.get(p.code, ""))
+            for p, url in zip(procedures, payloads)]
 
 
-def _check_glyphs(fonts: render_pdf.Fonts, procs: Sequence[Procedure], takedown: Sequence[Item],
-                  unit: str, layout: str) -> None:
+def _check_glyphs(fonts: Fonts, procs: Sequence[Procedure], takedown: Sequence[Item],
+                  texts: Mapping[str, str], layout: str) -> None:
     """Fail early, naming the procedure, on a character the font cannot print."""
     def check(code: str, what: str, text: str) -> None:
         missing = fonts.missing(text)
@@ -182,7 +163,8 @@ def _check_glyphs(fonts: render_pdf.Fonts, procs: Sequence[Procedure], takedown:
             raise QrprocError(f"{code}: the poster font has no glyph for {chars} in its {what} "
                               f"{text[:80]!r}; fix the source list (letters are never dropped)")
 
-    check("unit", "name", unit)
+    for what, text in texts.items():
+        check("unit", what, text)
     for p in procs:
         check(p.code, "name", p.name)
         check(p.code, "field", p.field)
@@ -194,90 +176,121 @@ def _check_glyphs(fonts: render_pdf.Fonts, procs: Sequence[Procedure], takedown:
         check(i.procedure.code, "takedown reason", i.reason_vi)
 
 
-# -- the whole job ------------------------------------------------------------------------------------
+# -- the whole job ------------------------------------------------------------------------------
 
-def make_posters(registry: Registry, *, layout: str = "grid", selection: Selection | None = None,
-                 as_of: date, out: str | Path | None = None, paper: str = "A4",
-                 png_dir: str | Path | None = None, at: datetime,
-                 on_progress: ProgressFn | None = None, grid: tuple[int, int] | None = None,
-                 workers: int | None = None, encoder: Encoder | None = None,
-                 fonts: render_pdf.Fonts | None = None) -> PosterResult:
-    """Select, lay out, render, verify, move into place and record a print batch.
+def render_posters(procedures: Sequence[Procedure], *, unit: str, config: PayloadConfig,
+                   as_of: date, at: datetime, layout: str = "grid", paper: str = "A4",
+                   takedown: Sequence[Item] = (), notes: Mapping[str, str] | None = None,
+                   payloads: Sequence[str] | None = None, furniture: Furniture | None = None,
+                   out: str | Path | None = None, folder: str | Path = OUT_DIR,
+                   stem: str = "bang-niem-yet", pdf: bool = True,
+                   png_dir: str | Path | None = None, on_progress: ProgressFn | None = None,
+                   grid: tuple[int, int] | None = None, workers: int | None = None,
+                   encoder: Encoder | None = None, fonts: Fonts | None = None) -> PosterResult:
+    """Lay out, render, verify and move into place; no registry involved.
 
-    `out` defaults to posters/<name>-<as_of>.pdf; `png_dir` also exports one verified PNG card
-    per procedure; `grid` is (columns, rows); `workers` processes build and check the pages
-    (default: up to 2); `encoder` replaces the QR encoder (a test hook, see the module doc).
-    `on_progress(stage, done, total)` is called with stage 'render', 'verify' or 'png'.
-    Raises PayloadError (a link is not allowed), VerificationError (a code did not read back;
-    nothing is written), QrprocError (other problems).
+    `payloads` are the links to print (default: from `config`; a reprint passes the batch's);
+    `notes` a card's note by code; `out` the file (default: a name from `stem` reserved in
+    `folder`); `pdf=False` with `png_dir` writes PNG cards only. `png_dir` also exports one
+    verified PNG card per procedure; `grid` is (columns, rows); `workers` processes build and
+    check the pages (default: up to 2). `on_progress(stage, done, total)` is called with stage
+    'render', 'verify' or 'png'. Raises PayloadError (a link is not allowed), VerificationError
+    (a code did not read back; nothing is written), QrprocError (other problems).
     """
-    registry.require_initialised()
     if layout not in layoutmod.LAYOUTS:
         raise QrprocError(f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
     if paper not in layoutmod.PAPERS:
         raise QrprocError(f"unknown paper {paper!r} (one of {', '.join(PAPERS)})")
-    selection = selection or Selection.changed()
-    unit = registry.get_setting("unit") or ""
-    config = payload_config(registry).checked()
-    procs, takedown = select(registry, selection, as_of)
+    if not pdf and png_dir is None:
+        raise QrprocError("nothing to write: no PDF and no PNG folder")
+    procs = list(procedures)
+    takedown = list(takedown) if pdf else []
     if not procs and not takedown:
-        return PosterResult(None, layout, paper, as_of, 0, (), (), (), None, None)
+        return PosterResult(None, layout, paper, as_of, 0, (), (), (), None)
 
-    fonts = fonts or render_pdf.default_fonts()
-    _check_glyphs(fonts, procs, takedown, unit, layout)
-    payloads = [payloadmod.payload_for(p.code, p.portal_id, config, p.kind) for p in procs]
-    # What the source does not state is printed as unverified, never as "none" (a zero fee the
-    # council sets, a time in an unknown unit: the importers leave those empty).
-    specs = [layoutmod.CardSpec(p.code, p.name, p.field, url, config.ec,
-                                payloadmod.version_bound(url, config.ec),
-                                p.processing_time or UNVERIFIED, p.fees or UNVERIFIED)
-             for p, url in zip(procs, payloads)]
+    furniture = furniture or Furniture()
+    fonts = fonts or default_fonts()
+    _check_glyphs(fonts, procs, takedown, {"name": unit, "centre": furniture.contact,
+                                           "decisions": " ".join(furniture.decisions)}, layout)
+    if payloads is None:
+        payloads = [payloadmod.payload_for(p.code, p.portal_id, config, p.kind) for p in procs]
+    else:
+        # a reprint prints the links of its batch, still checked against today's allow-list
+        payloads = [payloadmod.check_url(url, config.allowed_hosts) for url in payloads]
+    specs = card_specs(procs, payloads, config, notes)
     rows = [layoutmod.TakedownRow(i.procedure.code, i.procedure.name, i.procedure.field, i.reason_vi)
             for i in takedown]
-    doc = layoutmod.build(layout, specs, unit=unit, as_of=as_of, paper=paper, grid=grid,
-                          measure=fonts.measure, takedown=rows)
-
-    workers = render_pdf.default_workers() if workers is None else max(1, workers)
+    workers = default_workers() if workers is None else max(1, workers)
     encoder = encoder or payloadmod.default_encoder
-    out = Path(out) if out is not None else default_out(layout, as_of)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     names = {p.code: p.name for p in procs}
+    own = sum(payloadmod.links_to_own_page(p.portal_id, config) for p in procs)
+    if not pdf:
+        png_files = export_png(specs, unit=unit, folder=Path(png_dir), fonts=fonts,
+                               encoder=encoder, on_progress=on_progress, names=names)
+        return PosterResult(None, layout, paper, as_of, 0, tuple(procs), tuple(payloads), (),
+                            None, png_files=tuple(png_files), own_pages=own,
+                            searches=len(procs) - own)
+
+    doc = layoutmod.build(layout, specs, unit=unit, as_of=as_of, paper=paper, grid=grid,
+                          measure=fonts.measure, takedown=rows, furniture=furniture)
+    if out is not None:
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        reserved = None
+    else:
+        out = reserved = reserve(Path(folder), stem)
+    tmp = temp_beside(out)
     png_files: list[Path] = []
+    done = False
     try:
         info = render_pdf.render(doc, tmp, fonts=fonts, encoder=encoder, workers=workers,
                                  on_progress=on_progress, created=at,
-                                 title=f"{layoutmod.TITLE} – {unit} – {as_of:%d/%m/%Y}")
-        report = verify.verify_pdf(tmp, doc, workers=workers, on_progress=on_progress)
+                                 title=f"{doc.title} – {unit} – {as_of:%d/%m/%Y}")
+        report = verify.verify_pdf(tmp, doc, workers=workers, symbols=info.symbols,
+                                    on_progress=on_progress)
         log.info("%s: %d pages, %d bytes; %d of %d QR codes read back at %.0f dpi", out,
                  info.pages, info.size, report.verified, report.expected, report.dpi)
         if not report.ok:
             raise VerificationError(
-                f"verification failed: {len(report.problems)} of {report.expected} QR codes did not "
-                f"read back; no PDF was written ({out}).\n" + report.describe(names))
+                f"verification failed: {report.expected - report.verified} of {report.expected} QR "
+                f"codes did not read back exactly; no PDF was written ({out}).\n"
+                + report.describe(names))
         if png_dir is not None:
             png_files = export_png(specs, unit=unit, folder=Path(png_dir), fonts=fonts,
                                    encoder=encoder, on_progress=on_progress, names=names)
         os.replace(tmp, out)
+        done = True
     finally:
         tmp.unlink(missing_ok=True)
+        if not done and reserved is not None:
+            reserved.unlink(missing_ok=True)
 
-    batch = registry.add_batch(layout=layout, path=str(out), as_of=as_of,
-                               items=list(zip(procs, payloads)), at=at)
-    own = sum(payloadmod.links_to_own_page(p.portal_id, config) for p in procs)
+    warnings = payloadmod.version_warnings(info.versions) + module_warnings(report)
     return PosterResult(out, layout, paper, as_of, info.pages, tuple(procs), tuple(payloads),
-                        tuple(takedown), report, batch, tuple(png_files),
-                        tuple(payloadmod.version_warnings(info.versions)), info.size, doc,
-                        own_pages=own, searches=len(procs) - own)
+                        tuple(takedown), report, None, tuple(png_files), tuple(warnings),
+                        info.size, doc, own_pages=own, searches=len(procs) - own)
+
+
+def module_warnings(report: verify.VerificationReport) -> list[str]:
+    """One line when codes were printed with modules too small for the wall board (empty when
+    none): such labels are for the counter, scanned at hand distance."""
+    small = [r for r in report.results if r.module < layoutmod.WALL_MODULE - 1e-9]
+    if not small:
+        return []
+    smallest = min(r.module for r in small)
+    return [f"{len(small)} QR code(s) have modules of {smallest:.2f} mm: labels for the counter, "
+            f"scanned at hand distance, not for the wall board, which needs "
+            f"{layoutmod.WALL_MODULE} mm or more (print the board with --layout grid or single)."]
 
 
 def export_png(specs: Sequence[layoutmod.CardSpec], *, unit: str, folder: Path,
-               fonts: render_pdf.Fonts | None = None, encoder: Encoder | None = None,
+               fonts: Fonts | None = None, encoder: Encoder | None = None,
                on_progress: ProgressFn | None = None, names: dict[str, str] | None = None,
                dpi: int = render_png.DPI) -> list[Path]:
-    """One PNG card per procedure (folder/<code>.png), each decoded before it is kept. If one
-    fails, the PNGs written by this call are removed and VerificationError names it."""
-    fonts = fonts or render_pdf.default_fonts()
+    """One PNG card per procedure (folder/<code>-<short-name>.png, e.g.
+    1.001193-dang-ky-khai-sinh.png), each decoded before it is kept. If one fails, the
+    PNGs written by this call are removed and VerificationError names it."""
+    fonts = fonts or default_fonts()
     encoder = encoder or payloadmod.default_encoder
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -287,11 +300,14 @@ def export_png(specs: Sequence[layoutmod.CardSpec], *, unit: str, folder: Path,
             card = page.cards[0]
             image = render_png.render_card(page, width=card.box.w, height=card.box.h, fonts=fonts,
                                            encoder=encoder, dpi=dpi)
-            problem = verify.verify_image(image, page.qrs[0], dpi)
+            area = page.qrs[0]
+            symbol = encoder(area.code, area.payload, area.ec)
+            problem = verify.verify_image(image, area, dpi, symbol=symbol,
+                                          placement=render_png.qr_placement(area, symbol, dpi / 25.4))
             if problem is not None:
                 raise VerificationError("PNG export failed verification; no PNG was kept:\n"
                                         + problem.describe((names or {}).get(spec.code, "")))
-            written.append(render_png.save_png(image, folder / f"{spec.code}.png", dpi=dpi))
+            written.append(render_png.save_png(image, folder / png_name(spec.code, spec.name), dpi=dpi))
             if on_progress:
                 on_progress("png", k, len(specs))
     except BaseException:
@@ -301,5 +317,16 @@ def export_png(specs: Sequence[layoutmod.CardSpec], *, unit: str, folder: Path,
     return written
 
 
-__all__ = ["LAYOUTS", "PAPERS", "PosterResult", "Selection", "default_out", "export_png",
-           "make_posters", "payload_config", "select", "set_payload"]
+def png_name(code: str, name: str) -> str:
+    """1.001193-dang-ky-khai-sinh.png ('Thủ tục đăng ký khai sinh'): the code first (sorts and
+    finds), then enough of the name to tell the files apart by eye, without the "Thủ tục" most
+    names start with."""
+    words = nfc(name).split()
+    if len(words) > 2 and fold(" ".join(words[:2])) == "thu tuc":
+        words = words[2:]
+    short = slug(" ".join(words))
+    return f"{code}-{short}.png" if short else f"{code}.png"
+
+
+__all__ = ["Furniture", "LAYOUTS", "PAPERS", "PosterResult", "Selection", "export_png",
+           "file_stem", "png_name", "render_posters", "reserve"]

@@ -28,19 +28,35 @@ from typing import Callable, Iterable, Sequence
 
 from qrproc.errors import PayloadError, QrprocError
 from qrproc.model import vi_sort_key
+from qrproc.states import NO_FIELD
+from qrproc.diff import vn_date
 
 PT = 25.4 / 72  # millimetres per point
 LEADING = 1.22  # line height, in ems
 ASCENT = 0.93  # baseline below the top of its line, in ems
 DOTS_PER_MM = 600 / 25.4  # module sizes are whole dots of a 600 dpi printer
+#: How far above and below its baseline a line may put ink, in ems. A line's box runs from ASCENT
+#: above the baseline, but stacked Vietnamese diacritics reach higher (Ẳ: 1.22 em in Be Vietnam
+#: Pro Bold, Ổ 1.17), and marks below (ạ, ç) 0.26 em down. No ink may enter a QR area.
+INK_ASCENT = 1.25
+INK_DESCENT = 0.30
+#: Print dialogs shrink a page to fit the printable area ("fit", 94–97 %); modules are sized so
+#: that they keep their minimum size even at this scale.
+FIT_SCALE = 0.94
+#: The smallest module for a code read from a wall board at arm's length (posting rules §D7).
+WALL_MODULE = 0.8
 
 #: width in mm of `text` set in the (bold) font at `size` points.
 Measure = Callable[[str, bool, float], float]
 
 TITLE = "BẢNG NIÊM YẾT THỦ TỤC HÀNH CHÍNH"
+#: The title of a changes document: the new and reprinted cards for the board, not the board.
+CHANGES_TITLE = "THẺ QR BỔ SUNG, THAY THẾ TRÊN BẢNG NIÊM YẾT TTHC"
+CHECKLIST_TITLE = "DANH SÁCH THẺ CẦN DÁN LÊN BẢNG"
+#: Printed on every card, under or beside its code: older citizens need to be told.
+SCAN_HINT = "Quét mã để xem thủ tục"
 TAKEDOWN_TITLE = "DANH SÁCH THỦ TỤC CẦN GỠ KHỎI BẢNG NIÊM YẾT"
 INDEX_TITLE = "MỤC LỤC THEO LĨNH VỰC"
-NO_FIELD = "Chưa xác định lĩnh vực"
 BAND_H = 8.0  # the grey band naming a field, mm
 BAND_GAP = 2.5
 
@@ -96,15 +112,21 @@ class Text:
     bold: bool
     width: float
     box: Box
-    gray: float = 0.0
 
     @property
     def top(self) -> float:
         return self.baseline - self.size * PT * ASCENT
 
+    @property
+    def ink(self) -> Box:
+        """Where the line's glyphs may put ink: its width, from INK_ASCENT above the baseline to
+        INK_DESCENT below (stacked diacritics reach above the line's top)."""
+        top = self.baseline - self.size * PT * INK_ASCENT
+        return Box(self.x, top, self.width, self.size * PT * (INK_ASCENT + INK_DESCENT))
+
     def moved(self, dx: float, dy: float) -> "Text":
         return Text(self.text, self.x + dx, self.baseline + dy, self.size, self.bold, self.width,
-                    self.box.moved(dx, dy), self.gray)
+                    self.box.moved(dx, dy))
 
 
 @dataclass(frozen=True)
@@ -137,7 +159,8 @@ class QrArea:
 
 @dataclass(frozen=True)
 class CardSpec:
-    """What goes on one card (the layout's input)."""
+    """What goes on one card (the layout's input). `note` says, on a changes document, what the
+    card does on the board ("Thẻ mới", "Thay thẻ 1.001193")."""
 
     code: str
     name: str
@@ -147,6 +170,30 @@ class CardSpec:
     version: int  # the QR version the payload needs at most (payload.version_bound)
     processing_time: str = ""
     fees: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Furniture:
+    """What every page says besides its cards: the decisions the list comes from and the
+    centre's name, address and hotline (footer); `changes` makes it a changes document (its own
+    title, a checklist of the cards to put up first, each card saying what it replaces)."""
+
+    decisions: tuple[str, ...] = ()
+    centre: str = ""
+    address: str = ""
+    hotline: str = ""
+    changes: bool = False
+
+    @property
+    def contact(self) -> str:
+        parts = [self.centre, f"Địa chỉ: {self.address}" if self.address else "",
+                 f"Đường dây nóng: {self.hotline}" if self.hotline else ""]
+        return " · ".join(p for p in parts if p)
+
+    @property
+    def title(self) -> str:
+        return CHANGES_TITLE if self.changes else TITLE
 
 
 @dataclass(frozen=True)
@@ -290,7 +337,6 @@ class _Para:
     text: str
     bold: bool
     sizes: tuple[float, ...]  # tried largest first
-    gray: float = 0.0
 
 
 def _fit(paras: Sequence[_Para], width: float, height: float, measure: Measure,
@@ -349,7 +395,7 @@ def _set(fitted, box: Box, measure: Measure, *, align: str = "left", top: float 
             w = measure(line, p.bold, size)
             x = box.x + (box.w - w) / 2 if align == "center" else (
                 box.right - w if align == "right" else box.x)
-            out.append(Text(line, x, y + size * PT * ASCENT, size, p.bold, w, box, p.gray))
+            out.append(Text(line, x, y + size * PT * ASCENT, size, p.bold, w, box))
             y += line_height(size)
         y += gap
     return out
@@ -361,10 +407,9 @@ def _block_height(fitted, gap: float = 0.0) -> float:
 
 
 def text_in_box(text: str, box: Box, measure: Measure, *, bold: bool = False,
-                sizes: Sequence[float] = (9,), align: str = "left", valign: str = "top",
-                gray: float = 0.0) -> list[Text]:
+                sizes: Sequence[float] = (9,), align: str = "left", valign: str = "top") -> list[Text]:
     """Lines of `text` fitted into `box` (largest size that fits). Raises QrprocError if none does."""
-    fitted = _fit([_Para(text, bold, tuple(sizes), gray)], box.w, box.h, measure)
+    fitted = _fit([_Para(text, bold, tuple(sizes))], box.w, box.h, measure)
     if fitted is None:
         raise QrprocError(f"text does not fit in {box.w:.0f}×{box.h:.0f} mm even at "
                           f"{min(sizes)} pt: {text[:80]!r}")
@@ -386,15 +431,30 @@ class CardStyle:
     vertical: bool = True  # QR on top (a span-1 grid card) or at the left
 
 
-GRID_STYLE = CardStyle(name_sizes=(9.5, 9, 8.5, 8, 7.5, 7, 6.5, 6, 5.5), code_size=7.5,
-                       field_size=6.5, qr_box=40.0, min_module=0.8)
-LABEL_STYLE = CardStyle(name_sizes=(8, 7.5, 7, 6.5, 6, 5.5, 5, 4.5), code_size=6.5,
-                        field_size=5.5, qr_box=31.0, min_module=0.5, pad=1.6, vertical=False)
+#: Wall cards: modules of at least 0.8 mm even printed at 94 % (21 dots, 0.889 mm), so the portal
+#: link (version 7, 53 modules with the quiet zone) takes a 47 mm square; a shorter link gets
+#: larger modules in the same square. A name smaller than 7 pt is not set: the card widens.
+GRID_STYLE = CardStyle(name_sizes=(9.5, 9, 8.5, 8, 7.5, 7), code_size=8.5,
+                       field_size=7, qr_box=47.2, min_module=WALL_MODULE)
+#: Counter labels, cut out and kept at the desk, scanned at hand distance: modules of at least
+#: 0.5 mm at 94 % (13 dots, 0.55 mm). Too small for the wall board, and print_posters warns.
+#: Names are wrapped onto more lines, never set below 6 pt: a longer name takes a wider label.
+
+LABEL_STYLE = CardStyle(name_sizes=(8, 7.5, 7, 6.5, 6), code_size=6.5,
+                        field_size=6, qr_box=31.0, min_module=0.5, pad=1.6, vertical=False)
 
 
 def module_dots(min_module: float) -> int:
-    """The minimum module size as whole 600 dpi dots (0.8 mm -> 19 dots = 0.804 mm)."""
-    return math.ceil(min_module * DOTS_PER_MM - 1e-9)
+    """The smallest module, in whole 600 dpi dots, that stays at least `min_module` mm when the
+    page is printed at FIT_SCALE: 0.8 mm -> 21 dots = 0.889 mm (0.836 mm at 94 %); 0.5 mm -> 13
+    dots = 0.550 mm."""
+    return math.ceil(min_module / FIT_SCALE * DOTS_PER_MM - 1e-9)
+
+
+def ink_clearance(size: float) -> float:
+    """How far below a QR area (mm) the top of a line at `size` points must start for its
+    highest diacritics stay out of it (0.1 mm spare)."""
+    return (INK_ASCENT - ASCENT) * size * PT + 0.1
 
 
 def qr_side(version: int, min_module: float, preferred: float, quiet: int = 4) -> float:
@@ -412,14 +472,19 @@ def _card_at_origin(spec: CardSpec, w: float, h: float, style: CardStyle, measur
     pad = style.pad
     name = _Para(spec.name, True, style.name_sizes)
     code = _Para(f"Mã TTHC: {spec.code}", False, (style.code_size,) + tuple(
-        s for s in style.name_sizes if s < style.code_size), 0.15)
+        s for s in style.name_sizes if s < style.code_size))
     fld = _Para(spec.field or NO_FIELD, False, (style.field_size,) + tuple(
-        s for s in style.name_sizes if s < style.field_size), 0.4)
+        s for s in style.name_sizes if s < style.field_size))
+    small = (style.field_size,) + tuple(s for s in style.name_sizes if s < style.field_size)
+    paras = [name, code, fld, _Para(SCAN_HINT, False, small)]
+    if spec.note:
+        paras.insert(1, _Para(spec.note, True, small))
     if vertical:
         if q > w - 1.0 or q > h - 1.0:
             return None
         qr_box = Box((w - q) / 2, 0.6, q, q)
-        area = Box(pad, qr_box.bottom, w - 2 * pad, h - qr_box.bottom - pad * 0.6)
+        top = qr_box.bottom + ink_clearance(style.name_sizes[0])
+        area = Box(pad, top, w - 2 * pad, h - top - pad * 0.6)
         align = "center"
     else:
         q = min(q, h - 1.0)  # at the left, the QR may take the card's whole height
@@ -437,11 +502,11 @@ def _card_at_origin(spec: CardSpec, w: float, h: float, style: CardStyle, measur
         quiet = 4 * q / (17 + 4 * spec.version + 8)
         top, bottom = max(area.y, qr_box.y + quiet), min(area.bottom, qr_box.bottom - quiet)
         level = Box(area.x, top, area.w, bottom - top)
-        fitted = _fit([name, code, fld], level.w, level.h, measure, gap=gap)
+        fitted = _fit(paras, level.w, level.h, measure, gap=gap)
         if fitted is not None:
             area = level
     if fitted is None:
-        fitted = _fit([name, code, fld], area.w, area.h, measure, gap=gap)
+        fitted = _fit(paras, area.w, area.h, measure, gap=gap)
     if fitted is None:
         return None
     name_fit, rest = fitted[:1], fitted[1:]
@@ -480,6 +545,7 @@ class _Frame:
 
     paper: Paper
     margin: float
+    furniture: Furniture = Furniture()
 
     @property
     def inner(self) -> Box:
@@ -487,23 +553,26 @@ class _Frame:
         return Box(m, m, self.paper.width - 2 * m, self.paper.height - 2 * m)
 
     @property
+    def footer_lines(self) -> int:
+        return 2 if self.furniture.contact else 1
+
+    @property
     def footer_top(self) -> float:
-        return self.paper.height - self.margin - 3.2
+        return self.paper.height - self.margin - FOOTER_LINE * self.footer_lines
 
 
-def _frame(paper: Paper) -> _Frame:
-    return _Frame(paper, 8.0 if paper.name == "A4" else 10.0)
+FOOTER_LINE = 3.2  # mm per footer line
 
 
-def vn_date(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
+def _frame(paper: Paper, furniture: Furniture | None = None) -> _Frame:
+    return _Frame(paper, 8.0 if paper.name == "A4" else 10.0, furniture or Furniture())
 
 
 def _header(fr: _Frame, unit: str, title: str, measure: Measure) -> tuple[list[Text], float]:
     """Unit name and title; returns the lines and the y below them."""
     inner = fr.inner
     texts = text_in_box(unit.upper(), Box(inner.x, inner.y, inner.w, 4.2), measure, bold=True,
-                        sizes=(9, 8, 7, 6), gray=0.2)
+                        sizes=(9, 8, 7, 6))
     texts += text_in_box(title, Box(inner.x, inner.y + 4.6, inner.w, 6.4), measure, bold=True,
                          sizes=(14, 13, 12, 11, 10), align="center")
     return texts, inner.y + 11.8
@@ -519,18 +588,31 @@ def _band(fr: _Frame, y: float, label: str, note: str, measure: Measure) -> tupl
     texts = text_in_box(label, label_box, measure, bold=True,
                         sizes=(10.5, 10, 9.5, 9, 8.5, 8, 7.5, 7, 6.5, 6, 5.5, 5), valign="middle")
     if note:
-        texts += text_in_box(note, note_box, measure, sizes=(8,), align="right", valign="middle",
-                             gray=0.3)
+        texts += text_in_box(note, note_box, measure, sizes=(8,), align="right", valign="middle")
     return texts, Rect(band, fill=0.9), band.bottom + BAND_GAP
 
 
+FOOTER_SIZES = (7, 6.5, 6, 5.5, 5)
+
+
 def _footer(fr: _Frame, as_of: date, number: int, total: int, measure: Measure) -> list[Text]:
+    """Line 1: the list's date and decisions, and the page number; line 2 (when set): the
+    centre's name, address and hotline."""
     inner = fr.inner
-    box = Box(inner.x, fr.footer_top, inner.w, 3.2)
-    left = text_in_box(f"Danh mục thủ tục hành chính áp dụng ngày {vn_date(as_of)}", box, measure,
-                       sizes=(7,), gray=0.35)
-    right = text_in_box(f"Trang {number}/{total}", box, measure, sizes=(7,), align="right", gray=0.35)
-    return left + right
+    f = fr.furniture
+    page = f"Trang {number}/{total}"
+    page_w = measure(page, False, 7) + 3.0
+    box = Box(inner.x, fr.footer_top, inner.w, FOOTER_LINE)
+    source = f"Danh mục thủ tục hành chính áp dụng ngày {vn_date(as_of)}"
+    if f.decisions:
+        source += " theo Quyết định " + ", ".join(f.decisions)
+    texts = text_in_box(source, Box(box.x, box.y, box.w - page_w, box.h), measure,
+                        sizes=FOOTER_SIZES)
+    texts += text_in_box(page, box, measure, sizes=(7,), align="right")
+    if f.contact:
+        texts += text_in_box(f.contact, Box(box.x, box.y + FOOTER_LINE, box.w, FOOTER_LINE),
+                             measure, sizes=FOOTER_SIZES)
+    return texts
 
 
 @dataclass
@@ -638,7 +720,7 @@ def _table(cols: Sequence[_Col], rows: Sequence[Sequence[str]], *, x: float, wid
 
 # -- documents ----------------------------------------------------------------------------------
 
-DEFAULT_GRID = {("grid", "A4"): (3, 4), ("grid", "A3"): (4, 5),
+DEFAULT_GRID = {("grid", "A4"): (3, 3), ("grid", "A3"): (4, 5),
                 ("labels", "A4"): (3, 7), ("labels", "A3"): (4, 10)}
 GAP = 3.0
 
@@ -669,25 +751,75 @@ def _place(specs: Sequence[CardSpec], *, area: Box, cols: int, rows: int, style:
     return pages
 
 
+SIGN_OFF_H = 16.0  # the sign-off lines under a takedown or checklist table, mm
+
+
+def _sign_off(fr: _Frame, who: str, measure: Measure) -> list[Text]:
+    """Date, person and signature lines at the foot of a sheet, filled in by hand."""
+    inner = fr.inner
+    top = fr.footer_top - SIGN_OFF_H
+    dots = "." * 36
+    line1 = f"Ngày {who}: ....../....../20......          Người {who} (họ tên): {dots}"
+    texts = text_in_box(line1, Box(inner.x, top + 2.0, inner.w, 5.0), measure, sizes=(9, 8.5, 8))
+    texts += text_in_box(f"Chức vụ: {dots}          Ký tên: {dots}",
+                         Box(inner.x, top + 8.5, inner.w, 5.0), measure, sizes=(9, 8.5, 8))
+    return texts
+
+
 def _takedown_drafts(rows: Sequence[TakedownRow], fr: _Frame, unit: str, as_of: date,
                      measure: Measure) -> list[_Draft]:
+    """The takedown sheet: what to take down, found by its field, ticked when done, then dated
+    and signed by the person who did it."""
     inner = fr.inner
-    cols = [_Col("STT", 10, "right"), _Col("Mã TTHC", 27, bold=True), _Col("Tên thủ tục", None),
-            _Col("Lý do", 52), _Col("Đã gỡ", 14, "center", checkbox=True)]
+    cols = [_Col("STT", 9, "right"), _Col("Mã TTHC", 24, bold=True), _Col("Tên thủ tục", None),
+            _Col("Lĩnh vực (tìm ở mục)", 34), _Col("Lý do", 50),
+            _Col("Đã gỡ", 13, "center", checkbox=True)]
     rows = sorted(rows, key=lambda r: (vi_sort_key(r.field or NO_FIELD), r.code))  # as on the board
-    data = [[str(i), r.code, r.name, r.reason, ""] for i, r in enumerate(rows, start=1)]
+    data = [[str(i), r.code, r.name, r.field or NO_FIELD, r.reason, ""]
+            for i, r in enumerate(rows, start=1)]
     head, y = _header(fr, unit, TAKEDOWN_TITLE, measure)
     note = text_in_box(f"Theo danh mục áp dụng ngày {vn_date(as_of)}: {len(rows)} thủ tục cần gỡ "
-                       "khỏi bảng; gỡ xong đánh dấu vào cột cuối.",
-                       Box(inner.x, y + 0.5, inner.w, 4.0), measure, sizes=(8.5, 8, 7), gray=0.25)
+                       "khỏi bảng; gỡ xong đánh dấu vào cột cuối, ghi ngày và ký tên.",
+                       Box(inner.x, y + 0.5, inner.w, 4.0), measure, sizes=(8.5, 8, 7))
     parts = _table(cols, data, x=inner.x, width=inner.w, first_top=y + 6.0, next_top=y + 6.0,
-                   bottom=fr.footer_top - 2.0, measure=measure)
+                   bottom=fr.footer_top - SIGN_OFF_H - 1.0, measure=measure)
     drafts = []
     for texts, rects, idx in parts:
         d = _Draft("takedown")
-        d.texts += head + note + texts
+        d.texts += head + note + texts + _sign_off(fr, "gỡ", measure)
         d.rects += rects
         d.codes += [rows[i].code for i in idx]
+        drafts.append(d)
+    return drafts
+
+
+def _checklist_drafts(groups: Sequence[tuple[str, list[CardSpec]]], fr: _Frame, unit: str,
+                      as_of: date, measure: Measure) -> list[_Draft]:
+    """A changes document's first sheet: every card in it, the field it goes under on the board
+    and what it does there (new, or which card it replaces), ticked when up, dated and signed."""
+    inner = fr.inner
+    cols = [_Col("STT", 9, "right"), _Col("Mã TTHC", 24, bold=True), _Col("Tên thủ tục", None),
+            _Col("Dán vào mục lĩnh vực", 38), _Col("Việc cần làm", 44),
+            _Col("Đã dán", 13, "center", checkbox=True)]
+    specs = [c for _, group in groups for c in group]
+    data = [[str(i), c.code, c.name, c.field or NO_FIELD, c.note or "Dán thẻ", ""]
+            for i, c in enumerate(specs, start=1)]
+    head, y = _header(fr, unit, fr.furniture.title, measure)
+    sub = text_in_box(CHECKLIST_TITLE, Box(inner.x, y + 0.5, inner.w, 6.0), measure, bold=True,
+                      sizes=(11, 10), align="center")
+    note = text_in_box(f"Theo danh mục áp dụng ngày {vn_date(as_of)}: {len(specs)} thẻ để dán vào "
+                       "bảng niêm yết, mỗi thẻ dán vào mục lĩnh vực của nó; thẻ thay thế dán thay "
+                       "cho thẻ cũ (gỡ thẻ cũ theo danh sách cần gỡ). Dán xong đánh dấu, ghi ngày "
+                       "và ký tên.", Box(inner.x, y + 7.0, inner.w, 8.0), measure,
+                       sizes=(8.5, 8, 7.5, 7))
+    parts = _table(cols, data, x=inner.x, width=inner.w, first_top=y + 16.0, next_top=y + 16.0,
+                   bottom=fr.footer_top - SIGN_OFF_H - 1.0, measure=measure)
+    drafts = []
+    for texts, rects, idx in parts:
+        d = _Draft("checklist")
+        d.texts += head + sub + note + texts + _sign_off(fr, "dán", measure)
+        d.rects += rects
+        d.codes += [specs[i].code for i in idx]
         drafts.append(d)
     return drafts
 
@@ -752,14 +884,17 @@ def _place_sections(groups: Sequence[tuple[str, list[CardSpec]]], *, band_top: f
 
 def grid_document(cards: Sequence[CardSpec], *, unit: str, as_of: date, paper: Paper,
                   grid: tuple[int, int] | None, measure: Measure,
-                  takedown: Sequence[TakedownRow] = ()) -> Document:
+                  takedown: Sequence[TakedownRow] = (),
+                  furniture: Furniture | None = None) -> Document:
     """Index page(s), then the cards by field on pages of a cols×rows grid (a small field shares
-    its page with the next, each under its own band), then the takedown sheet."""
+    its page with the next, each under its own band), then the takedown sheet. A changes
+    document starts with its checklist instead of the index."""
     measure = _Cached(measure)
-    fr = _frame(paper)
+    fr = _frame(paper, furniture)
+    title = fr.furniture.title
     cols, rows = grid or DEFAULT_GRID[("grid", paper.name)]
     inner = fr.inner
-    _, below_header = _header(fr, unit, TITLE, measure)
+    _, below_header = _header(fr, unit, title, measure)
     groups = _group(cards)
     card_pages = _place_sections(groups, band_top=below_header, bottom=fr.footer_top - 1.5,
                                  x=inner.x, width=inner.w, cols=cols, rows=rows, style=GRID_STYLE,
@@ -786,14 +921,14 @@ def grid_document(cards: Sequence[CardSpec], *, unit: str, as_of: date, paper: P
             data.append(["", "Danh sách thủ tục cần gỡ khỏi bảng", str(len(takedown)),
                          (f"{page + 1}" if n_td == 1 else f"{page + 1}–{page + n_td}")
                          if first_page is not None else "0000–0000"])
-        head, y = _header(fr, unit, TITLE, measure)
+        head, y = _header(fr, unit, title, measure)
         sub = text_in_box(INDEX_TITLE, Box(inner.x, y + 0.5, inner.w, 6.0), measure, bold=True,
                           sizes=(11, 10), align="center")
         total = sum(len(specs) for _, specs in groups)
         note = text_in_box(f"{total} thủ tục thuộc {len(groups)} lĩnh vực, theo danh mục áp "
                            f"dụng ngày {vn_date(as_of)}. Quét mã QR trên từng thẻ để xem chi tiết "
                            "thủ tục.", Box(inner.x, y + 7.0, inner.w, 8.0), measure,
-                           sizes=(8.5, 8, 7.5, 7), align="center", gray=0.25)
+                           sizes=(8.5, 8, 7.5, 7), align="center")
         cols_ = [_Col("STT", 11, "right"), _Col("Lĩnh vực", None, bold=True),
                  _Col("Số thủ tục", 24, "right"), _Col("Trang", 30, "right")]
         parts = _table(cols_, data, x=inner.x, width=inner.w, first_top=y + 16.0,
@@ -808,15 +943,19 @@ def grid_document(cards: Sequence[CardSpec], *, unit: str, as_of: date, paper: P
 
     drafts: list[_Draft] = []
     entries: list[IndexEntry] = []
-    if card_pages:
+    if card_pages and fr.furniture.changes:
+        drafts = _checklist_drafts(groups, fr, unit, as_of, measure)
+        entries = entries_from(len(drafts) + 1)
+    elif card_pages:
         n_index = len(index_drafts(None)[0])
         drafts, entries = index_drafts(n_index)
     for sections in card_pages:
         d = _Draft("cards", field=sections[0].field)
-        head, _ = _header(fr, unit, TITLE, measure)
+        head, _ = _header(fr, unit, title, measure)
         d.texts += head
         for section in sections:
-            note = f"{section.count} thủ tục" + (
+            what = "thẻ, dán vào mục này trên bảng" if fr.furniture.changes else "thủ tục"
+            note = f"{section.count} {what}" + (
                 f" · tờ {section.part + 1}/{section.parts}" if section.parts > 1 else "")
             band_texts, band, _ = _band(fr, section.band_y, f"Lĩnh vực: {section.field}", note, measure)
             d.texts += band_texts
@@ -826,20 +965,23 @@ def grid_document(cards: Sequence[CardSpec], *, unit: str, as_of: date, paper: P
         drafts.append(d)
     if takedown:
         drafts += _takedown_drafts(takedown, fr, unit, as_of, measure)
-    return Document("grid", paper, TITLE, _finish(drafts, fr, as_of, measure), tuple(entries))
+    return Document("grid", paper, title, _finish(drafts, fr, as_of, measure), tuple(entries))
 
 
 def labels_document(cards: Sequence[CardSpec], *, unit: str, as_of: date, paper: Paper,
                     grid: tuple[int, int] | None, measure: Measure,
-                    takedown: Sequence[TakedownRow] = ()) -> Document:
+                    takedown: Sequence[TakedownRow] = (),
+                    furniture: Furniture | None = None) -> Document:
     """Small cards (QR at the left) on a label-sheet grid, for cutting; then the takedown sheet."""
     measure = _Cached(measure)
-    fr = _frame(paper)
+    fr = _frame(paper, furniture)
     cols, rows = grid or DEFAULT_GRID[("labels", paper.name)]
     inner = fr.inner
     area = Box(inner.x, inner.y, inner.w, fr.footer_top - 1.0 - inner.y)
-    specs = [c for _, group in _group(cards) for c in group]
-    drafts = []
+    groups = _group(cards)
+    specs = [c for _, group in groups for c in group]
+    drafts = _checklist_drafts(groups, fr, unit, as_of, measure) if (
+        specs and fr.furniture.changes) else []
     if specs:
         for page_cards in _place(specs, area=area, cols=cols, rows=rows, style=LABEL_STYLE,
                                  measure=measure):
@@ -848,7 +990,7 @@ def labels_document(cards: Sequence[CardSpec], *, unit: str, as_of: date, paper:
             drafts.append(d)
     if takedown:
         drafts += _takedown_drafts(takedown, fr, unit, as_of, measure)
-    return Document("labels", paper, TITLE, _finish(drafts, fr, as_of, measure))
+    return Document("labels", paper, fr.furniture.title, _finish(drafts, fr, as_of, measure))
 
 
 SINGLE_QR_MAX = {"A4": 130.0, "A3": 185.0}
@@ -857,7 +999,7 @@ SINGLE_QR_MAX = {"A4": 130.0, "A3": 185.0}
 def _single_page(spec: CardSpec, fr: _Frame, unit: str, measure: Measure) -> _Draft:
     inner = fr.inner
     d = _Draft("single", field=spec.field or NO_FIELD, frames=False)
-    head, y = _header(fr, unit, TITLE, measure)
+    head, y = _header(fr, unit, fr.furniture.title, measure)
     band_texts, band, y = _band(fr, y, f"Lĩnh vực: {spec.field or NO_FIELD}", "", measure)
     d.texts += head + band_texts
     d.rects.append(band)
@@ -875,8 +1017,10 @@ def _single_page(spec: CardSpec, fr: _Frame, unit: str, measure: Measure) -> _Dr
     rows = [("Mã thủ tục", spec.code), ("Lĩnh vực", spec.field or NO_FIELD),
             ("Thời hạn giải quyết", spec.processing_time or "Xem chi tiết trên Cổng Dịch vụ công"),
             ("Phí, lệ phí", spec.fees or "Xem chi tiết trên Cổng Dịch vụ công")]
-    q_min = qr_side(spec.version, 0.8, 0)
-    caption_h = 9.0
+    q_min = qr_side(spec.version, WALL_MODULE, 0)
+    caption_size = 10 * scale
+    caption_gap = ink_clearance(caption_size)  # keeps its diacritics out of the quiet zone
+    caption_h = 9.0 + caption_gap
     table_max = body.h - name_h - q_min - caption_h - 6.0
     fitted_rows = None
     for sz in tuple(s * scale for s in (12, 11, 10, 9, 8, 7, 6)):
@@ -899,12 +1043,14 @@ def _single_page(spec: CardSpec, fr: _Frame, unit: str, measure: Measure) -> _Dr
     top = body.y + max(0.0, (body.h - (name_h + 3.0 + q + caption_h + 2.0 + table_h)) / 2)
     name_lines = _set(name_fit, Box(body.x, top, body.w, name_h), measure, align="center")
     qr = QrArea(Box(body.x + (body.w - q) / 2, top + name_h + 3.0, q, q), spec.code,
-                spec.payload, spec.ec, 0.8)
-    caption = Box(body.x, qr.box.bottom, body.w, caption_h - 1.0)
+                spec.payload, spec.ec, WALL_MODULE)
+    caption = Box(body.x, qr.box.bottom + caption_gap, body.w, caption_h - caption_gap - 1.0)
     d.texts += name_lines
-    d.texts += text_in_box("Quét mã QR để xem đầy đủ thủ tục trên Cổng Dịch vụ công quốc gia",
-                           caption, measure, sizes=(10 * scale, 9, 8), align="center",
-                           valign="middle", gray=0.3)
+    caption_text = "Quét mã QR để xem đầy đủ thủ tục trên Cổng Dịch vụ công quốc gia"
+    if spec.note:
+        caption_text = f"{spec.note}. {caption_text}"
+    d.texts += text_in_box(caption_text, caption, measure, sizes=(caption_size, 9, 8, 7),
+                           align="center", valign="middle")
     ty = caption.bottom + 2.0
     d.rects.append(Rect(Box(body.x, ty, body.w, 0.25), fill=0.6))
     for lf, vf, rh in fitted_rows:
@@ -919,34 +1065,46 @@ def _single_page(spec: CardSpec, fr: _Frame, unit: str, measure: Measure) -> _Dr
 
 def single_document(cards: Sequence[CardSpec], *, unit: str, as_of: date, paper: Paper,
                     grid: tuple[int, int] | None, measure: Measure,
-                    takedown: Sequence[TakedownRow] = ()) -> Document:
+                    takedown: Sequence[TakedownRow] = (),
+                    furniture: Furniture | None = None) -> Document:
     """One page per procedure: a large QR, the name, code, field, processing time and fees."""
     measure = _Cached(measure)
-    fr = _frame(paper)
-    drafts = [_single_page(c, fr, unit, measure) for _, group in _group(cards) for c in group]
+    fr = _frame(paper, furniture)
+    groups = _group(cards)
+    drafts = _checklist_drafts(groups, fr, unit, as_of, measure) if (
+        cards and fr.furniture.changes) else []
+    drafts += [_single_page(c, fr, unit, measure) for _, group in groups for c in group]
     if takedown:
         drafts += _takedown_drafts(takedown, fr, unit, as_of, measure)
-    return Document("single", paper, TITLE, _finish(drafts, fr, as_of, measure))
+    return Document("single", paper, fr.furniture.title, _finish(drafts, fr, as_of, measure))
 
 
 def share_card(spec: CardSpec, *, unit: str, measure: Measure, width: float = 90.0,
                height: float = 120.0) -> Page:
-    """A stand-alone card for sharing online (the PNG export): unit, QR, name, code, field."""
+    """A stand-alone card for sharing online (the PNG export): unit, QR, name, code, field and
+    the scan instruction. A long name is wrapped, never set below 8 pt: the card grows taller."""
     measure = _Cached(measure)
     pad = 5.0
     texts = text_in_box(unit.upper(), Box(pad, pad, width - 2 * pad, 4.5), measure, bold=True,
-                        sizes=(9, 8, 7, 6), align="center", gray=0.25)
-    q = max(64.0, qr_side(spec.version, 0.8, 0))
+                        sizes=(9, 8, 7, 6), align="center")
+    q = max(64.0, qr_side(spec.version, WALL_MODULE, 0))
     if q > width - 2:
         raise PayloadError(f"{spec.code}: its link is too long for a shared card")
-    qr = QrArea(Box((width - q) / 2, pad + 5.0, q, q), spec.code, spec.payload, spec.ec, 0.8)
-    area = Box(pad, qr.box.bottom, width - 2 * pad, height - qr.box.bottom - pad)
-    paras = [_Para(spec.name, True, (12, 11, 10, 9, 8, 7, 6.5, 6, 5.5, 5)),
-             _Para(f"Mã TTHC: {spec.code}", False, (9, 8, 7, 6, 5.5, 5), 0.15),
-             _Para(f"Lĩnh vực: {spec.field or NO_FIELD}", False, (8, 7, 6.5, 6, 5.5, 5, 4.5), 0.4)]
-    fitted = _fit(paras, area.w, area.h, measure, gap=1.2)
-    if fitted is None:
-        raise QrprocError(f"{spec.code}: the name does not fit a shared card: {spec.name[:80]}…")
+    qr = QrArea(Box((width - q) / 2, pad + 5.0, q, q), spec.code, spec.payload, spec.ec, WALL_MODULE)
+    top = qr.box.bottom + ink_clearance(12)
+    paras = [_Para(spec.name, True, (12, 11, 10, 9, 8)),
+             _Para(f"Mã TTHC: {spec.code}", False, (9, 8, 7, 6.5)),
+             _Para(f"Lĩnh vực: {spec.field or NO_FIELD}", False, (8, 7, 6.5)),
+             _Para(SCAN_HINT, False, (8, 7, 6.5))]
+    fitted = None
+    while fitted is None:
+        area = Box(pad, top, width - 2 * pad, height - top - pad)
+        fitted = _fit(paras, area.w, area.h, measure, gap=1.2)
+        if fitted is None:
+            if height >= 3 * width:
+                raise QrprocError(f"{spec.code}: the name does not fit a shared card: "
+                                  f"{spec.name[:80]}…")
+            height += 10.0
     name_lines = _set(fitted[:1], area, measure, align="center")
     rest = _set(fitted[1:], area, measure, align="center", top=area.bottom - _block_height(fitted[1:], 1.2),
                 gap=1.2)
@@ -964,7 +1122,7 @@ LAYOUTS: dict[str, Callable[..., Document]] = {
 
 def build(layout: str, cards: Sequence[CardSpec], *, unit: str, as_of: date, paper: str = "A4",
           grid: tuple[int, int] | None = None, measure: Measure,
-          takedown: Sequence[TakedownRow] = ()) -> Document:
+          takedown: Sequence[TakedownRow] = (), furniture: Furniture | None = None) -> Document:
     """Lay out a document: `layout` is one of LAYOUTS, `paper` one of PAPERS."""
     try:
         make = LAYOUTS[layout]
@@ -977,4 +1135,4 @@ def build(layout: str, cards: Sequence[CardSpec], *, unit: str, as_of: date, pap
     if grid is not None and (grid[0] < 1 or grid[1] < 1 or grid[0] > 8 or grid[1] > 16):
         raise QrprocError(f"grid {grid[0]}x{grid[1]} is out of range (1..8 columns, 1..16 rows)")
     return make(cards, unit=unit, as_of=as_of, paper=sheet, grid=grid, measure=measure,
-                takedown=takedown)
+                takedown=takedown, furniture=furniture)

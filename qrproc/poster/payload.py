@@ -121,9 +121,12 @@ def parse_hosts(text: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+_BAD_URL_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
 def check_url(url: str, allowed_hosts: Iterable[str]) -> str:
     """Return `url` if it may be encoded: http(s), no credentials, host on the allow-list."""
-    if not url or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+    if not url or _BAD_URL_CHAR.search(url):
         raise PayloadError(f"refusing QR payload {url!r}: empty or contains spaces/control characters")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -245,24 +248,6 @@ Encoder = Callable[[str, str, str], QrSymbol]
 
 def default_encoder(code: str, payload: str, ec: str) -> QrSymbol:
     return encode(payload, ec)
-
-
-def wrong_payload_encoder(codes: Iterable[str], *, base: Encoder = default_encoder) -> Encoder:
-    """Test hook: an encoder that prints a *different* (still allow-listed) payload for `codes`.
-
-    It exists so the verification failure path can be exercised end to end, through the real
-    renderer and the CLI (``QRPROC_TEST_WRONG_QR=1.001193 qrproc posters``): verification must
-    catch the wrong code and no PDF may be left behind.
-    """
-    wrong = frozenset(codes)
-
-    def encoder(code: str, payload: str, ec: str) -> QrSymbol:
-        if code in wrong:  # same length, so the symbol still fits its area: only the link differs
-            last = "1" if payload[-1] != "1" else "2"
-            return base(code, payload[:-1] + last, ec)
-        return base(code, payload, ec)
-
-    return encoder
 
 
 def version_warnings(versions: Mapping[str, int]) -> list[str]:

@@ -1,397 +1,40 @@
-"""Write a laid-out `Document` as a vector PDF: a thin renderer plus a minimal PDF writer.
+"""Write a laid-out `Document` as a vector PDF: build every page's content, then the file.
 
-Why a hand-written writer: the measured cost of a poster page is the QR paths and the text, and
-a writer that only knows what the layout produces (grey rectangles, lines of text in two fonts,
-QR symbols) is several times faster than a general library. Each QR symbol is one path of
-rectangles (a run of dark modules, merged with identical runs in the rows below) in module units
-under a ``cm`` scale, so its operands are small integers. Pages are independent, so their content
-streams are built in two worker processes (fork) while the main process subsets the fonts, then
-written into one file.
+`render` builds the pages' content streams in worker processes (`workers.fork_map`) while the
+main process subsets the fonts (`fonts`), then writes the file (`pdf_writer`). A page's content
+is its rectangles, its lines of text (solid black, in the two faces) and its QR symbols, each one
+filled vector path placed by `qr_geometry`. It returns the symbols it drew, which is what the
+verifier compares the rendering with.
 
-Text: Be Vietnam Pro (the PyPI package fontpkg-be-vietnam-pro), Regular and Bold, embedded as
-subset TrueType (CIDFontType2, Identity-H, original glyph ids) with a ToUnicode map, so
-``pdftotext`` gives back NFC Vietnamese. A character the font lacks raises `QrprocError`: a
-letter is never silently dropped.
+The names other modules have imported from here stay importable (fonts, workers, geometry).
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import math
-import multiprocessing
-import struct
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable
 
-from qrproc.errors import QrprocError
-from qrproc.poster.layout import DOTS_PER_MM, PT, Document, Page, QrArea, module_dots
+from qrproc.poster.fonts import FONT_FILES, Fonts, TrueTypeFont, default_fonts, font_dir  # noqa: F401
+from qrproc.poster.layout import Document, Page
 from qrproc.poster.payload import Encoder, QrSymbol, default_encoder
+from qrproc.poster.pdf_writer import write_pdf
+from qrproc.poster.qr_geometry import qr_paths, symbol_geometry
+from qrproc.poster.workers import chunk_size, default_workers, fork_map  # noqa: F401
 
 K = 72 / 25.4  # points per millimetre
-PAGES_PER_TASK = 8
-FONT_FILES = {False: "BeVietnamPro-Regular.ttf", True: "BeVietnamPro-Bold.ttf"}
+#: zlib level of the page content: level 9 takes 7 times as long as 6 on QR paths (2.2 against
+#: 0.3 ms per symbol) for 7 % less.
+ZLIB_LEVEL = 6
 
 ProgressFn = Callable[[str, int, int], None]
 
 
-# -- fonts ----------------------------------------------------------------------------------------
-
-def font_dir() -> Path:
-    """Where fontpkg-be-vietnam-pro keeps its TTF files."""
-    try:
-        import fontpkg_be_vietnam_pro as pkg
-    except ImportError as e:  # pragma: no cover - a declared dependency
-        raise QrprocError("the font package fontpkg-be-vietnam-pro is not installed "
-                          "(pip install fontpkg-be-vietnam-pro)") from e
-    root = Path(getattr(pkg, "ROOT", Path(pkg.__file__).resolve().parent))
-    return root / "files"
-
-
-class TrueTypeFont:
-    """One static TrueType font: advance widths, glyph ids, and subsetting for embedding.
-
-    A small reader of the few tables this needs (head, hhea, maxp, hmtx, cmap, name, OS/2, loca,
-    glyf): loading and subsetting take milliseconds, which matters for a one-page run.
-    """
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.data = data = self.path.read_bytes()
-        if data[:4] not in (b"\x00\x01\x00\x00", b"true"):
-            raise QrprocError(f"{self.path}: not a TrueType font")
-        n_tables = struct.unpack_from(">H", data, 4)[0]
-        self.tables: dict[str, tuple[int, int]] = {}
-        for i in range(n_tables):
-            tag, _, offset, length = struct.unpack_from(">4sIII", data, 12 + 16 * i)
-            self.tables[tag.decode("latin-1")] = (offset, length)
-        head = self._table("head")
-        upem = struct.unpack_from(">H", head, 18)[0]
-        x0, y0, x1, y1 = struct.unpack_from(">hhhh", head, 36)
-        self.loca_long = struct.unpack_from(">h", head, 50)[0] == 1
-        hhea = self._table("hhea")
-        ascent, descent = struct.unpack_from(">hh", hhea, 4)
-        n_metrics = struct.unpack_from(">H", hhea, 34)[0]
-        self.num_glyphs = struct.unpack_from(">H", self._table("maxp"), 4)[0]
-        hmtx = self._table("hmtx")
-        adv = [struct.unpack_from(">H", hmtx, 4 * i)[0] for i in range(n_metrics)]
-        adv += [adv[-1]] * (self.num_glyphs - n_metrics)
-        self.gid = _read_cmap(self._table("cmap"))
-        self.advance = {cp: adv[g] / upem for cp, g in self.gid.items()}  # ems
-        self.gid_width = {g: adv[g] * 1000 // upem for g in range(self.num_glyphs)}
-        self.ps_name = _read_ps_name(self._table("name")) or self.path.stem
-        self.bbox = tuple(v * 1000 // upem for v in (x0, y0, x1, y1))
-        self.ascent = ascent * 1000 // upem
-        self.descent = descent * 1000 // upem
-        os2 = self._table("OS/2") if "OS/2" in self.tables else b""
-        cap = struct.unpack_from(">h", os2, 88)[0] if len(os2) >= 90 else 700 * upem // 1000
-        self.cap_height = cap * 1000 // upem
-
-    def _table(self, tag: str) -> bytes:
-        try:
-            offset, length = self.tables[tag]
-        except KeyError:
-            raise QrprocError(f"{self.path}: no {tag!r} table") from None
-        return self.data[offset:offset + length]
-
-    def missing(self, text: str) -> list[str]:
-        """Characters of `text` (spaces aside) that the font has no glyph for."""
-        return sorted({c for c in text if ord(c) not in self.gid and not c.isspace()})
-
-    def width(self, text: str) -> float:
-        """Advance width of `text` in ems (no kerning: the PDF is set the same way)."""
-        adv = self.advance
-        try:
-            return sum(adv[ord(c)] for c in text)
-        except KeyError:
-            raise QrprocError(_missing_message(self, text)) from None
-
-    def encode(self, text: str) -> bytes:
-        """`text` as a PDF literal string of 2-byte glyph ids (Identity-H), parentheses included.
-        Binary rather than hex: a third smaller once compressed."""
-        gid = self.gid
-        try:
-            raw = b"".join(gid[ord(c)].to_bytes(2, "big") for c in text)
-        except KeyError:
-            raise QrprocError(_missing_message(self, text)) from None
-        raw = (raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-               .replace(b"\r", b"\\r"))
-        return b"(" + raw + b")"
-
-    def subset(self, codepoints: Iterable[int]) -> bytes:
-        """The font with only the outlines of `codepoints` (and .notdef, and the components of
-        composite glyphs); every other glyph is emptied, so glyph ids stay what the content
-        streams use. Layout tables (GSUB, GPOS…) are left out: the PDF places every glyph."""
-        glyf, loca_raw = self._table("glyf"), self._table("loca")
-        n = self.num_glyphs + 1
-        loca = (struct.unpack_from(f">{n}I", loca_raw) if self.loca_long
-                else tuple(2 * v for v in struct.unpack_from(f">{n}H", loca_raw)))
-        keep = {0} | {self.gid[cp] for cp in codepoints if cp in self.gid}
-        todo = list(keep)
-        while todo:  # composite glyphs pull in their components
-            g = todo.pop()
-            for c in _components(glyf[loca[g]:loca[g + 1]]):
-                if c not in keep and c < self.num_glyphs:
-                    keep.add(c)
-                    todo.append(c)
-        new_glyf = bytearray()
-        offsets = []
-        for g in range(self.num_glyphs):
-            offsets.append(len(new_glyf))
-            if g in keep:
-                new_glyf += glyf[loca[g]:loca[g + 1]]
-                new_glyf += b"\x00" * (-len(new_glyf) % 4)
-        offsets.append(len(new_glyf))
-        head = bytearray(self._table("head"))
-        struct.pack_into(">I", head, 8, 0)  # checkSumAdjustment, set below
-        struct.pack_into(">h", head, 50, 1)  # long loca
-        post = struct.pack(">IihhIIIII", 0x00030000, 0, 0, 0, 0, 0, 0, 0, 0)
-        tables = {"head": bytes(head), "glyf": bytes(new_glyf), "post": post,
-                  "loca": struct.pack(f">{len(offsets)}I", *offsets)}
-        for tag in ("hhea", "maxp", "OS/2", "hmtx", "cmap", "name", "cvt ", "fpgm", "prep", "gasp"):
-            if tag in self.tables:
-                tables[tag] = self._table(tag)
-        return _sfnt(tables)
-
-
-def _read_cmap(cmap: bytes) -> dict[int, int]:
-    """Code point -> glyph id, from the best Unicode subtable (format 12, else format 4)."""
-    n = struct.unpack_from(">H", cmap, 2)[0]
-    subtables = {}
-    for i in range(n):
-        platform, encoding, offset = struct.unpack_from(">HHI", cmap, 4 + 8 * i)
-        fmt = struct.unpack_from(">H", cmap, offset)[0]
-        subtables[(platform, encoding, fmt)] = offset
-    out: dict[int, int] = {}
-    for key in ((3, 10, 12), (0, 4, 12), (0, 6, 12), (3, 1, 4), (0, 3, 4), (0, 4, 4)):
-        if key not in subtables:
-            continue
-        off = subtables[key]
-        if key[2] == 12:
-            groups = struct.unpack_from(">I", cmap, off + 12)[0]
-            for g in range(groups):
-                start, end, gid = struct.unpack_from(">III", cmap, off + 16 + 12 * g)
-                for cp in range(start, end + 1):
-                    out[cp] = gid + cp - start
-            return out
-        segs = struct.unpack_from(">H", cmap, off + 6)[0] // 2
-        ends = struct.unpack_from(f">{segs}H", cmap, off + 14)
-        starts = struct.unpack_from(f">{segs}H", cmap, off + 16 + 2 * segs)
-        deltas = struct.unpack_from(f">{segs}h", cmap, off + 16 + 4 * segs)
-        ro_pos = off + 16 + 6 * segs
-        ranges = struct.unpack_from(f">{segs}H", cmap, ro_pos)
-        for i in range(segs):
-            for cp in range(starts[i], ends[i] + 1):
-                if cp == 0xFFFF:
-                    continue
-                if ranges[i] == 0:
-                    gid = (cp + deltas[i]) & 0xFFFF
-                else:
-                    pos = ro_pos + 2 * i + ranges[i] + 2 * (cp - starts[i])
-                    gid = struct.unpack_from(">H", cmap, pos)[0]
-                    gid = (gid + deltas[i]) & 0xFFFF if gid else 0
-                if gid:
-                    out[cp] = gid
-        return out
-    raise QrprocError("the font has no Unicode character map")
-
-
-def _read_ps_name(name: bytes) -> str:
-    count, string_offset = struct.unpack_from(">HH", name, 2)
-    for i in range(count):
-        platform, encoding, _, name_id, length, offset = struct.unpack_from(">HHHHHH", name, 6 + 12 * i)
-        if name_id != 6:
-            continue
-        raw = name[string_offset + offset:string_offset + offset + length]
-        return raw.decode("utf-16-be" if platform in (0, 3) else "latin-1", "replace")
-    return ""
-
-
-def _components(glyph: bytes) -> list[int]:
-    """Glyph ids a composite glyph refers to (empty for a simple glyph)."""
-    if len(glyph) < 10 or struct.unpack_from(">h", glyph, 0)[0] >= 0:
-        return []
-    out, pos = [], 10
-    while pos + 4 <= len(glyph):
-        flags, gid = struct.unpack_from(">HH", glyph, pos)
-        out.append(gid)
-        pos += 4 + (4 if flags & 0x0001 else 2)
-        pos += 2 if flags & 0x0008 else 4 if flags & 0x0040 else 8 if flags & 0x0080 else 0
-        if not flags & 0x0020:
-            break
-    return out
-
-
-def _checksum(data: bytes) -> int:
-    data += b"\x00" * (-len(data) % 4)
-    return sum(struct.unpack(f">{len(data) // 4}I", data)) & 0xFFFFFFFF
-
-
-def _sfnt(tables: dict[str, bytes]) -> bytes:
-    """Assemble a TrueType file from its tables (sorted directory, checksums, head adjustment)."""
-    tags = sorted(tables)
-    n = len(tags)
-    entry = 2 ** int(math.log2(n))
-    header = struct.pack(">IHHHH", 0x00010000, n, entry * 16, int(math.log2(n)), n * 16 - entry * 16)
-    offset = 12 + 16 * n
-    directory, body = b"", b""
-    for tag in tags:
-        data = tables[tag]
-        directory += struct.pack(">4sIII", tag.encode("latin-1"), _checksum(data), offset, len(data))
-        padded = data + b"\x00" * (-len(data) % 4)
-        body += padded
-        offset += len(padded)
-    font = bytearray(header + directory + body)
-    head_offset = struct.unpack_from(">I", directory, 16 * tags.index("head") + 8)[0]
-    struct.pack_into(">I", font, head_offset + 8, (0xB1B0AFBA - _checksum(bytes(font))) & 0xFFFFFFFF)
-    return bytes(font)
-
-
-def _missing_message(font: TrueTypeFont, text: str) -> str:
-    missing = font.missing(text)
-    chars = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in missing)
-    return (f"the font {font.ps_name} has no glyph for {chars} in {text[:80]!r}; "
-            "refusing to drop letters")
-
-
-class Fonts:
-    """The regular and bold faces; `measure` is the layout's measure callable."""
-
-    def __init__(self, regular: TrueTypeFont, bold: TrueTypeFont):
-        self.faces = {False: regular, True: bold}
-
-    def measure(self, text: str, bold: bool, size: float) -> float:
-        """Width in mm of `text` at `size` points."""
-        return self.faces[bold].width(text) * size * PT
-
-    def missing(self, text: str) -> list[str]:
-        return sorted(set(self.faces[False].missing(text)) | set(self.faces[True].missing(text)))
-
-
-@lru_cache(maxsize=1)
-def default_fonts() -> Fonts:
-    d = font_dir()
-    return Fonts(TrueTypeFont(d / FONT_FILES[False]), TrueTypeFont(d / FONT_FILES[True]))
-
-
-# -- content streams --------------------------------------------------------------------------------
-
-# -- QR symbols -------------------------------------------------------------------------------------
-#
-# A QR symbol is drawn as text in clipping mode: a small generated TrueType font has one glyph per
-# byte value, each glyph the dark modules of 8 horizontally adjacent modules (a row of rectangles,
-# one module high). A symbol row is then a string of glyphs, rows follow with ``'`` (next line),
-# text render mode 7 adds every glyph outline to the clipping path, and one rectangle filled
-# through that clip paints the whole symbol. Why:
-#
-# * size: the symbol costs ~1 bit per module in the compressed stream (≈360 bytes for a version 7
-#   code, against ≈850 for one path of ``x y w h re`` rectangles), which keeps the national
-#   catalogue under 4 MB;
-# * one fill per symbol: separately filled rows or glyphs leave anti-aliasing seams (hairlines)
-#   on screen; a single fill through one clip has none;
-# * it stays vector: the glyphs are outlines, exact at any printer resolution.
-#
-# The glyphs' text is marked with an empty /ActualText, so text extraction (pdftotext) skips it,
-# and their ToUnicode maps to spaces for tools that ignore /ActualText.
-
-QR_FONT_UPEM = 1024
-_QR_MODULE = 128  # font units per module: a glyph is 8 modules wide, 1 high
-
-
-def _qr_glyph(pattern: int) -> bytes:
-    """TrueType glyph data for the dark modules of an 8-bit pattern (leftmost module = high bit)."""
-    runs, x = [], 0
-    bits = [(pattern >> (7 - i)) & 1 for i in range(8)]
-    while x < 8:
-        if bits[x]:
-            start = x
-            while x < 8 and bits[x]:
-                x += 1
-            runs.append((start * _QR_MODULE, x * _QR_MODULE))
-        else:
-            x += 1
-    if not runs:
-        return b""
-    points, ends = [], []
-    for x0, x1 in runs:  # clockwise, on-curve points only
-        points += [(x0, 0), (x0, _QR_MODULE), (x1, _QR_MODULE), (x1, 0)]
-        ends.append(len(points) - 1)
-    xs = [p[0] for p in points]
-    out = struct.pack(">hhhhh", len(runs), min(xs), 0, max(xs), _QR_MODULE)
-    out += struct.pack(f">{len(ends)}HH", *ends, 0) + bytes([1] * len(points))
-    px = py = 0
-    dx, dy = b"", b""
-    for x, y in points:
-        dx += struct.pack(">h", x - px)
-        dy += struct.pack(">h", y - py)
-        px, py = x, y
-    return out + dx + dy
-
-
-@lru_cache(maxsize=1)
-def qr_font() -> bytes:
-    """The generated font: glyph 0 is .notdef (empty), glyph p + 1 draws the 8-bit pattern p."""
-    glyphs = [b""] + [_qr_glyph(p) for p in range(256)]
-    n = len(glyphs)
-    glyf, loca = b"", []
-    for g in glyphs:
-        loca.append(len(glyf))
-        glyf += g + b"\x00" * (-len(g) % 4)
-    loca.append(len(glyf))
-    width = 8 * _QR_MODULE
-    tables = {
-        "head": struct.pack(">IIIIHHqqhhhhHHhhh", 0x00010000, 0x00010000, 0, 0x5F0F3CF5, 0,
-                            QR_FONT_UPEM, 0, 0, 0, 0, width, _QR_MODULE, 0, 8, 2, 1, 0),
-        "hhea": struct.pack(">IhhhHhhhhhhhhhhhH", 0x00010000, _QR_MODULE, 0, 0, width, 0, 0, width,
-                            1, 0, 0, 0, 0, 0, 0, 0, n),
-        "maxp": struct.pack(">IHHHHHHHHHHHHHH", 0x00010000, n, 16, 4, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0),
-        # left side bearing = the glyph's xMin, as rasterisers expect
-        "hmtx": b"".join(struct.pack(">Hh", width, struct.unpack_from(">h", g, 2)[0] if g else 0)
-                         for g in glyphs),
-        "loca": struct.pack(f">{len(loca)}I", *loca),
-        "glyf": glyf,
-        "post": struct.pack(">IihhIIIII", 0x00030000, 0, 0, 0, 0, 0, 0, 0, 0),
-        "name": (struct.pack(">HHHHHHHHH", 0, 1, 18, 3, 1, 0x409, 6, 18, 0)
-                 + "QrprocModules".encode("utf-16-be")[:18]),
-    }
-    return _sfnt(tables)
-
-
-def qr_rows(dark) -> bytes:
-    """The symbol as text: one ``(…)'`` per row, each 2-byte code the glyph of 8 modules."""
-    import numpy as np
-
-    pad = -dark.shape[1] % 8
-    codes = (np.packbits(np.pad(dark, ((0, 0), (0, pad))), axis=1).astype(np.uint16) + 1).astype(">u2")
-    out = []
-    for row in codes:
-        raw = row.tobytes()
-        raw = (raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-               .replace(b"\r", b"\\r"))
-        out.append(b"(" + raw + b")'\n")
-    return b"".join(out)
-
-
-def symbol_geometry(area: QrArea, symbol: QrSymbol) -> tuple[float, float, float]:
-    """(x, y, module) in mm of the symbol's top-left corner: whole 600-dpi-dot modules, the
-    largest that fit the area with the quiet zone, centred. Refuses modules below the minimum."""
-    total = symbol.size + 2 * area.quiet
-    dots = math.floor(area.box.w * DOTS_PER_MM / total + 1e-9)
-    if dots < module_dots(area.min_module):
-        raise QrprocError(
-            f"{area.code}: QR version {symbol.version} does not fit its {area.box.w:.1f} mm area "
-            f"with modules of at least {area.min_module} mm")
-    module = dots / DOTS_PER_MM
-    side = symbol.size * module
-    return area.box.x + (area.box.w - side) / 2, area.box.y + (area.box.h - side) / 2, module
-
-
-def page_stream(page: Page, height: float, fonts: Fonts, encoder: Encoder) -> tuple[bytes, dict[str, int]]:
-    """The page's content stream (compressed) and the QR version of each code drawn on it."""
+def page_stream(page: Page, height: float, fonts: Fonts,
+                encoder: Encoder) -> tuple[bytes, dict[str, QrSymbol]]:
+    """The page's content stream (compressed) and the symbol drawn for each code on it."""
     out: list[bytes] = []
     for r in page.rects:
         b = r.box
@@ -401,206 +44,38 @@ def page_stream(page: Page, height: float, fonts: Fonts, encoder: Encoder) -> tu
         if r.stroke is not None:
             out.append(b"%.3g G %.2f w %.2f %.2f %.2f %.2f re S\n" % ((r.stroke, r.line_width * K) + coords))
     if page.texts:
-        out.append(b"BT\n")
-        font_key = gray = None
+        out.append(b"BT 0 g\n")  # text is solid black: grey small type halftones on a laser
+        font_key = None
         for t in page.texts:
             if (t.bold, t.size) != font_key:
                 font_key = (t.bold, t.size)
                 out.append(b"/F%d %.2f Tf\n" % (2 if t.bold else 1, t.size))
-            if t.gray != gray:
-                gray = t.gray
-                out.append(b"%.3g g\n" % gray)
             out.append(b"1 0 0 1 %.2f %.2f Tm %s Tj\n"
                        % (t.x * K, (height - t.baseline) * K, fonts.faces[t.bold].encode(t.text)))
         out.append(b"ET\n")
-    versions: dict[str, int] = {}
-    for area in page.qrs:
-        symbol = encoder(area.code, area.payload, area.ec)
+    symbols: dict[str, QrSymbol] = {}
+    drawn = [encoder(area.code, area.payload, area.ec) for area in page.qrs]
+    for area, symbol, path in zip(page.qrs, drawn, qr_paths([d.dark for d in drawn])):
         x, y, module = symbol_geometry(area, symbol)
-        m = module * K
-        side = symbol.size * m
-        x_pt, top = x * K, (height - y) * K
-        out.append(b"q /Span << /ActualText () >> BDC BT /F3 %.5f Tf %.5f TL 7 Tr 1 0 0 1 %.3f %.3f Tm\n"
-                   % (8 * m, m, x_pt, top))
-        out.append(qr_rows(symbol.dark))
-        out.append(b"ET EMC 0 g %.3f %.3f %.4f %.4f re f Q\n" % (x_pt, top - side, side, side))
-        versions[area.code] = symbol.version
-    return zlib.compress(b"".join(out), 9), versions
-
-
-# -- worker processes -------------------------------------------------------------------------------
-
-_TASK: Callable[[int], object] | None = None
-
-
-def _run_task(i: int):
-    return _TASK(i)  # type: ignore[misc]
-
-
-@contextlib.contextmanager
-def fork_map(func: Callable[[int], object], n_tasks: int, workers: int) -> Iterator[Iterator]:
-    """Results of func(0..n_tasks-1), in order, from `workers` forked processes.
-
-    Forked workers inherit `func` and everything it closes over (the document, the fonts, an
-    injected encoder), so nothing large is pickled on the way in. With one worker, one task or no
-    fork (not Linux), it runs in this process.
-    """
-    global _TASK
-    if workers <= 1 or n_tasks <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        yield (func(i) for i in range(n_tasks))
-        return
-    _TASK = func
-    try:
-        with multiprocessing.get_context("fork").Pool(min(workers, n_tasks)) as pool:
-            yield pool.imap(_run_task, range(n_tasks))
-    finally:
-        _TASK = None
-
-
-def chunk_size(n_pages: int, workers: int) -> int:
-    """Pages per task: at most PAGES_PER_TASK, and at least ~4 tasks per worker so the workers
-    finish together on small jobs."""
-    return max(1, min(PAGES_PER_TASK, math.ceil(n_pages / (4 * max(1, workers)))))
-
-
-def default_workers() -> int:
-    import os
-
-    return max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)))
-
-
-# -- the PDF file -----------------------------------------------------------------------------------
-
-def _pdf_text(text: str) -> bytes:
-    """A PDF text string (UTF-16BE with BOM, hex)."""
-    return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode("ascii") + b">"
-
-
-def _to_unicode(font: TrueTypeFont, codepoints: Sequence[int]) -> bytes:
-    pairs = sorted({font.gid[cp]: cp for cp in codepoints if cp in font.gid}.items())
-    out = [b"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-           b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-           b"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-           b"1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"]
-    for i in range(0, len(pairs), 100):
-        chunk = pairs[i:i + 100]
-        out.append(b"%d beginbfchar\n" % len(chunk))
-        for gid, cp in chunk:
-            out.append(b"<%04X> <%s>\n" % (gid, chr(cp).encode("utf-16-be").hex().upper().encode()))
-        out.append(b"endbfchar\n")
-    out.append(b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
-    return b"".join(out)
-
-
-def _spaces_cmap(n: int) -> bytes:
-    """A ToUnicode map sending codes 0..n-1 to a space (the QR module glyphs are not text)."""
-    out = [b"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-           b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-           b"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-           b"1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"]
-    for i in range(0, n, 100):
-        chunk = range(i, min(n, i + 100))
-        out.append(b"%d beginbfchar\n" % len(chunk))
-        out.extend(b"<%04X> <0020>\n" % c for c in chunk)
-        out.append(b"endbfchar\n")
-    out.append(b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
-    return b"".join(out)
-
-
-class _Writer:
-    def __init__(self, f):
-        self.f = f
-        self.pos = 0
-        self.offsets: dict[int, int] = {}
-
-    def write(self, data: bytes) -> None:
-        self.f.write(data)
-        self.pos += len(data)
-
-    def obj(self, num: int, body: bytes) -> None:
-        self.offsets[num] = self.pos
-        self.write(b"%d 0 obj\n" % num + body + b"\nendobj\n")
-
-    def stream(self, num: int, entries: bytes, data: bytes) -> None:
-        self.offsets[num] = self.pos
-        self.write(b"%d 0 obj\n<< %s /Length %d >>\nstream\n" % (num, entries, len(data)))
-        self.write(data)
-        self.write(b"\nendstream\nendobj\n")
-
-
-def write_pdf(path: Path, doc: Document, streams: Sequence[bytes], fonts: Fonts,
-              font_files: dict[bool, bytes], used: dict[bool, set[int]], *, title: str,
-              created: datetime | None = None) -> int:
-    """Assemble the file from page content streams; returns its size in bytes."""
-    w_pt, h_pt = doc.paper.width * K, doc.paper.height * K
-    n_pages = len(streams)
-    font_base = 5
-    page_base = font_base + 15
-    with open(path, "wb") as f:
-        w = _Writer(f)
-        w.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-        kids = b" ".join(b"%d 0 R" % (page_base + 2 * i) for i in range(n_pages))
-        w.obj(1, b"<< /Type /Catalog /Pages 2 0 R /ViewerPreferences << /DisplayDocTitle true >> >>")
-        w.obj(2, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n_pages))
-        w.obj(3, b"<< /Font << /F1 %d 0 R /F2 %d 0 R /F3 %d 0 R >> /ProcSet [/PDF /Text] >>"
-              % (font_base, font_base + 5, font_base + 10))
-        when = (created or datetime(2000, 1, 1)).strftime("D:%Y%m%d%H%M%S").encode()
-        w.obj(4, b"<< /Title %s /Producer (qrproc) /Creator (qrproc posters) /CreationDate (%s) >>"
-              % (_pdf_text(title), when))
-        for k, bold in enumerate((False, True)):
-            face = fonts.faces[bold]
-            cps = sorted(used[bold])
-            tag = "".join(chr(65 + b % 26) for b in hashlib.sha1(repr(cps).encode()).digest()[:6])
-            name = f"{tag}+{face.ps_name}".encode("ascii")
-            base = font_base + 5 * k
-            gids = sorted({face.gid[cp] for cp in cps if cp in face.gid})
-            widths = b" ".join(b"%d [%d]" % (g, face.gid_width.get(g, 0)) for g in gids)
-            w.obj(base, b"<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H "
-                        b"/DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>" % (name, base + 1, base + 4))
-            w.obj(base + 1, b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s "
-                            b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
-                            b"/FontDescriptor %d 0 R /CIDToGIDMap /Identity /DW 0 /W [%s] >>"
-                  % (name, base + 2, widths))
-            w.obj(base + 2, b"<< /Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [%d %d %d %d] "
-                            b"/ItalicAngle 0 /Ascent %d /Descent %d /CapHeight %d /StemV %d "
-                            b"/FontFile2 %d 0 R >>"
-                  % ((name,) + face.bbox + (face.ascent, face.descent, face.cap_height,
-                                            140 if bold else 80, base + 3)))
-            data = font_files[bold]
-            w.stream(base + 3, b"/Length1 %d /Filter /FlateDecode" % len(data), zlib.compress(data, 6))
-            w.stream(base + 4, b"/Filter /FlateDecode", zlib.compress(_to_unicode(face, cps), 6))
-        base = font_base + 10  # the QR module font (see qr_rows)
-        w.obj(base, b"<< /Type /Font /Subtype /Type0 /BaseFont /QrprocModules /Encoding /Identity-H "
-                    b"/DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>" % (base + 1, base + 4))
-        w.obj(base + 1, b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /QrprocModules "
-                        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
-                        b"/FontDescriptor %d 0 R /CIDToGIDMap /Identity /DW 1000 >>" % (base + 2))
-        w.obj(base + 2, b"<< /Type /FontDescriptor /FontName /QrprocModules /Flags 4 "
-                        b"/FontBBox [0 0 1000 125] /ItalicAngle 0 /Ascent 125 /Descent 0 "
-                        b"/CapHeight 125 /StemV 100 /FontFile2 %d 0 R >>" % (base + 3))
-        data = qr_font()
-        w.stream(base + 3, b"/Length1 %d /Filter /FlateDecode" % len(data), zlib.compress(data, 9))
-        w.stream(base + 4, b"/Filter /FlateDecode", zlib.compress(_spaces_cmap(257), 9))
-        for i, content in enumerate(streams):
-            num = page_base + 2 * i
-            w.obj(num, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Resources 3 0 R "
-                       b"/Contents %d 0 R >>" % (w_pt, h_pt, num + 1))
-            w.stream(num + 1, b"/Filter /FlateDecode", content)
-        size = page_base + 2 * n_pages
-        xref = w.pos
-        w.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
-        w.write(b"".join(b"%010d 00000 n \n" % w.offsets[i] for i in range(1, size)))
-        digest = hashlib.md5(b"".join(streams[:4]) + title.encode()).hexdigest().encode()
-        w.write(b"trailer\n<< /Size %d /Root 1 0 R /Info 4 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
-                % (size, digest, digest, xref))
-        return w.pos
+        # One unit = one module, y flipped so that row 0 is the top row. The module and the
+        # corner are whole 600 dpi dots (0.12 pt) from the top-left corner of the page.
+        out.append(b"q 0 g %.2f 0 0 %.2f %.2f %.4f cm\n" % (module * K, -module * K, x * K, (height - y) * K))
+        out.append(path)
+        out.append(b"f Q\n")
+        symbols[area.code] = symbol
+    return zlib.compress(b"".join(out), ZLIB_LEVEL), symbols
 
 
 @dataclass(frozen=True)
 class RenderInfo:
     pages: int
     size: int  # bytes
-    versions: dict  # code -> QR version actually drawn
+    symbols: dict  # code -> the QrSymbol drawn
+
+    @property
+    def versions(self) -> dict[str, int]:
+        """code -> QR version actually drawn."""
+        return {code: s.version for code, s in self.symbols.items()}
 
 
 def used_codepoints(doc: Document) -> dict[bool, set[int]]:
@@ -626,16 +101,16 @@ def render(doc: Document, path: str | Path, *, fonts: Fonts | None = None,
         return [page_stream(pages[i], height, fonts, encoder) for i in chunks[k]]
 
     streams: list[bytes] = []
-    versions: dict[str, int] = {}
+    symbols: dict[str, QrSymbol] = {}
     with fork_map(task, len(chunks), workers) as results:
         used = used_codepoints(doc)  # meanwhile, in this process: the font subsets
         font_files = {bold: fonts.faces[bold].subset(used[bold]) for bold in (False, True)}
         for part in results:
-            for content, v in part:
+            for content, drawn in part:
                 streams.append(content)
-                versions.update(v)
+                symbols.update(drawn)
             if on_progress:
                 on_progress("render", len(streams), len(pages))
     size = write_pdf(Path(path), doc, streams, fonts, font_files, used,
                      title=title or doc.title, created=created)
-    return RenderInfo(pages=len(streams), size=size, versions=versions)
+    return RenderInfo(pages=len(streams), size=size, symbols=symbols)

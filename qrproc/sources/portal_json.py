@@ -92,6 +92,8 @@ def load(path: str | Path, **kw) -> Catalogue:
 
 def parse_portal_json(text: str, where: str) -> Catalogue:
     """Parse any of the accepted JSON shapes (or JSON Lines) into a Catalogue."""
+    if '"qrproc-catalogue/' in text[:4000]:
+        return _province_export(text, where)
     items, total = _items(text, where)
     procedures, warnings, ignored = [], [], []
     levels_given = False
@@ -107,6 +109,17 @@ def parse_portal_json(text: str, where: str) -> Catalogue:
         warnings.extend(_warnings(proc, obj))
     return build_catalogue(where, procedures, warnings + ignored_warning(where, ignored),
                            total=total, strict=False, levels_given=levels_given)
+
+
+def _province_export(text: str, where: str) -> Catalogue:
+    """The province's catalogue export (`qrproc catalogue export`): every row as the province's
+    registry holds it, checked against the SHA-256 its manifest states."""
+    from qrproc.exchange import read_catalogue_json
+
+    manifest, rows = read_catalogue_json(text, where)
+    rows = tuple(p.replace(origin=f"{where}, {p.code or 'row'}") if not p.origin else p for p in rows)
+    return Catalogue(source=where, procedures=rows, levels_given=True,
+                     export_sha256=manifest["sha256"])
 
 
 def is_portal_object(obj: object) -> bool:

@@ -1,0 +1,48 @@
+"""Build or check poster pages in worker processes: a fork-based map, and pages per task."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import multiprocessing
+import os
+from typing import Callable, Iterator
+
+PAGES_PER_TASK = 8
+
+_TASK: Callable[[int], object] | None = None
+
+
+def _run_task(i: int):
+    return _TASK(i)  # type: ignore[misc]
+
+
+@contextlib.contextmanager
+def fork_map(func: Callable[[int], object], n_tasks: int, workers: int) -> Iterator[Iterator]:
+    """Results of func(0..n_tasks-1), in order, from `workers` forked processes.
+
+    Forked workers inherit `func` and everything it closes over (the document, the fonts, an
+    injected encoder), so nothing large is pickled on the way in. With one worker, one task or no
+    fork (not Linux), it runs in this process.
+    """
+    global _TASK
+    if workers <= 1 or n_tasks <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield (func(i) for i in range(n_tasks))
+        return
+    _TASK = func
+    try:
+        with multiprocessing.get_context("fork").Pool(min(workers, n_tasks)) as pool:
+            yield pool.imap(_run_task, range(n_tasks))
+    finally:
+        _TASK = None
+
+
+def chunk_size(n_pages: int, workers: int) -> int:
+    """Pages per task: at most PAGES_PER_TASK, and at least ~4 tasks per worker so the workers
+    finish together on small jobs."""
+    return max(1, min(PAGES_PER_TASK, math.ceil(n_pages / (4 * max(1, workers)))))
+
+
+def default_workers() -> int:
+    """One process per available core, at most two."""
+    return max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)))
