@@ -463,7 +463,7 @@ def test_printing_nothing_says_so_and_a_field_prints_only_that_field(desk):
     assert shown(page, "pages") == "4"
     pdf = desk.get(re.search(r'href="(/in/tep/\d+)"', page).group(1))
     assert pdf.headers["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    assert 'filename=linh-vuc-giam-ngheo-2026-07-01.pdf' in pdf.headers["Content-Disposition"]
+    assert 'filename=linh-vuc-giam-ngheo-tung-thu-tuc-2026-07-01.pdf' in pdf.headers["Content-Disposition"]
     assert len([i for i in in_force if i.procedure.field == "Giảm nghèo"]) == 4
 
     r = desk.post("/in/", {"chon": "codes", "ma": "1.001193, không-phải-mã", "kieu": "grid",
@@ -481,7 +481,7 @@ def test_printing_nothing_says_so_and_a_field_prints_only_that_field(desk):
                   allow_redirects=False)
     page = desk.wait(r.headers["Location"])
     assert "Không có gì cần in" in page
-    assert not list((desk.db.parent / "posters").glob("thay-doi-*"))  # no empty placeholder left
+    assert not list((desk.db.parent / "posters").glob("thay-doi-*"))
 
 
 def test_ticking_takedowns_refuses_a_label_still_in_force_and_undo_takes_back_the_last(desk):
@@ -542,9 +542,7 @@ def test_settings_change_the_scope_and_the_links_with_reasons(desk):
                                         "mau_ma": "", "ten_mien": "dichvucong.hungyen.gov.vn"})
     assert "Đã lưu liên kết của mã QR." in r.text
     with desk.registry() as reg:
-        from qrproc.poster import payload_config
-
-        config = payload_config(reg)
+        config = board.payload_config(reg)
     assert config.template == "https://dichvucong.hungyen.gov.vn/tthc/{code}"
     assert config.extra_hosts == ("dichvucong.hungyen.gov.vn",)
     # Removing the host again is refused while the template needs it, and changes nothing.
@@ -552,7 +550,7 @@ def test_settings_change_the_scope_and_the_links_with_reasons(desk):
                                         "mau_ma": "", "ten_mien": ""})
     assert "Không thực hiện được:" in r.text
     with desk.registry() as reg:
-        assert payload_config(reg).extra_hosts == ("dichvucong.hungyen.gov.vn",)
+        assert board.payload_config(reg).extra_hosts == ("dichvucong.hungyen.gov.vn",)
 
 
 def test_an_audit_whose_photo_shows_no_code_cannot_be_applied(desk, tmp_path):
@@ -574,3 +572,34 @@ def test_an_audit_whose_photo_shows_no_code_cannot_be_applied(desk, tmp_path):
     assert "Không áp dụng được kết quả kiểm tra này." in r.text
     with desk.registry() as reg:
         assert reg.latest_audit() is None
+
+
+def test_a_print_batch_is_ticked_as_a_whole_up_and_its_takedown_sheet_down(desk):
+    set_up(desk)
+    imported(desk, sample_path("xa-mau-2026-07.csv"))
+    assert 'data-testid="post-batch-' not in desk.get("/danh-dau/?ngay=01/07/2026").text
+    imported(desk, sample_path("xa-mau-2026-12.csv"), hieu_luc="15/12/2026", quyet_dinh="2345/QĐ-UBND")
+    with desk.registry() as reg:
+        on_dec = board.board_diff(reg, DEC)
+    # Everything of July is up (recorded as the CLI would), then the December changes printed.
+    with Registry(desk.db) as reg:
+        board.post_codes(reg, [i.code for i in board.board_diff(reg, JUL).to_post], day=JUL,
+                         at=datetime(2026, 7, 1, 12))
+    r = desk.post("/in/", {"chon": "changed", "kieu": "grid", "giay": "A4", "ngay": "15/12/2026"},
+                  allow_redirects=False)
+    page = desk.wait(r.headers["Location"])
+    batch = re.search(r"lô (\d+)", page).group(1)
+    page = desk.get("/danh-dau/?ngay=15/12/2026").text
+    assert f'data-testid="post-batch-{batch}"' in page and f'data-testid="take-down-batch-{batch}"' in page
+
+    for action, count, said in (("lo", 8, "dán 8 thẻ"), ("go-lo", 6, "gỡ 6 nhãn")):
+        r = desk.post("/danh-dau/xem-truoc", {"viec": action, "lo": batch, "ngay": "15/12/2026"})
+        assert shown(r.text, "count") == str(count)
+        mark = re.search(r'name="moc" value="(\d+)"', r.text).group(1)
+        r = desk.post("/danh-dau/ghi", {"viec": action, "lo": batch, "ngay": "15/12/2026",
+                                        "moc": mark})
+        assert f"Đã ghi nhận {said} ngày 15/12/2026." in r.text
+    assert "Không có lô in nào còn thẻ chưa dán hay nhãn chưa gỡ." in r.text
+    with desk.registry() as reg:
+        after = board.board_diff(reg, DEC)
+    assert on_dec.to_post and after.is_clean

@@ -13,17 +13,18 @@ from qrproc.catalogue import catalogue_on
 from qrproc.diff import vn_date
 from qrproc.web.desk import (InputError, desk, ensure_unchanged, journal_mark, read_codes,
                              read_date, reader, writer)
-from qrproc.web.pages.printing import batches
 
 bp = Blueprint("marking", __name__, url_prefix="/danh-dau")
 
-ACTIONS = ("dan", "lo", "go", "hoan-tac")
+#: dán: cards ticked; lô: a print batch's cards; gỡ: labels ticked; gỡ-lô: a batch's takedown
+#: sheet; hoàn tác: the latest change.
+ACTIONS = ("dan", "lo", "go", "go-lo", "hoan-tac")
 #: The journal's commands, as the page names them.
 COMMANDS = {
     "init": "Thiết lập đơn vị", "import": "Nhập danh mục", "post": "Ghi nhận dán nhãn",
     "takedown": "Ghi nhận gỡ nhãn", "audit": "Kiểm tra ảnh", "scope": "Đổi phạm vi niêm yết",
     "undo": "Hoàn tác", "correct": "Sửa mã TTHC", "links": "Liên kết trang thủ tục",
-    "settings": "Đổi cài đặt",
+    "settings": "Đổi cài đặt", "payload": "Đổi liên kết mã QR",
 }
 
 
@@ -41,31 +42,6 @@ class Plan:
     names: dict | None = None
 
 
-@dataclass(frozen=True)
-class OpenBatch:
-    """A print batch with cards still to put up: `pending` of its cards are what the board needs
-    now; `outdated` are versions the board no longer needs (the batch is then ticked card by card,
-    so that no old label is recorded as up)."""
-
-    row: object
-    pending: int
-    outdated: int
-
-
-def open_batches(registry, diff) -> list[OpenBatch]:
-    if diff is None:
-        return []
-    wanted = {(i.code, i.procedure.content_hash) for i in diff.to_post + diff.to_reprint}
-    up = {(code, p.content_hash) for code, p in registry.posted().items()}
-    out = []
-    for row in batches(registry):
-        items = {(p.code, p.content_hash) for p in registry.batch_procedures(row.batch.id)}
-        pending = len(items & wanted)
-        if pending:
-            out.append(OpenBatch(row, pending, len(items - wanted - up)))
-    return out
-
-
 def open_changes(registry) -> list:
     return [c for c in registry.changes() if c.reverts is None and c.undone_by is None]
 
@@ -77,7 +53,8 @@ def index():
     diff = board.board_diff(registry, day) if catalogue_on(registry, day) else None
     changes = registry.changes()
     last = open_changes(registry)[-1:] or [None]
-    return render_template("marking.html", day=day, diff=diff, open_batches=open_batches(registry, diff),
+    return render_template("marking.html", day=day, diff=diff,
+                           open_batches=board.batch_states(registry, day),
                            last=last[0], changes=list(reversed(changes))[:8], commands=COMMANDS)
 
 
@@ -91,7 +68,7 @@ def _read(form) -> tuple[str, object, tuple[str, ...], int | None]:
     if action in ("dan", "go") and not codes:
         raise InputError("Chưa đánh dấu thẻ nào: hãy tích vào các thẻ đã dán hoặc đã gỡ.")
     number = None
-    if action == "lo":
+    if action in ("lo", "go-lo"):
         try:
             number = int(form.get("lo", ""))
         except ValueError:
@@ -112,6 +89,8 @@ def _record(registry, action, day, codes, number) -> Plan:
         done, same = board.post_batch(registry, number, day=day, at=at)
     elif action == "go":
         done, same = board.take_down(registry, codes, day=day, at=at)
+    elif action == "go-lo":
+        done, same = board.take_down_batch(registry, number, day=day, at=at)
     else:
         latest = open_changes(registry)[-1:]
         if not latest or latest[0].id != number:
@@ -153,7 +132,7 @@ def _said(plan: Plan) -> str:
     day = vn_date(plan.day)
     if plan.action == "hoan-tac":
         return "Đã hoàn tác thay đổi số " + ", ".join(str(c.id) for c in plan.undone) + "."
-    if plan.action == "go":
+    if plan.action in ("go", "go-lo"):
         return f"Đã ghi nhận gỡ {len(plan.done)} nhãn ngày {day}."
     return f"Đã ghi nhận dán {len(plan.done)} thẻ ngày {day}."
 

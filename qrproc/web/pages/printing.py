@@ -3,10 +3,7 @@ checked in the background with progress; the PDFs to download, with the takedown
 
 from __future__ import annotations
 
-import re
-import threading
 from contextlib import closing
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -16,9 +13,8 @@ from werkzeug.exceptions import NotFound
 from qrproc import board
 from qrproc.catalogue import catalogue_on
 from qrproc.errors import QrprocError
-from qrproc.model import fold, vi_sort_key
+from qrproc.model import vi_sort_key
 from qrproc.poster import Selection
-from qrproc.registry import Batch
 from qrproc.web.desk import InputError, desk, finished_job, read_codes, read_date, reader
 from qrproc.web.jobs import Job
 
@@ -37,9 +33,6 @@ LAYOUTS = {
     "labels": "Nhãn nhỏ",
 }
 PAPERS = ("A4", "A3")
-#: File names of the PDFs, by selection: posters/<stem>-<date>.pdf.
-STEMS = {"changed": "thay-doi", "all": "bang-niem-yet", "field": "linh-vuc", "codes": "thu-tuc"}
-_naming = threading.Lock()
 
 
 def fields_in_force(registry, day) -> list[str]:
@@ -48,33 +41,20 @@ def fields_in_force(registry, day) -> list[str]:
     return sorted(names, key=vi_sort_key)
 
 
-@dataclass(frozen=True)
-class BatchRow:
-    batch: Batch
-    posted: int          # of its labels, how many are up now (that very version)
-    file: str            # the PDF's name, '' when it is no longer in the posters folder
-
-
-def batches(registry) -> list[BatchRow]:
-    """Every print batch, newest first, with how many of its labels are up now."""
-    up = registry.posted()
-    out = []
-    for event in reversed(registry.events("print")):
-        batch = registry.batch(event.detail["batch"])
-        procs = registry.batch_procedures(batch.id)
-        posted = sum(1 for p in procs if p.code in up and up[p.code].content_hash == p.content_hash)
-        path = Path(batch.path)
-        out.append(BatchRow(batch, posted, path.name if path.is_file() else ""))
-    return out
+def printed_file(batch) -> str:
+    """The name of a batch's PDF, '' when it is no longer in the posters folder."""
+    path = Path(batch.path)
+    return path.name if path.is_file() else ""
 
 
 @bp.get("/")
 def index():
     registry = reader()
     day = read_date(request.args.get("ngay"), desk().today(), what="Ngày in")
+    states = board.batch_states(registry, day, only_open=False)
     return render_template("printing.html", day=day, fields=fields_in_force(registry, day),
-                           batches=batches(registry), selections=SELECTIONS, layouts=LAYOUTS,
-                           papers=PAPERS)
+                           batches=[(st, printed_file(st.batch)) for st in states],
+                           selections=SELECTIONS, layouts=LAYOUTS, papers=PAPERS)
 
 
 def read_selection(form) -> Selection:
@@ -109,30 +89,10 @@ def start():
 
 def _print(d, job: Job):
     p = job.params
-    out = _new_file(d.posters, p["selection"], p["day"])
-    try:
-        with closing(d.open_registry()) as registry:
-            return board.print_posters(registry, layout=p["layout"], selection=p["selection"],
-                                       as_of=p["day"], out=out, paper=p["paper"], at=d.now(),
-                                       on_progress=job.progress)
-    finally:
-        if out.is_file() and out.stat().st_size == 0:  # nothing printed: drop the placeholder
-            out.unlink()
-
-
-def _new_file(folder: Path, selection: Selection, day) -> Path:
-    """posters/thay-doi-2026-12-15.pdf, or …-2.pdf when that name is taken; the name is held by
-    an empty file until the PDF replaces it, so two print jobs never write the same file."""
-    stem = f"{STEMS[selection.kind]}-{day.isoformat()}"
-    if selection.kind == "field":
-        stem = f"{STEMS['field']}-{re.sub(r'[^a-z0-9]+', '-', fold(selection.field)).strip('-')[:40]}-{day.isoformat()}"
-    folder.mkdir(parents=True, exist_ok=True)
-    with _naming:
-        path, n = folder / f"{stem}.pdf", 2
-        while path.exists():
-            path, n = folder / f"{stem}-{n}.pdf", n + 1
-        path.touch()
-    return path
+    with closing(d.open_registry()) as registry:
+        return board.print_posters(registry, layout=p["layout"], selection=p["selection"],
+                                   as_of=p["day"], folder=d.posters, paper=p["paper"], at=d.now(),
+                                   on_progress=job.progress)
 
 
 @bp.get("/<token>")

@@ -12,7 +12,6 @@ from qrproc import board
 from qrproc import scope as scopemod
 from qrproc.catalogue import scope_rules, set_scope
 from qrproc.model import vi_sort_key
-from qrproc.poster import payload_config, set_payload
 from qrproc.provinces import PROVINCES, find_province
 from qrproc.registry import Registry
 from qrproc.web.desk import InputError, checked, desk, read_codes, reader, writer
@@ -42,7 +41,7 @@ def index():
     if ready:
         registry = reader()
         rules = scope_rules(registry)
-        payload = payload_config(registry)
+        payload = board.payload_config(registry)
         context.update(settings=registry.settings(), payload=payload, rules=rules,
                        always_allowed=sorted(set(payload.allowed_hosts) - set(payload.extra_hosts)),
                        rule_text=scopemod.describe_rule(rules, registry.get_setting("unit") or ""))
@@ -79,8 +78,8 @@ def unit():
 def links():
     form = request.form
     registry = writer()
-    current = payload_config(registry)
-    set_payload(registry, template=(form.get("mau") or "").strip() or None,
+    current = board.payload_config(registry)
+    board.set_payload(registry, template=(form.get("mau") or "").strip() or None,
                 template_code=(form.get("mau_ma") or "").strip() or None,
                 allow_hosts=(form.get("ten_mien") or "").split(), ec=current.ec,
                 reset=True, at=desk().now())
