@@ -9,7 +9,9 @@ translated.
 
 The language: ``QRPROC_LANG`` (``vi`` or ``en``) when set; otherwise English when ``LC_ALL``,
 ``LC_MESSAGES`` or ``LANG`` (the first one set) starts with ``en``; otherwise Vietnamese. A
-process can fix it with `set_language` (the web desk speaks Vietnamese whatever the shell says).
+process can fix it with `set_language`, and a piece of work with ``with speaking("vi"):`` (the
+web desk answers every request and runs every job that way: its pages are Vietnamese whatever
+the shell says).
 
 Placeholders are named (``{code}``), so a translation can put them in its own order; the test
 suite checks that every message in the code has a Vietnamese translation with the same
@@ -18,15 +20,20 @@ placeholders.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import os
 from pathlib import Path
+from typing import Iterator
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 LANGUAGES = ("vi", "en")
 DEFAULT = "vi"
 
 _forced: str | None = None
+_speaking: contextvars.ContextVar[str | None] = contextvars.ContextVar("qrproc_language",
+                                                                      default=None)
 
 
 def set_language(lang: str | None) -> None:
@@ -37,8 +44,34 @@ def set_language(lang: str | None) -> None:
     _forced = lang
 
 
+@contextlib.contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Messages in `lang` inside the block (this thread or task only)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r} (one of {', '.join(LANGUAGES)})")  # developers only
+    token = _speaking.set(lang)
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
+
+
+def begin(lang: str) -> contextvars.Token:
+    """Like `speaking`, for a framework's before/after hooks: returns the token for `end`."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r} (one of {', '.join(LANGUAGES)})")  # developers only
+    return _speaking.set(lang)
+
+
+def end(token: contextvars.Token) -> None:
+    _speaking.reset(token)
+
+
 def language() -> str:
     """'vi' or 'en' (see the module doc)."""
+    here = _speaking.get()
+    if here:
+        return here
     if _forced:
         return _forced
     value = os.environ.get("QRPROC_LANG", "").strip().lower()
@@ -90,4 +123,5 @@ def N_(message: str) -> str:
     return message
 
 
-__all__ = ["N_", "_", "catalogue", "language", "ngettext", "set_language"]
+__all__ = ["N_", "_", "begin", "catalogue", "end", "language", "ngettext", "set_language",
+           "speaking"]

@@ -57,7 +57,7 @@ def test_every_command_has_help_with_an_example():
     names = cli.list_commands(ctx)
     assert names == ["audit", "batches", "catalogue", "codes", "correct", "demo", "diff", "export", "fetch",
                      "import", "init", "links", "log", "migrate", "payload", "post", "posters",
-                     "province", "report", "scope", "status", "takedown", "undo"]
+                     "province", "report", "scope", "serve", "status", "takedown", "undo"]
     for name in names:
         command = cli.get_command(ctx, name)
         assert command.help and "Example: qrproc" in command.help, name

@@ -233,3 +233,23 @@ def test_in_process_the_language_can_change_between_commands(monkeypatch):
     assert "Cách dùng:" in runner.invoke(cli, ["--help"]).output
     monkeypatch.setenv("QRPROC_LANG", "en")
     assert "Usage:" in runner.invoke(cli, ["--help"]).output
+
+
+def test_a_block_speaks_its_language_whatever_the_environment(monkeypatch):
+    import threading
+
+    monkeypatch.setenv("QRPROC_LANG", "en")
+    seen = []
+    with i18n.speaking("vi"):
+        assert i18n._("Usage:") == "Cách dùng:"
+        # another thread (a desk job) speaks its own language unless it says so too
+        worker = threading.Thread(target=lambda: seen.append(i18n._("Usage:")))
+        worker.start()
+        worker.join()
+    assert seen == ["Usage:"] and i18n._("Usage:") == "Usage:"
+    token = i18n.begin("vi")
+    try:
+        assert i18n.language() == "vi"
+    finally:
+        i18n.end(token)
+    assert i18n.language() == "en"

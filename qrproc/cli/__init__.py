@@ -340,4 +340,5 @@ LAZY_COMMANDS = {
     "payload": "poster_commands:payload",
     "report": "report_commands:report",
     "audit": "audit_commands:audit",
+    "serve": "web_commands:serve",
 }
