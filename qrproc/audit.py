@@ -43,6 +43,7 @@ from urllib.parse import urlsplit
 
 from qrproc.errors import AuditError, PayloadError
 from qrproc import model
+from qrproc.i18n import N_, _, ngettext
 from qrproc.model import AuditFile, PostedLabel, Procedure, normalise_code
 from qrproc.states import (ABOLISHED, CURRENT, LABEL_CHANGED, LINK_CHANGED, NOT_LISTED,  # noqa: F401
                            NOT_ON_BOARD, NOT_SEEN, NOT_YET_IN_FORCE, ORPHAN, POSTED_NOT_SEEN,
@@ -212,7 +213,7 @@ def _tile_pass(found: _Found, image, boxes, method: str, scale: float, workers: 
         return box, _read(tile, downscale=scale == 1.0)  # a code cut by the edge is no miss
 
     with ThreadPoolExecutor(max_workers=workers) as pool:  # zxing-cpp releases the GIL
-        for (y0, _, x0, _), results in pool.map(work, boxes):
+        for (y0, _y1, x0, _x1), results in pool.map(work, boxes):
             found.add(results, method, x0, y0, scale)
 
 
@@ -246,31 +247,42 @@ def decode_gray(gray, *, thorough: bool = False, workers: int | None = None) -> 
 #: many more; some run programs (a PostScript file named .jpg makes it start Ghostscript, and a
 #: looping one hangs), and each is more code reading a file from outside.
 PHOTO_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF")
-_ACCEPTED = "JPEG, PNG, WebP or TIFF"
+_ACCEPTED = N_("JPEG, PNG, WebP or TIFF")
 #: What a file that is not a photo probably is, by its first bytes, to say so in the note.
 _KINDS = (
-    (0, b"%!PS", "a PostScript file"),
-    (0, b"\xc5\xd0\xd3\xc6", "a PostScript (EPS) file"),
-    (0, b"%PDF", "a PDF document"),
-    (0, b"GIF8", "a GIF image"),
-    (0, b"BM", "a BMP image"),
-    (0, b"PK\x03\x04", "a zip archive (or Office file)"),
-    (0, b"<svg", "an SVG drawing"),
-    (0, b"<?xml", "an XML file"),
-    (4, b"ftypavif", "an AVIF image"),
+    (0, b"%!PS", N_("a PostScript file")),
+    (0, b"\xc5\xd0\xd3\xc6", N_("a PostScript (EPS) file")),
+    (0, b"%PDF", N_("a PDF document")),
+    (0, b"GIF8", N_("a GIF image")),
+    (0, b"BM", N_("a BMP image")),
+    (0, b"PK\x03\x04", N_("a zip archive (or Office file)")),
+    (0, b"<svg", N_("an SVG drawing")),
+    (0, b"<?xml", N_("an XML file")),
+    (4, b"ftypavif", N_("an AVIF image")),
 )
 _HEIF_BRANDS = (b"ftypheic", b"ftypheix", b"ftyphevc", b"ftypmif1", b"ftypmsf1")
 
 
 def _what_it_is(head: bytes) -> str:
     """A note for a file Pillow may not open: what it seems to be, and what is accepted."""
+    accepted = _(_ACCEPTED)
     if head[4:12] in _HEIF_BRANDS:
-        return (f"a HEIC photo, which is not read here ({_ACCEPTED} are); on an iPhone choose "
-                "Settings > Camera > Formats > Most Compatible, or export the photo as JPEG")
+        return _("a HEIC photo, which is not read here ({accepted} are); on an iPhone choose "
+                 "Settings > Camera > Formats > Most Compatible, or export the photo as "
+                 "JPEG").format(accepted=accepted)
     for offset, magic, kind in _KINDS:
         if head[offset:offset + len(magic)] == magic:
-            return f"{kind}, not a photo ({_ACCEPTED}); not opened"
-    return f"not an image ({_ACCEPTED})"
+            return _("{kind}, not a photo ({accepted}); not opened").format(kind=_(kind),
+                                                                            accepted=accepted)
+    return _("not an image ({accepted})").format(accepted=accepted)
+
+
+def _unreadable(name: str | None, note: str) -> AuditError:
+    """The error for a photo that cannot be opened (`name` None: bytes); `note` (what is wrong,
+    without the name) is what the audit records for it."""
+    error = AuditError(f"{name}: {note}" if name is not None else _("image: {note}").format(note=note))
+    error.note = note
+    return error
 
 
 def _open(source):
@@ -291,7 +303,7 @@ def _open(source):
         return np.asarray(Image.fromarray(source).convert("L"))
     if isinstance(source, Image.Image):
         return np.asarray(source.convert("L"))
-    name = "image" if isinstance(source, (bytes, bytearray)) else str(source)
+    name = None if isinstance(source, (bytes, bytearray)) else str(source)
     fp = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
     try:
         with warnings.catch_warnings():
@@ -303,14 +315,15 @@ def _open(source):
                 image = ImageOps.exif_transpose(image)
                 return np.asarray(image.convert("L"))
     except UnidentifiedImageError:
-        raise AuditError(f"{name}: {_what_it_is(_head(source))}") from None
+        raise _unreadable(name, _what_it_is(_head(source))) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         found = re.search(r"\((\d+) pixels\)", str(e))
-        size = f"{int(found.group(1)) / 1e6:,.0f} MP" if found else "too many pixels"
-        raise AuditError(f"{name}: {size}, more than the {Image.MAX_IMAGE_PIXELS / 1e6:,.0f} MP a "
-                         "photo may have (a decompression bomb?); not opened") from None
+        size = f"{int(found.group(1)) / 1e6:,.0f} MP" if found else _("too many pixels")
+        raise _unreadable(name, _("{size}, more than the {limit} MP a photo may have (a "
+                                  "decompression bomb?); not opened").format(
+            size=size, limit=f"{Image.MAX_IMAGE_PIXELS / 1e6:,.0f}")) from None
     except (OSError, ValueError, SyntaxError) as e:
-        raise AuditError(f"{name}: cannot read the image ({e})") from None
+        raise _unreadable(name, _("cannot read the image ({error})").format(error=e)) from None
 
 
 def _head(source, size: int = 16) -> bytes:
@@ -640,16 +653,17 @@ def read_photo(path: str | Path, *, thorough: bool = False) -> PhotoResult:
     try:
         data = Path(path).read_bytes()
     except OSError as e:
-        return PhotoResult(name, None, PHOTO_UNREADABLE, note=f"cannot read the file: {e.strerror or e}")
+        return PhotoResult(name, None, PHOTO_UNREADABLE,
+                           note=_("cannot read the file: {error}").format(error=e.strerror or e))
     digest = hashlib.sha256(data).hexdigest()
     try:
         gray = _open(data)
     except AuditError as e:
-        return PhotoResult(name, digest, PHOTO_UNREADABLE, note=str(e).removeprefix("image: "))
+        return PhotoResult(name, digest, PHOTO_UNREADABLE, note=getattr(e, "note", str(e)))
     seen = tuple(decode_gray(gray, thorough=thorough))
     h, w = gray.shape
     return PhotoResult(name, digest, PHOTO_OK if seen else PHOTO_NO_CODE, w, h, seen,
-                       "" if seen else "no QR code found", time.perf_counter() - start)
+                       "" if seen else _("no QR code found"), time.perf_counter() - start)
 
 
 def labels_seen_per_photo(photos: Sequence[PhotoResult]) -> list[str]:
@@ -667,18 +681,24 @@ def labels_seen_per_photo(photos: Sequence[PhotoResult]) -> list[str]:
 def _refuse_apply(result: AuditResult) -> None:
     photos = result.photos
     if not any(p.seen for p in photos):
-        where = "the photo" if len(photos) == 1 else f"any of the {len(photos)} photos"
-        raise AuditError(f"no QR code was found in {where}; nothing was recorded or changed (a photo "
-                         "without codes is not proof that the board is empty: retake it closer and "
-                         "sharper)")
+        raise AuditError(ngettext(
+            "no QR code was found in the photo; nothing was recorded or changed (a photo without "
+            "codes is not proof that the board is empty: retake it closer and sharper)",
+            "no QR code was found in any of the {n} photos; nothing was recorded or changed (a "
+            "photo without codes is not proof that the board is empty: retake it closer and "
+            "sharper)", len(photos)).format(n=len(photos)))
     bad = [p for p in photos if p.status != PHOTO_OK]
     if bad:
-        raise AuditError("refusing to apply: " + "; ".join(f"{p.name}: {p.note}" for p in bad) +
-                         ". Every photo must show codes, or labels in it would be recorded as taken "
-                         "down; retake those photos or leave them out. Nothing was changed")
+        raise AuditError(_(
+            "refusing to apply: {problems}. Every photo must show codes, or labels in it would be "
+            "recorded as taken down; retake those photos or leave them out. Nothing was "
+            "changed").format(problems="; ".join(f"{p.name}: {p.note}" for p in bad)))
     if not result.seen_codes:
-        raise AuditError(f"refusing to apply: none of the {len(result.unknown)} codes found links to a "
-                         "known procedure; nothing was changed")
+        raise AuditError(ngettext(
+            "refusing to apply: the only code found does not link to a known procedure; nothing "
+            "was changed",
+            "refusing to apply: none of the {n} codes found links to a known procedure; nothing "
+            "was changed", len(result.unknown)).format(n=len(result.unknown)))
 
 
 def apply_changes(result: AuditResult, *, force: bool = False) -> None:
@@ -693,13 +713,17 @@ def apply_changes(result: AuditResult, *, force: bool = False) -> None:
     unseen = [f for f in result.findings
               if f.code in result.to_close and f.field not in seen_fields]
     if unseen:
-        fields = sorted({f.field or "(no field)" for f in unseen})
-        raise AuditError(
-            f"refusing to apply: the photos show labels of {len(seen_fields)} field(s), but applying "
-            f"would also close {len(unseen)} of the {len(result.to_close)} postings to close, in "
-            f"{len(fields)} field(s) no photo shows ({', '.join(fields[:4])}"
-            f"{' …' if len(fields) > 4 else ''}). Photograph those parts of the board too, or use "
-            "--force if those labels really are gone. Nothing was changed")
+        fields = sorted({f.field or _("(no field)") for f in unseen})
+        raise AuditError(_(
+            "refusing to apply: the photos show labels of {seen}, but applying would also close "
+            "{unseen} of the {total} postings to close, in {fields} no photo shows ({names}). "
+            "Photograph those parts of the board too, or use --force if those labels really are "
+            "gone. Nothing was changed").format(
+                seen=ngettext("{n} field", "{n} fields", len(seen_fields)).format(
+                    n=len(seen_fields)),
+                unseen=len(unseen), total=len(result.to_close),
+                fields=ngettext("{n} field", "{n} fields", len(fields)).format(n=len(fields)),
+                names=", ".join(fields[:4]) + (" …" if len(fields) > 4 else "")))
 
 
 def audit_files(result: AuditResult) -> list[AuditFile]:
@@ -715,16 +739,18 @@ def read_photos(photos: Sequence[str | Path], *, thorough: bool = False,
     """Hash and decode each photo; the warnings for the ones that showed nothing. Raises
     AuditError when none is readable."""
     if not photos:
-        raise AuditError("give at least one photo of the board")
+        raise AuditError(_("give at least one photo of the board"))
     results: list[PhotoResult] = []
     for k, path in enumerate(photos, start=1):
         results.append(read_photo(path, thorough=thorough))
         if on_progress:
             on_progress("decode", k, len(photos))
-    warnings = tuple(f"{p.name}: {p.note}" + (" (skipped)" if p.status == PHOTO_UNREADABLE else "")
+    warnings = tuple(_("{name}: {note} (skipped)").format(name=p.name, note=p.note)
+                     if p.status == PHOTO_UNREADABLE else f"{p.name}: {p.note}"
                      for p in results if p.status != PHOTO_OK)
     if all(p.status == PHOTO_UNREADABLE for p in results):
-        raise AuditError("no readable photo: " + "; ".join(f"{p.name}: {p.note}" for p in results))
+        raise AuditError(_("no readable photo: {problems}").format(
+            problems="; ".join(f"{p.name}: {p.note}" for p in results)))
     return results, warnings
 
 

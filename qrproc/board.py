@@ -8,10 +8,13 @@ from datetime import date, datetime, timedelta
 from typing import Iterable
 
 from qrproc import diff as diffmod
-from qrproc.catalogue import CatalogueView, catalogue_on, required_catalogue, upcoming
+from qrproc.catalogue import (CatalogueView, catalogue_on, reason_text, required_catalogue,
+                              upcoming)
+from qrproc.diff import shown_date
 from qrproc.errors import RegistryError
-from qrproc.model import Procedure, vi_sort_key
-from qrproc.registry import Registry
+from qrproc.i18n import N_, _
+from qrproc.model import ABOLISHED, REPLACED, Procedure, vi_sort_key
+from qrproc.registry import Registry, Summary
 
 
 def board_diff(registry: Registry, as_of: date, view: CatalogueView | None = None) -> diffmod.Diff:
@@ -37,14 +40,26 @@ def current_versions(registry: Registry, codes: Iterable[str], day: date,
     for code in codes:
         p = current.get(code)
         if p is None and code in left_out:
-            raise RegistryError(f"{code} is not in the unit's scope on {day.isoformat()} "
-                                f"({left_out[code].reason})")
+            raise RegistryError(_("{code} is not in the unit's scope on {day} ({reason})").format(
+                code=code, day=shown_date(day), reason=reason_text(left_out[code])))
         if p is None:
-            raise RegistryError(f"{code} is not in the catalogue in force on {day.isoformat()}")
+            raise RegistryError(_("{code} is not in the catalogue in force on {day}").format(
+                code=code, day=shown_date(day)))
         if not p.applies_on(day):
-            raise RegistryError(f"{code} is not in force on {day.isoformat()} ({p.status})")
+            raise RegistryError(_not_in_force(p, day))
         chosen.append(p)
     return chosen
+
+
+def _not_in_force(p: Procedure, day: date) -> str:
+    if p.status == ABOLISHED:
+        message = _("{code} is not in force on {day} (abolished)")
+    elif p.status == REPLACED:
+        message = _("{code} is not in force on {day} (replaced)")
+    else:
+        return _("{code} is not in force yet on {day}: it takes effect on {effective}").format(
+            code=p.code, day=shown_date(day), effective=shown_date(p.effective))
+    return message.format(code=p.code, day=shown_date(day))
 
 
 #: Settings of the unit beside its name and province: the centre's name, address and hotline
@@ -65,12 +80,12 @@ def setup_unit(registry: Registry, *, unit: str, province: str, at: datetime,
     (UNIT_DETAILS) given."""
     unknown = set(details) - set(UNIT_DETAILS)
     if unknown:
-        raise ValueError(f"unknown unit detail(s): {', '.join(sorted(unknown))}")
+        raise ValueError(f"unknown unit detail(s): {', '.join(sorted(unknown))}")  # developers only
     values = {"unit": unit, "province": province}
     values.update({k: v.strip() for k, v in details.items() if v is not None})
     with registry.change("init", at=at) as change:
         registry.set_settings(values, at=at)
-        change.summary = f"unit {unit} ({province})"
+        change.summary = Summary(N_("unit {unit} ({province})"), {"unit": unit, "province": province})
 
 
 def post_codes(registry: Registry, codes: Iterable[str], *, day: date, at: datetime,
@@ -89,8 +104,15 @@ def _post(registry: Registry, procs: list[Procedure], *, day: date, at: datetime
           batch_id: int | None) -> tuple[list[str], list[str]]:
     with registry.change("post", at=at) as change:
         done, same = registry.post(procs, day=day, at=at, batch_id=batch_id)
-        batch = f" (print batch {batch_id})" if batch_id is not None else ""
-        change.summary = f"{len(done)} labels put up on {diffmod.vn_date(day)}{batch}"
+        if batch_id is None:
+            change.summary = Summary.counted(len(done), N_("{n} label put up on {day}"),
+                                             N_("{n} labels put up on {day}"),
+                                             day=diffmod.vn_date(day))
+        else:
+            change.summary = Summary.counted(
+                len(done), N_("{n} label put up on {day} (print batch {batch})"),
+                N_("{n} labels put up on {day} (print batch {batch})"),
+                day=diffmod.vn_date(day), batch=batch_id)
     return done, same
 
 
@@ -124,14 +146,23 @@ def take_down(registry: Registry, codes: Iterable[str], *, day: date, at: dateti
         if still:
             p = live[still[0]]
             decision = f" ({p.decision})" if p.decision else ""
-            more = f" and {len(still) - 1} more" if len(still) > 1 else ""
-            raise RegistryError(
-                f"{still[0]}{more} is still in force on {day.isoformat()}{decision}: its label "
-                "belongs on the board, so nothing was taken down. If it really came down (torn, "
-                "lost), use --force: it then counts as missing until it is put up again")
+            if len(still) == 1:
+                message = _(
+                    "{code} is still in force on {day}{decision}: its label belongs on the board, "
+                    "so nothing was taken down. If it really came down (torn, lost), use --force: "
+                    "it then counts as missing until it is put up again")
+            else:
+                message = _(
+                    "{code} and {more} more is still in force on {day}{decision}: its label "
+                    "belongs on the board, so nothing was taken down. If it really came down "
+                    "(torn, lost), use --force: it then counts as missing until it is put up again")
+            raise RegistryError(message.format(code=still[0], more=len(still) - 1,
+                                               day=shown_date(day), decision=decision))
     with registry.change("takedown", at=at) as change:
         done, absent = registry.take_down(codes, day=day, at=at)
-        change.summary = f"{len(done)} labels taken down on {diffmod.vn_date(day)}"
+        change.summary = Summary.counted(len(done), N_("{n} label taken down on {day}"),
+                                         N_("{n} labels taken down on {day}"),
+                                         day=diffmod.vn_date(day))
     return done, absent
 
 
@@ -195,8 +226,8 @@ def coverage_report(registry: Registry, as_of: date, *, start: date | None = Non
     period = None
     if start is not None:
         if start > as_of:
-            raise RegistryError(f"the period starts on {start.isoformat()}, after it ends "
-                                f"({as_of.isoformat()})")
+            raise RegistryError(_("the period starts on {start}, after it ends ({end})").format(
+                start=shown_date(start), end=shown_date(as_of)))
         before = view_on(tl, snapshots, rules, start - timedelta(days=1))
         period = reportmod.period_figures(start, as_of, registry.postings(),
                                           before.included if before else (),
@@ -255,8 +286,10 @@ def audit_board(registry: Registry, photos, *, day: date, apply: bool = False, f
         if apply:
             registry.post(result.to_post, day=day, at=at)
             registry.take_down(result.to_close, day=day, at=at)
-            change.summary = (f"audit {record.id} applied on {diffmod.vn_date(day)}: "
-                              f"{len(result.to_post)} put up, {len(result.to_close)} taken down")
+            change.summary = Summary(
+                N_("audit {id} applied on {day}: {posted} put up, {closed} taken down"),
+                {"id": record.id, "day": diffmod.vn_date(day), "posted": len(result.to_post),
+                 "closed": len(result.to_close)})
     return dataclasses.replace(result, audit_id=record.id)
 
 
@@ -285,7 +318,9 @@ def set_payload(registry: Registry, *, template: str | None = None, template_cod
     ).checked()
     with registry.change("payload", at=at) as change:
         registry.set_settings(new.to_settings(), at=at)
-        change.summary = f"QR links: {new.template} (by code: {new.template_code}), EC {new.ec}"
+        change.summary = Summary(N_("QR links: {template} (by code: {template_code}), EC {ec}"),
+                                 {"template": new.template, "template_code": new.template_code,
+                                  "ec": new.ec})
     return new
 
 
@@ -334,9 +369,10 @@ def poster_selection(registry: Registry, selection, as_of: date, view: Catalogue
     if not chosen:
         fields = sorted({p.field for p in in_force if p.field})
         near = [f for f in fields if want in fold(f)] or fields
-        raise RegistryError(f"no procedure in force on {as_of.isoformat()} is in the field "
-                            f"{selection.field!r}; fields: {', '.join(near[:12])}"
-                            + (" …" if len(near) > 12 else ""))
+        raise RegistryError(_("no procedure in force on {day} is in the field {field!r}; fields: "
+                              "{fields}").format(day=shown_date(as_of), field=selection.field,
+                                                 fields=", ".join(near[:12])
+                                                 + (" …" if len(near) > 12 else "")))
     return chosen, [], {}
 
 
@@ -452,7 +488,7 @@ def take_down_batch(registry: Registry, batch_id: int, *, day: date, at: datetim
     registry.require_initialised()
     codes = [t.code for t in registry.batch_takedowns(batch_id)]
     if not codes:
-        raise RegistryError(f"print batch {batch_id} has no takedown sheet")
+        raise RegistryError(_("print batch {batch} has no takedown sheet").format(batch=batch_id))
     return take_down(registry, codes, day=day, at=at, force=force)
 
 

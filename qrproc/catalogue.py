@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from qrproc import scope as scopemod
-from qrproc.diff import Upcoming, vn_date
+from qrproc.diff import Upcoming, shown_date, vn_date
 from qrproc.errors import ImportRefused, QrprocError, RegistryError
+from qrproc.i18n import N_, _, language, ngettext
 from qrproc.model import (
     FLAG_CODE_CORRECTED,
     FLAG_CODE_FIXED,
@@ -35,7 +36,7 @@ from qrproc.model import (
     normalise_code,
     suggest_code,
 )
-from qrproc.registry import Registry, Snapshot
+from qrproc.registry import Registry, Snapshot, Summary
 from qrproc.scope import ScopeRules, Split
 from qrproc.timeline import AMEND, FULL, Entry, Timeline
 
@@ -85,6 +86,11 @@ class CatalogueView:
         return tuple(p for p in self.included if p.code and p.applies_on(self.day))
 
 
+def reason_text(verdict: scopemod.Verdict) -> str:
+    """A scope verdict's reason in the current language."""
+    return verdict.reason if language() == "en" else verdict.reason_vi
+
+
 def scope_rules(registry: Registry) -> ScopeRules:
     """The unit's scope rule (its province and its choices)."""
     return ScopeRules.from_settings(registry.settings())
@@ -100,10 +106,12 @@ def set_scope(registry: Registry, *, exclude: tuple[tuple[str, str], ...] = (),
     current = ScopeRules(province=registry.get_setting("province", "")) if reset else scope_rules(registry)
     for name, reason in list(add) + list(remove):
         if not reason.strip():
-            raise QrprocError(f"{name}: give the reason the unit adds or removes it (--reason)")
+            raise QrprocError(_("{name}: give the reason the unit adds or removes it "
+                                "(--reason)").format(name=name))
     for agency, reason in exclude:
         if not reason.strip():
-            raise QrprocError(f"'{agency}': give the reason the unit leaves it out (--reason)")
+            raise QrprocError(_("'{agency}': give the reason the unit leaves it out "
+                                "(--reason)").format(agency=agency))
     drop = {fold(a) for a in include} | {fold(a) for a, _ in exclude}
     exclusions = tuple(e for e in current.exclusions if fold(e.agency) not in drop) + tuple(
         scopemod.Exclusion(a.strip(), r.strip()) for a, r in exclude)
@@ -116,7 +124,7 @@ def set_scope(registry: Registry, *, exclude: tuple[tuple[str, str], ...] = (),
         removed=tuple(r for r in current.removed if r[0] not in changed) + tuple(remove))
     with registry.change("scope", at=at) as change:
         registry.set_settings({scopemod.SETTING_SCOPE: rules.to_setting()}, at=at)
-        change.summary = "scope: " + scopemod.describe_rule(rules)[:200]
+        change.summary = Summary(N_("scope: {rule}"), {"rule": scopemod.describe_rule(rules)[:200]})
     return rules
 
 
@@ -168,8 +176,13 @@ def store_links(registry: Registry, plan: LinkPlan, *, source: str, at: datetime
     """Record the ids `plan` found (one change in the journal); returns how many were new."""
     with registry.change("links", at=at) as change:
         added = registry.add_links(plan.found, source=source, at=at)
-        change.summary = (f"{added} portal ids from {source}; {len(plan.ambiguous)} codes with "
-                          f"several ids and {len(plan.absent)} not in the list keep a search link")
+        change.summary = Summary(
+            N_("{ids}; {several} and {absent} not in the list keep a search link"),
+            {"ids": Summary.counted(added, N_("{n} portal id from {source}"),
+                                    N_("{n} portal ids from {source}"), source=source),
+             "several": Summary.counted(len(plan.ambiguous), N_("{n} code with several ids"),
+                                        N_("{n} codes with several ids")),
+             "absent": len(plan.absent)})
     return added
 
 
@@ -198,20 +211,23 @@ def correct_code(registry: Registry, origin: str, code: str, *, day: date, at: d
     valid or that another procedure of the catalogue already has."""
     clean, fixed = normalise_code(code)
     if not clean or fixed or not is_valid_code(clean):
-        raise QrprocError(f"{code!r} is not a procedure code like 1.001193")
+        raise QrprocError(_("{code!r} is not a procedure code like 1.001193").format(code=code))
     problems = {p.origin: p for p in code_problems(registry, day)}
     if origin not in problems:
-        raise QrprocError(f"{origin}: no row without a valid code there in the catalogue in force "
-                          f"on {day.isoformat()} (qrproc codes lists them)")
+        raise QrprocError(_("{origin}: no row without a valid code there in the catalogue in force "
+                            "on {day} (qrproc codes lists them)").format(origin=origin,
+                                                                         day=shown_date(day)))
     view = required_catalogue(registry, day)
     taken = {p.code: p for p in view.included if p.code}
     if clean in taken:
-        raise QrprocError(f"{clean} is already the code of '{taken[clean].name}' ({taken[clean].origin}); "
-                          "nothing was changed")
+        raise QrprocError(_("{code} is already the code of '{name}' ({origin}); nothing was "
+                            "changed").format(code=clean, name=taken[clean].name,
+                                              origin=taken[clean].origin))
     problem = problems[origin]
     with registry.change("correct", at=at) as change:
         registry.add_correction(origin, problem.raw_code, clean, at=at)
-        change.summary = f"{origin}: code '{problem.raw_code or '—'}' corrected to {clean}"
+        change.summary = Summary(N_("{origin}: code '{raw}' corrected to {code}"),
+                                 {"origin": origin, "raw": problem.raw_code or "—", "code": clean})
     return problem
 
 
@@ -239,10 +255,10 @@ def required_catalogue(registry: Registry, day: date) -> CatalogueView:
     if view is None:
         first = tl.first_day()
         if first is not None:
-            raise RegistryError(f"no catalogue is in force on {day.isoformat()}: the first one takes "
-                                f"effect on {first.isoformat()}")
-        raise RegistryError(f"no catalogue is in force on {day.isoformat()}; import one first "
-                            "(qrproc import FILE)")
+            raise RegistryError(_("no catalogue is in force on {day}: the first one takes effect "
+                                  "on {first}").format(day=shown_date(day), first=shown_date(first)))
+        raise RegistryError(_("no catalogue is in force on {day}; import one first (qrproc import "
+                              "FILE)").format(day=shown_date(day)))
     return view
 
 
@@ -354,12 +370,17 @@ def _fill_rows(new: Catalogue, *, list_date: date | None, date_source: str, deci
     if missing:
         decisions = sorted({p.decision for p in missing if p.decision})
         where = missing[0].origin or new.source
-        named = (f" (decision{'s' if len(decisions) > 1 else ''} {', '.join(decisions)})"
+        named = (" (" + ngettext("decision {decisions}", "decisions {decisions}",
+                                 len(decisions)).format(decisions=", ".join(decisions)) + ")"
                  if decisions else "")
-        raise ImportRefused(
-            f"{where}: {len(missing)} row(s){named} do not say when they take effect; nothing was "
-            "imported. Give the date with --effective DATE (the date the decision's 'có hiệu lực' "
-            "article gives), or fill the file's 'Ngày hiệu lực' column")
+        raise ImportRefused(ngettext(
+            "{where}: {n} row{named} does not say when it takes effect; nothing was imported. "
+            "Give the date with --effective DATE (the date the decision's 'có hiệu lực' article "
+            "gives), or fill the file's 'Ngày hiệu lực' column",
+            "{where}: {n} rows{named} do not say when they take effect; nothing was imported. "
+            "Give the date with --effective DATE (the date the decision's 'có hiệu lực' article "
+            "gives), or fill the file's 'Ngày hiệu lực' column",
+            len(missing)).format(where=where, n=len(missing), named=named))
     return rows
 
 
@@ -394,15 +415,25 @@ def _refuse_scope(new: Catalogue, split: Split, rules: ScopeRules, unit: str, *,
     if (specific and theirs and not own_specific and len(others) == 1 and prov is not None
             and not other_province):
         other = others.pop()
-        raise ImportRefused(
-            f"{new.source}: this is the list of {other}: its {len(specific)} province-specific "
-            f"procedure(s) are promulgated by {other}, none by {prov.name}; this registry is for "
-            f"{unit or 'a unit'} in {prov.name} ({prov.hcode}). Nothing was imported (if this is "
-            "meant, import it with --other-province)")
+        raise ImportRefused(ngettext(
+            "{source}: this is the list of {other}: its {n} province-specific procedure is "
+            "promulgated by {other}, none by {province}; this registry is for {unit} in "
+            "{province} ({hcode}). Nothing was imported (if this is meant, import it with "
+            "--other-province)",
+            "{source}: this is the list of {other}: its {n} province-specific procedures are "
+            "promulgated by {other}, none by {province}; this registry is for {unit} in "
+            "{province} ({hcode}). Nothing was imported (if this is meant, import it with "
+            "--other-province)", len(specific)).format(
+                source=new.source, other=other, n=len(specific), province=prov.name,
+                unit=unit or _("a unit"), hcode=prov.hcode))
     if not any(p.code for p in split.included):
-        why = ", ".join(f"{n} {scopemod.reason_vi(c)}" for c, n in out.items()) or "no procedures"
-        raise ImportRefused(f"{new.source}: none of its {len(new.procedures)} procedures is received "
-                            f"at the commune ({why}); nothing was imported")
+        why = ", ".join(f"{n} {scopemod.reason_vi(c)}" for c, n in out.items()) or _("no procedures")
+        raise ImportRefused(ngettext(
+            "{source}: its only procedure is not received at the commune ({why}); nothing was "
+            "imported",
+            "{source}: none of its {n} procedures is received at the commune ({why}); nothing was "
+            "imported", len(new.procedures)).format(source=new.source, n=len(new.procedures),
+                                                     why=why))
 
 
 def _previous_codes(view: CatalogueView | None) -> dict[str, Procedure]:
@@ -419,11 +450,17 @@ def check_drop(new_codes: set[str], previous: dict[str, Procedure], source: str,
     before = [c for c, p in previous.items() if p.in_force]
     dropped = tuple(c for c in before if c not in new_codes)
     if before and len(dropped) / len(before) > MAX_DROP and not accept_drop:
-        raise ImportRefused(
-            f"{source}: lists {len(new_codes)} procedures but drops {len(dropped)} of the "
-            f"{len(before)} in force in the previous list ({len(dropped) / len(before):.0%} > "
-            f"{MAX_DROP:.0%}); nothing was imported. If the file lists only changes (a decision "
-            "annex), use --amend; if the drop is real, use --accept-drop")
+        raise ImportRefused(ngettext(
+            "{source}: lists {listed} procedure but drops {dropped} of the {before} in force in "
+            "the previous list ({share:.0%} > {limit:.0%}); nothing was imported. If the file "
+            "lists only changes (a decision annex), use --amend; if the drop is real, use "
+            "--accept-drop",
+            "{source}: lists {listed} procedures but drops {dropped} of the {before} in force in "
+            "the previous list ({share:.0%} > {limit:.0%}); nothing was imported. If the file "
+            "lists only changes (a decision annex), use --amend; if the drop is real, use "
+            "--accept-drop", len(new_codes)).format(
+                source=source, listed=len(new_codes), dropped=len(dropped), before=len(before),
+                share=len(dropped) / len(before), limit=MAX_DROP))
     return dropped
 
 
@@ -434,20 +471,22 @@ def plan_import(new: Catalogue, tl: Timeline, snapshots: dict[int, Snapshot], ru
     """Pure: check `new` against the catalogue already stored and plan what to store."""
     empty = not new.procedures
     if empty and (amend or not accept_drop):
-        raise ImportRefused(f"{new.source}: no procedures found; nothing was imported"
-                            + ("" if amend else " (use --accept-drop to store an empty list anyway)"))
+        raise ImportRefused((
+            _("{source}: no procedures found; nothing was imported") if amend else
+            _("{source}: no procedures found; nothing was imported (use --accept-drop to store an "
+              "empty list anyway)")).format(source=new.source))
     kind = AMEND if amend else FULL
     has_catalogue = bool(snapshots)
     if amend and tl.first_day() is None:
-        raise ImportRefused(f"{new.source}: --amend needs an earlier full list to amend; "
-                            "import the full catalogue first")
+        raise ImportRefused(_("{source}: --amend needs an earlier full list to amend; import the "
+                              "full catalogue first").format(source=new.source))
     list_date, date_source = _list_date(new, effective=effective, amend=amend,
                                         has_catalogue=has_catalogue, today=today)
     if list_date is None and new.decision and not any(p.effective for p in new.procedures):
-        raise ImportRefused(
-            f"{new.source}: decision {new.decision} does not say when it takes effect (no "
-            "'có hiệu lực …' article found) and its rows give no date; nothing was imported. "
-            "Give the date with --effective DATE")
+        raise ImportRefused(_(
+            "{source}: decision {decision} does not say when it takes effect (no 'có hiệu lực …' "
+            "article found) and its rows give no date; nothing was imported. Give the date with "
+            "--effective DATE").format(source=new.source, decision=new.decision))
     file_decision = decision if decision is not None else new.decision
     before = view_on(tl, snapshots, rules, list_date) if list_date else None
     inherit = {p.code: p for p in before.split.included + tuple(p for p, _ in before.excluded)
@@ -460,11 +499,12 @@ def plan_import(new: Catalogue, tl: Timeline, snapshots: dict[int, Snapshot], ru
     # An amendment's rows take the level of the procedures they amend; a source that gives no
     # level at all, and amends nothing it could take one from, cannot say what a commune receives.
     if not new.levels_given and not own_list and not empty and not any(p.levels for p in rows):
-        raise ImportRefused(
-            f"{new.source}: no row says its level (cấp thực hiện), so qrproc cannot tell which "
+        raise ImportRefused(_(
+            "{source}: no row says its level (cấp thực hiện), so qrproc cannot tell which "
             "procedures the commune receives; nothing was imported. If this file is the unit's own "
             "list, import it with --own-list; the portal's list items never carry the level: use "
-            "qrproc fetch, which reads each procedure's detail, or import the detail objects")
+            "qrproc fetch, which reads each procedure's detail, or import the detail "
+            "objects").format(source=new.source))
     split = scopemod.split(rows, rules)
     if not empty:
         _refuse_scope(new, split, rules, unit, other_province=other_province)
@@ -478,19 +518,25 @@ def plan_import(new: Catalogue, tl: Timeline, snapshots: dict[int, Snapshot], ru
     own_links = sum(bool(p.portal_id) for p in applying)
     warnings = list(new.warnings)
     if dropped and date_source == FROM_TODAY:
-        warnings.append(
-            f"{new.source}: {len(dropped)} procedure(s) in force are not in this file "
-            f"({', '.join(dropped[:5])}{' …' if len(dropped) > 5 else ''}); with no date given they "
-            f"count as no longer listed from today, {vn_date(list_date)}. If they end on a later "
-            "decision's date, import the file again with --effective DATE")
+        warnings.append(ngettext(
+            "{source}: {n} procedure in force is not in this file ({codes}); with no date given it "
+            "counts as no longer listed from today, {day}. If it ends on a later decision's date, "
+            "import the file again with --effective DATE",
+            "{source}: {n} procedures in force are not in this file ({codes}); with no date given "
+            "they count as no longer listed from today, {day}. If they end on a later decision's "
+            "date, import the file again with --effective DATE", len(dropped)).format(
+                source=new.source, n=len(dropped), day=vn_date(list_date),
+                codes=", ".join(dropped[:5]) + (" …" if len(dropped) > 5 else "")))
     if amend:
         base = tl.on(list_date)
         later_lists = [e for e in tl.entries if e.kind == FULL and e.effective > list_date]
         if base is not None and later_lists:
             first = min(later_lists, key=lambda e: e.effective)
-            warnings.append(
-                f"{new.source}: takes effect on {vn_date(list_date)}, before the list in force from "
-                f"{vn_date(first.effective)} ({first.source}); from that date that list is what counts")
+            warnings.append(_(
+                "{source}: takes effect on {day}, before the list in force from {first} "
+                "({first_source}); from that date that list is what counts").format(
+                    source=new.source, day=vn_date(list_date), first=vn_date(first.effective),
+                    first_source=first.source))
     return ImportPlan(
         source=new.source, kind=kind, effective=list_date, effective_source=date_source,
         decision=file_decision or _newest_decision(rows) or "", procedures=tuple(rows),
@@ -562,9 +608,17 @@ def import_catalogue(registry: Registry, new: Catalogue, *, effective: date | No
         snap = registry.add_snapshot(Catalogue(source=new.source, procedures=plan.procedures),
                                      effective=plan.effective, decision=plan.decision,
                                      kind=plan.kind, at=at, sha256=plan.sha256, info=info)
-        change.summary = (f"{'amendment' if plan.kind == AMEND else 'list'} {new.source}: "
-                          f"{plan.rows} rows, {plan.counts['in_force']} in force for the unit, "
-                          f"effective {vn_date(plan.effective)}")
+        if plan.kind == AMEND:
+            forms = (N_("amendment {source}: {n} row, {in_force} in force for the unit, "
+                        "effective {day}"),
+                     N_("amendment {source}: {n} rows, {in_force} in force for the unit, "
+                        "effective {day}"))
+        else:
+            forms = (N_("list {source}: {n} row, {in_force} in force for the unit, effective {day}"),
+                     N_("list {source}: {n} rows, {in_force} in force for the unit, effective {day}"))
+        change.summary = Summary.counted(plan.rows, *forms, source=new.source,
+                                         in_force=plan.counts["in_force"],
+                                         day=vn_date(plan.effective))
     return ImportOutcome(plan, snap)
 
 

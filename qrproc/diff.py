@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
+from qrproc.i18n import language
 from qrproc.model import ABOLISHED, REPLACED, Procedure, vi_sort_key
 
 if TYPE_CHECKING:  # the scope module imports nothing from here; only the type is needed
@@ -26,6 +27,12 @@ FIELD_LABELS = {
 def vn_date(day: date) -> str:
     """28/11/2026."""
     return day.strftime("%d/%m/%Y")
+
+
+def shown_date(day: date) -> str:
+    """A date as a message shows it: 28/11/2026 in Vietnamese; 2026-11-28 in English, as the
+    command line's options are written."""
+    return day.isoformat() if language() == "en" else vn_date(day)
 
 
 @dataclass(frozen=True)

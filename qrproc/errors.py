@@ -1,4 +1,7 @@
-"""The one error vocabulary of qrproc. The CLI turns these into one-line messages (exit 1)."""
+"""The one error vocabulary of qrproc. The CLI turns these into one-line messages (exit 1), in the
+user's language (`qrproc.i18n`: each message is translated where it is raised)."""
+
+from qrproc.i18n import _
 
 
 class QrprocError(Exception):
@@ -20,10 +23,10 @@ class LegacyEncodingError(ParseError):
         self.encoding = encoding
         self.where = where
         self.sample = sample
-        super().__init__(
-            f"{where}: text is in the legacy {encoding} encoding ({sample!r}); "
-            "convert the file to Unicode (UTF-8) and import it again"
-        )
+        super().__init__(_(
+            "{where}: text is in the legacy {encoding} encoding ({sample!r}); convert the file to "
+            "Unicode (UTF-8) and import it again").format(where=where, encoding=encoding,
+                                                          sample=sample))
 
 
 class ImportRefused(QrprocError):

@@ -22,6 +22,7 @@ from qrproc.diff import vn_date
 from qrproc.errors import ParseError
 from qrproc.exchange import (Bundle, append_row, applicable_codes, province_codes, read_bundle,
                              read_catalogue_json)
+from qrproc.i18n import _
 from qrproc.model import Procedure
 from qrproc.report import percent, vn_percent
 
@@ -222,7 +223,8 @@ def read_bundles(paths: Sequence[Path], *, key: bytes | None = None) -> list[Bun
         try:
             data = p.read_bytes()
         except OSError as exc:
-            out.append(Bundle(p.name, {}, {}, {}, False, f"cannot be read ({exc.strerror or exc})"))
+            out.append(Bundle(p.name, {}, {}, {}, False, _("cannot be read ({error})").format(
+                error=exc.strerror or exc)))
             continue
         out.append(read_bundle(data, p.name, key=key))
     return out
@@ -233,8 +235,8 @@ def read_province_catalogue(path: Path) -> tuple[dict, tuple[Procedure, ...]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ParseError(f"{path.name}: cannot be read ({getattr(exc, 'strerror', None) or exc})") \
-            from None
+        raise ParseError(_("{name}: cannot be read ({error})").format(
+            name=path.name, error=getattr(exc, "strerror", None) or exc)) from None
     return read_catalogue_json(text, path.name)
 
 

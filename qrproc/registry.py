@@ -28,7 +28,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from qrproc.diff import shown_date
 from qrproc.errors import RegistryError
+from qrproc.i18n import N_, _
 from qrproc.model import AuditFile, Catalogue, Procedure  # noqa: F401 - AuditFile re-exported
 
 SCHEMA_VERSION = 7
@@ -318,16 +320,93 @@ def _day(value: str | None) -> date | None:
 
 
 def _locked(path: str) -> str:
-    return (f"{path}: another qrproc is changing this registry right now; wait until it has "
-            "finished and run the command again")
+    return _("{path}: another qrproc is changing this registry right now; wait until it has "
+             "finished and run the command again").format(path=path)
+
+
+def _english(message: str) -> str:
+    return message
+
+
+def _posted_after(code: str, posted_on: str, day: date) -> str:
+    return _("{code} was put up on {posted}, after {day}").format(
+        code=code, posted=shown_date(date.fromisoformat(posted_on)), day=shown_date(day))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A change's summary in words of no language yet: the English message (marked with `N_`;
+    `plural` is its form for a count `n` other than 1) and its arguments (text, numbers, or
+    summaries of their own), shown in the reader's language.
+
+    The journal keeps its English text in ``changes.summary`` (what any tool reading the file
+    sees) and this form beside it, in the entry's ``undo`` JSON under ``"summary"``, so that
+    `Registry.changes` gives each entry in the language of whoever reads it (the web desk in
+    Vietnamese, a shell set to English in English). Entries written before keep their text.
+    """
+
+    text: str
+    args: dict = field(default_factory=dict)
+    plural: str = ""
+    n: int = 1
+
+    @classmethod
+    def counted(cls, n: int, singular: str, plural: str, **args) -> "Summary":
+        """A summary counting `n` things (`{n}` in the messages)."""
+        return cls(singular, {"n": n, **args}, plural, n)
+
+    def render(self, translate=None) -> str:
+        """The text in the current language (`translate` maps an English message to another)."""
+        translate = translate or _
+        message = self.plural if self.plural and self.n != 1 else self.text
+        values = {k: v.render(translate) if isinstance(v, Summary) else v
+                  for k, v in self.args.items()}
+        return translate(message).format(**values)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "plural": self.plural, "n": self.n,
+                "args": {k: v.to_json() if isinstance(v, Summary) else v
+                         for k, v in self.args.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Summary":
+        args = {k: cls.from_json(v) if isinstance(v, dict) else v
+                for k, v in (data.get("args") or {}).items()}
+        return cls(str(data.get("text", "")), args, str(data.get("plural", "")),
+                   int(data.get("n", 1)))
+
+
+def _form(summary: str, undo: str) -> "Summary | str":
+    """A journal entry's summary as a `Summary`, or the text it was stored with (an entry written
+    before, or a form this qrproc cannot read)."""
+    try:
+        form = json.loads(undo or "{}").get("summary")
+        return Summary.from_json(form) if isinstance(form, dict) else summary
+    except (ValueError, TypeError, AttributeError):
+        return summary
+
+
+def _shown(summary: str, undo: str) -> str:
+    """A journal entry's summary in the reader's language."""
+    form = _form(summary, undo)
+    if isinstance(form, str):
+        return form
+    try:
+        return form.render()
+    except (KeyError, IndexError, ValueError):  # a translation that does not fit its arguments
+        return summary
 
 
 @dataclass
 class _Change:
-    """What one command changed, collected as it writes, and how to revert it."""
+    """What one command changed, collected as it writes, and how to revert it. `summary` is a
+    `Summary` (or plain text, stored as it is)."""
 
     command: str
-    summary: str = ""
+    summary: "Summary | str" = ""
     snapshots: list[int] = field(default_factory=list)
     posted: list[int] = field(default_factory=list)    # postings created
     closed: list[int] = field(default_factory=list)    # postings closed
@@ -336,8 +415,18 @@ class _Change:
     links: list[int] = field(default_factory=list)
 
     def recipe(self) -> dict:
-        return {"snapshots": self.snapshots, "posted": self.posted, "closed": self.closed,
-                "settings": self.settings, "corrections": self.corrections, "links": self.links}
+        out = {"snapshots": self.snapshots, "posted": self.posted, "closed": self.closed,
+               "settings": self.settings, "corrections": self.corrections, "links": self.links}
+        if isinstance(self.summary, Summary):
+            out["summary"] = self.summary.to_json()
+        return out
+
+    @property
+    def text(self) -> str:
+        """The summary's English text, as the journal stores it."""
+        if isinstance(self.summary, Summary):
+            return self.summary.render(_english)
+        return self.summary
 
     @property
     def empty(self) -> bool:
@@ -347,7 +436,7 @@ class _Change:
 
 @dataclass(frozen=True)
 class Change:
-    """One entry of the change journal (`qrproc log`)."""
+    """One entry of the change journal (`qrproc log`); `summary` in the reader's language."""
 
     id: int
     at: datetime
@@ -375,7 +464,7 @@ class Registry:
         self._change: _Change | None = None
         memory = self.path == ":memory:"
         if not memory and (readonly or not create) and not Path(self.path).is_file():
-            raise RegistryError(f"{self.path}: no registry there")
+            raise RegistryError(_("{path}: no registry there").format(path=self.path))
         try:
             if readonly and not memory:
                 uri = Path(self.path).resolve().as_uri() + "?mode=ro"
@@ -394,9 +483,11 @@ class Registry:
         except sqlite3.OperationalError as e:
             if "locked" in str(e) or "busy" in str(e):
                 raise RegistryError(_locked(self.path)) from e
-            raise RegistryError(f"{self.path}: not a qrproc registry ({e})") from e
+            raise RegistryError(_("{path}: not a qrproc registry ({error})").format(
+                path=self.path, error=e)) from e
         except sqlite3.DatabaseError as e:
-            raise RegistryError(f"{self.path}: not a qrproc registry ({e})") from e
+            raise RegistryError(_("{path}: not a qrproc registry ({error})").format(
+                path=self.path, error=e)) from e
 
     # -- plumbing -------------------------------------------------------------------------
     def close(self) -> None:
@@ -415,7 +506,8 @@ class Registry:
         Another qrproc writing the same registry is waited for LOCK_TIMEOUT seconds, then a
         RegistryError says so."""
         if self.readonly:
-            raise RegistryError(f"{self.path}: opened read-only; this command cannot change it")
+            raise RegistryError(_("{path}: opened read-only; this command cannot change it").format(
+                path=self.path))
         if self._depth == 0:
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
@@ -436,26 +528,32 @@ class Registry:
             if self._depth == 0:
                 self.conn.execute("COMMIT")
 
+    def _too_new(self, current: int) -> RegistryError:
+        return RegistryError(_(
+            "{path}: registry schema version {version} is newer than this qrproc understands "
+            "({known}); upgrade qrproc").format(path=self.path, version=current,
+                                                known=SCHEMA_VERSION))
+
     def _check_version(self) -> None:
         current = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if current > SCHEMA_VERSION:
-            raise RegistryError(
-                f"{self.path}: registry schema version {current} is newer than this qrproc "
-                f"understands ({SCHEMA_VERSION}); upgrade qrproc")
+            raise self._too_new(current)
         if current < SCHEMA_VERSION:
             tables = self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if not tables:
-                raise RegistryError(f"{self.path}: not a qrproc registry (an empty file)")
-            raise RegistryError(
-                f"{self.path}: this registry was made by an older qrproc (schema {current}); run a "
-                "command that changes it once (for example qrproc migrate) to bring it up to date")
+                raise RegistryError(_("{path}: not a qrproc registry (an empty file)").format(
+                    path=self.path))
+            raise RegistryError(_(
+                "{path}: this registry was made by an older qrproc (schema {version}); run a "
+                "command that changes it once (for example qrproc migrate) to bring it up to "
+                "date").format(path=self.path, version=current))
 
     @contextlib.contextmanager
     def dry_run(self) -> Iterator["Registry"]:
         """Run writes for real inside one transaction, then roll all of them back: what the
         writes reported is exactly what they would change."""
         if self._depth:
-            raise RegistryError("a dry run cannot start inside a transaction")
+            raise RegistryError("a dry run cannot start inside a transaction")  # developers only
         with self.transaction():
             try:
                 yield self
@@ -466,10 +564,7 @@ class Registry:
     def _migrate(self) -> None:
         current = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if current > SCHEMA_VERSION:
-            raise RegistryError(
-                f"{self.path}: registry schema version {current} is newer than this qrproc "
-                f"understands ({SCHEMA_VERSION}); upgrade qrproc"
-            )
+            raise self._too_new(current)
         for version in range(current + 1, SCHEMA_VERSION + 1):
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -518,8 +613,9 @@ class Registry:
 
     def require_initialised(self) -> None:
         if not self.initialised:
-            raise RegistryError(
-                f"{self.path}: registry not initialised; run: qrproc init --unit \"UBND xã …\" --province H31")
+            raise RegistryError(_(
+                "{path}: registry not initialised; run: qrproc init --unit \"UBND xã …\" "
+                "--province H31").format(path=self.path))
 
     # -- snapshots ------------------------------------------------------------------------
     def add_snapshot(self, catalogue: Catalogue, *, effective: date, decision: str, kind: str,
@@ -567,7 +663,8 @@ class Registry:
     def snapshot(self, snapshot_id: int) -> Snapshot:
         r = self.conn.execute("SELECT * FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
         if r is None:
-            raise RegistryError(f"{self.path}: no snapshot {snapshot_id}")
+            raise RegistryError(_("{path}: no snapshot {id}").format(
+                path=self.path, id=snapshot_id))
         return self._snapshot_from_row(r)
 
     def snapshots(self) -> list[Snapshot]:
@@ -627,7 +724,7 @@ class Registry:
         with self.transaction():
             for p in procedures:
                 if not p.code:
-                    raise RegistryError(f"cannot post a procedure without a code: {p.name!r}")
+                    raise RegistryError(f"cannot post a procedure without a code: {p.name!r}")  # developers only
                 self.conn.execute(
                     "INSERT OR IGNORE INTO versions (code, content_hash, data) VALUES (?, ?, ?)",
                     (p.code, p.content_hash, json.dumps(p.to_dict(), ensure_ascii=False)))
@@ -639,8 +736,7 @@ class Registry:
                     continue
                 if open_:
                     if date.fromisoformat(open_["posted_on"]) > day:
-                        raise RegistryError(
-                            f"{p.code} was put up on {open_['posted_on']}, after {day.isoformat()}")
+                        raise RegistryError(_posted_after(p.code, open_["posted_on"], day))
                     self.conn.execute("UPDATE postings SET taken_down_on = ? WHERE id = ?",
                                       (day.isoformat(), open_["id"]))
                     self._record("closed", open_["id"])
@@ -665,7 +761,7 @@ class Registry:
                     absent.append(code)
                     continue
                 if date.fromisoformat(r["posted_on"]) > day:
-                    raise RegistryError(f"{code} was put up on {r['posted_on']}, after {day.isoformat()}")
+                    raise RegistryError(_posted_after(code, r["posted_on"], day))
                 self.conn.execute("UPDATE postings SET taken_down_on = ? WHERE id = ?",
                                   (day.isoformat(), r["id"]))
                 self._record("closed", r["id"])
@@ -721,7 +817,8 @@ class Registry:
     def batch(self, batch_id: int) -> Batch:
         r = self.conn.execute("SELECT * FROM batches WHERE id = ?", (batch_id,)).fetchone()
         if r is None:
-            raise RegistryError(f"{self.path}: no print batch {batch_id}")
+            raise RegistryError(_("{path}: no print batch {batch}").format(path=self.path,
+                                                                          batch=batch_id))
         return self._batch_from_row(r)
 
     @staticmethod
@@ -810,7 +907,8 @@ class Registry:
     def audit(self, audit_id: int) -> Audit:
         r = self.conn.execute("SELECT * FROM audits WHERE id = ?", (audit_id,)).fetchone()
         if r is None:
-            raise RegistryError(f"{self.path}: no audit {audit_id}")
+            raise RegistryError(_("{path}: no audit {id}").format(path=self.path,
+                                                                        id=audit_id))
         return self._audit_from_row(r)
 
     def latest_audit(self, on_or_before: date | None = None) -> Audit | None:
@@ -828,8 +926,9 @@ class Registry:
             old = self.conn.execute("SELECT code FROM corrections WHERE origin = ? AND raw_code = ?",
                                     (origin, raw_code)).fetchone()
             if old is not None:
-                raise RegistryError(f"{origin}: already corrected to {old['code']}; undo that "
-                                    "correction first (qrproc log, qrproc undo)")
+                raise RegistryError(_("{origin}: already corrected to {code}; undo that "
+                                      "correction first (qrproc log, qrproc undo)").format(
+                                          origin=origin, code=old["code"]))
             cur = self.conn.execute(
                 "INSERT INTO corrections (origin, raw_code, code, at) VALUES (?, ?, ?, ?)",
                 (origin, raw_code, code, at.isoformat(timespec="seconds")))
@@ -884,15 +983,22 @@ class Registry:
             if not recorder.empty:
                 self.conn.execute(
                     "INSERT INTO changes (at, command, summary, undo) VALUES (?, ?, ?, ?)",
-                    (at.isoformat(timespec="seconds"), command, recorder.summary,
+                    (at.isoformat(timespec="seconds"), command, recorder.text,
                      json.dumps(recorder.recipe(), ensure_ascii=False)))
 
     def changes(self) -> list[Change]:
-        """Every entry of the change journal, in order, each with the undo that reverted it."""
+        """Every entry of the change journal, in order, each with the undo that reverted it and
+        its summary in the reader's language."""
         rows = self.conn.execute("SELECT * FROM changes ORDER BY id").fetchall()
         undone = {r["reverts"]: r["id"] for r in rows if r["reverts"] is not None}
-        return [Change(r["id"], datetime.fromisoformat(r["at"]), r["command"], r["summary"],
-                       r["reverts"], undone.get(r["id"])) for r in rows]
+        return [Change(r["id"], datetime.fromisoformat(r["at"]), r["command"],
+                       _shown(r["summary"], r["undo"]), r["reverts"], undone.get(r["id"]))
+                for r in rows]
+
+    def _summary_form(self, change_id: int) -> "Summary | str":
+        row = self.conn.execute("SELECT summary, undo FROM changes WHERE id = ?",
+                                (change_id,)).fetchone()
+        return _form(row["summary"], row["undo"])
 
     def undo(self, *, at: datetime, back_to: int | None = None) -> list[Change]:
         """Revert the latest change still in force, or every one from `back_to` on (newest
@@ -902,23 +1008,27 @@ class Registry:
             open_ = [c for c in self.changes() if c.reverts is None and c.undone_by is None]
             if back_to is not None:
                 if not any(c.id == back_to for c in open_):
-                    raise RegistryError(f"change {back_to} is not in the log or was already undone "
-                                        "(qrproc log lists them)")
+                    raise RegistryError(_("change {id} is not in the log or was already undone "
+                                          "(qrproc log lists them)").format(id=back_to))
                 targets = [c for c in open_ if c.id >= back_to]
             else:
                 targets = open_[-1:]
             if not targets:
-                raise RegistryError("nothing to undo: no change is recorded (qrproc log)")
+                raise RegistryError(_("nothing to undo: no change is recorded (qrproc log)"))
             for target in reversed(targets):
                 recipe = json.loads(self.conn.execute(
                     "SELECT undo FROM changes WHERE id = ?", (target.id,)).fetchone()["undo"])
                 self._revert(recipe)
+                form = self._summary_form(target.id)
+                summary = Summary(N_("undo of {id}: {summary}"), {"id": target.id, "summary": form})
+                english = summary.render(_english)
                 self.conn.execute(
-                    "INSERT INTO changes (at, command, summary, reverts) VALUES (?, 'undo', ?, ?)",
-                    (at.isoformat(timespec="seconds"), f"undo of {target.id}: {target.summary}",
-                     target.id))
+                    "INSERT INTO changes (at, command, summary, undo, reverts) "
+                    "VALUES (?, 'undo', ?, ?, ?)",
+                    (at.isoformat(timespec="seconds"), english,
+                     json.dumps({"summary": summary.to_json()}, ensure_ascii=False), target.id))
                 self._log("undo", at=at, change=target.id, command=target.command,
-                          summary=target.summary)
+                          summary=form.render(_english) if isinstance(form, Summary) else form)
         return list(reversed(targets))
 
     def _revert(self, recipe: dict) -> None:

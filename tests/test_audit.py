@@ -331,7 +331,7 @@ def test_apply_is_refused_when_a_photo_shows_no_code_or_nothing_maps(reg, tmp_pa
     before = registry_state(reg)
     with pytest.raises(AuditError, match="trang.png: no QR code found"):
         board.audit_board(reg, [good, blank], day=DAY, at=AT, apply=True)
-    with pytest.raises(AuditError, match="none of the 1 codes found links to a known procedure"):
+    with pytest.raises(AuditError, match="the only code found does not link to a known procedure"):
         board.audit_board(reg, [foreign], day=DAY, at=AT, apply=True)
     assert registry_state(reg) == before
 
@@ -347,8 +347,8 @@ def test_apply_from_a_photo_of_one_field_does_not_close_the_others(reg, tmp_path
     with pytest.raises(AuditError) as e:
         board.audit_board(reg, [path], day=DAY, at=AT, apply=True)
     assert str(e.value) == (
-        "refusing to apply: the photos show labels of 1 field(s), but applying would also close 1 of "
-        "the 2 postings to close, in 1 field(s) no photo shows (Chứng thực). Photograph those parts "
+        "refusing to apply: the photos show labels of 1 field, but applying would also close 1 of "
+        "the 2 postings to close, in 1 field no photo shows (Chứng thực). Photograph those parts "
         "of the board too, or use --force if those labels really are gone. Nothing was changed")
     assert registry_state(reg) == before
     # with --force it applies, as one change that undo reverts in full

@@ -223,7 +223,7 @@ def test_a_change_log_row_whose_decision_has_no_date_is_refused(registry):
     with pytest.raises(ImportRefused) as e:
         import_catalogue(registry, log, amend=True, at=AT)
     assert str(e.value).startswith(
-        "nhat-ky.csv, row 3: 1 row(s) (decision 20/QĐ-UBND) do not say when they take effect; "
+        "nhat-ky.csv, row 3: 1 row (decision 20/QĐ-UBND) does not say when it takes effect; "
         "nothing was imported. Give the date with --effective DATE")
 
 
@@ -245,7 +245,7 @@ def test_another_provinces_list_is_refused_naming_it(registry):
     with pytest.raises(ImportRefused) as e:
         import_catalogue(registry, catalogue(KHAI_SINH, *gia_lai, source="gia-lai.json"), at=AT)
     assert str(e.value) == (
-        "gia-lai.json: this is the list of Gia Lai: its 3 province-specific procedure(s) are "
+        "gia-lai.json: this is the list of Gia Lai: its 3 province-specific procedures are "
         "promulgated by Gia Lai, none by Hưng Yên; this registry is for UBND xã Mẫu in Hưng Yên "
         "(H31). Nothing was imported (if this is meant, import it with --other-province)")
     out = import_catalogue(registry, catalogue(KHAI_SINH, *gia_lai, source="gia-lai.json"),
@@ -296,6 +296,6 @@ def test_a_list_without_a_date_says_what_it_drops_from_today(registry):
     out = import_catalogue(registry, catalogue(*FIVE[:4], source="moi.csv"), at=AT)
     assert out.plan.effective_source == "today" and out.dropped == ("2.002080",)
     assert out.warnings[-1] == (
-        "moi.csv: 1 procedure(s) in force are not in this file (2.002080); with no date given they "
-        "count as no longer listed from today, 28/11/2026. If they end on a later decision's date, "
+        "moi.csv: 1 procedure in force is not in this file (2.002080); with no date given it "
+        "counts as no longer listed from today, 28/11/2026. If it ends on a later decision's date, "
         "import the file again with --effective DATE")

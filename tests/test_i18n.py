@@ -29,7 +29,15 @@ PACKAGE = Path(i18n.__file__).parent
 LOCALE = PACKAGE / "locale" / "vi"
 ALL_SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
 #: The modules whose messages go through the catalogue so far (the sweep goes area by area).
-TRANSLATED = {"qrproc/i18n.py", "qrproc/cli/language.py"}
+TRANSLATED = {"qrproc/i18n.py", "qrproc/cli/language.py",
+              # the service and output area
+              "qrproc/catalogue.py", "qrproc/board.py", "qrproc/registry.py", "qrproc/audit.py",
+              "qrproc/diff.py", "qrproc/report.py", "qrproc/province.py", "qrproc/timeline.py",
+              "qrproc/states.py", "qrproc/errors.py", "qrproc/poster/__init__.py",
+              "qrproc/poster/files.py", "qrproc/poster/fonts.py", "qrproc/poster/layout.py",
+              "qrproc/poster/payload.py", "qrproc/poster/pdf_writer.py",
+              "qrproc/poster/qr_geometry.py", "qrproc/poster/render_pdf.py",
+              "qrproc/poster/render_png.py", "qrproc/poster/verify.py", "qrproc/poster/workers.py"}
 SOURCES = [p for p in ALL_SOURCES if p.relative_to(PACKAGE.parent).as_posix() in TRANSLATED]
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}|%\((\w+)\)[sdr]")

@@ -123,8 +123,8 @@ def test_undo_back_to_a_given_change(desk, tmp_path):
     desk("post", "1.001193", "--date", "2026-07-01")
     desk("post", "1.000894", "--date", "2026-07-02")
     r = desk("undo", "3")
-    assert r.stdout.splitlines() == ["Undid change 4 (post): 1 labels put up on 02/07/2026",
-                                     "Undid change 3 (post): 1 labels put up on 01/07/2026"]
+    assert r.stdout.splitlines() == ["Undid change 4 (post): 1 label put up on 02/07/2026",
+                                     "Undid change 3 (post): 1 label put up on 01/07/2026"]
     assert state(db) == imported
     r = desk("undo", "3", ok=False)
     assert r.exit_code == 1 and r.stderr == (

@@ -28,6 +28,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from qrproc.diff import Item
 from qrproc.errors import QrprocError, VerificationError
+from qrproc.i18n import N_, _, ngettext
 from qrproc.model import Procedure, fold, nfc
 from qrproc.poster import layout as layoutmod
 from qrproc.poster import payload as payloadmod
@@ -70,11 +71,12 @@ class Selection:
 
     def __post_init__(self) -> None:
         if self.kind not in SELECTIONS:
-            raise QrprocError(f"unknown selection {self.kind!r} (one of {', '.join(SELECTIONS)})")
+            raise QrprocError(_("unknown selection {kind!r} (one of {choices})").format(
+                kind=self.kind, choices=", ".join(SELECTIONS)))
         if self.kind == "field" and not nfc(self.field):
-            raise QrprocError("give the field (lĩnh vực) to print")
+            raise QrprocError(_("give the field (lĩnh vực) to print"))
         if self.kind == "codes" and not self.codes:
-            raise QrprocError("give at least one procedure code to print")
+            raise QrprocError(_("give at least one procedure code to print"))
 
     @classmethod
     def changed(cls) -> "Selection":
@@ -153,18 +155,40 @@ def card_specs(procedures: Sequence[Procedure], payloads: Sequence[str], config:
             for p, url in zip(procedures, payloads)]
 
 
+#: The glyph error for each text a poster prints: the unit's (name, centre, decisions) and each
+#: procedure's.
+_NO_GLYPH = {
+    ("unit", "name"): N_("unit: the poster font has no glyph for {chars} in its name {text!r}; fix "
+                         "the source list (letters are never dropped)"),
+    ("unit", "centre"): N_("unit: the poster font has no glyph for {chars} in its centre "
+                           "{text!r}; fix the source list (letters are never dropped)"),
+    ("unit", "decisions"): N_("unit: the poster font has no glyph for {chars} in its decisions "
+                              "{text!r}; fix the source list (letters are never dropped)"),
+    "name": N_("{code}: the poster font has no glyph for {chars} in its name {text!r}; fix the "
+               "source list (letters are never dropped)"),
+    "field": N_("{code}: the poster font has no glyph for {chars} in its field {text!r}; fix the "
+                "source list (letters are never dropped)"),
+    "processing time": N_("{code}: the poster font has no glyph for {chars} in its processing "
+                          "time {text!r}; fix the source list (letters are never dropped)"),
+    "fees": N_("{code}: the poster font has no glyph for {chars} in its fees {text!r}; fix the "
+               "source list (letters are never dropped)"),
+    "takedown reason": N_("{code}: the poster font has no glyph for {chars} in its takedown "
+                          "reason {text!r}; fix the source list (letters are never dropped)"),
+}
+
+
 def _check_glyphs(fonts: Fonts, procs: Sequence[Procedure], takedown: Sequence[Item],
                   texts: Mapping[str, str], layout: str) -> None:
     """Fail early, naming the procedure, on a character the font cannot print."""
-    def check(code: str, what: str, text: str) -> None:
+    def check(code: str | None, what: str, text: str) -> None:
         missing = fonts.missing(text)
         if missing:
             chars = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in missing)
-            raise QrprocError(f"{code}: the poster font has no glyph for {chars} in its {what} "
-                              f"{text[:80]!r}; fix the source list (letters are never dropped)")
+            message = _NO_GLYPH[("unit", what) if code is None else what]
+            raise QrprocError(_(message).format(code=code, chars=chars, text=text[:80]))
 
     for what, text in texts.items():
-        check("unit", what, text)
+        check(None, what, text)
     for p in procs:
         check(p.code, "name", p.name)
         check(p.code, "field", p.field)
@@ -198,11 +222,13 @@ def render_posters(procedures: Sequence[Procedure], *, unit: str, config: Payloa
     (a code did not read back; nothing is written), QrprocError (other problems).
     """
     if layout not in layoutmod.LAYOUTS:
-        raise QrprocError(f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
+        raise QrprocError(_("unknown layout {layout!r} (one of {choices})").format(
+            layout=layout, choices=", ".join(LAYOUTS)))
     if paper not in layoutmod.PAPERS:
-        raise QrprocError(f"unknown paper {paper!r} (one of {', '.join(PAPERS)})")
+        raise QrprocError(_("unknown paper {paper!r} (one of {choices})").format(
+            paper=paper, choices=", ".join(PAPERS)))
     if not pdf and png_dir is None:
-        raise QrprocError("nothing to write: no PDF and no PNG folder")
+        raise QrprocError(_("nothing to write: no PDF and no PNG folder"))
     procs = list(procedures)
     takedown = list(takedown) if pdf else []
     if not procs and not takedown:
@@ -251,10 +277,13 @@ def render_posters(procedures: Sequence[Procedure], *, unit: str, config: Payloa
         log.info("%s: %d pages, %d bytes; %d of %d QR codes read back at %.0f dpi", out,
                  info.pages, info.size, report.verified, report.expected, report.dpi)
         if not report.ok:
-            raise VerificationError(
-                f"verification failed: {report.expected - report.verified} of {report.expected} QR "
-                f"codes did not read back exactly; no PDF was written ({out}).\n"
-                + report.describe(names))
+            raise VerificationError(ngettext(
+                "verification failed: the QR code did not read back exactly; no PDF was written "
+                "({path}).\n{problems}",
+                "verification failed: {failed} of {expected} QR codes did not read back exactly; "
+                "no PDF was written ({path}).\n{problems}", report.expected).format(
+                    failed=report.expected - report.verified, expected=report.expected, path=out,
+                    problems=report.describe(names)))
         if png_dir is not None:
             png_files = export_png(specs, unit=unit, folder=Path(png_dir), fonts=fonts,
                                    encoder=encoder, on_progress=on_progress, names=names)
@@ -278,9 +307,14 @@ def module_warnings(report: verify.VerificationReport) -> list[str]:
     if not small:
         return []
     smallest = min(r.module for r in small)
-    return [f"{len(small)} QR code(s) have modules of {smallest:.2f} mm: labels for the counter, "
-            f"scanned at hand distance, not for the wall board, which needs "
-            f"{layoutmod.WALL_MODULE} mm or more (print the board with --layout grid or single)."]
+    return [ngettext(
+        "{n} QR code has modules of {size} mm: labels for the counter, scanned at hand distance, "
+        "not for the wall board, which needs {wall} mm or more (print the board with --layout "
+        "grid or single).",
+        "{n} QR codes have modules of {size} mm: labels for the counter, scanned at hand distance, "
+        "not for the wall board, which needs {wall} mm or more (print the board with --layout "
+        "grid or single).", len(small)).format(n=len(small), size=f"{smallest:.2f}",
+                                               wall=layoutmod.WALL_MODULE)]
 
 
 def export_png(specs: Sequence[layoutmod.CardSpec], *, unit: str, folder: Path,
@@ -305,8 +339,9 @@ def export_png(specs: Sequence[layoutmod.CardSpec], *, unit: str, folder: Path,
             problem = verify.verify_image(image, area, dpi, symbol=symbol,
                                           placement=render_png.qr_placement(area, symbol, dpi / 25.4))
             if problem is not None:
-                raise VerificationError("PNG export failed verification; no PNG was kept:\n"
-                                        + problem.describe((names or {}).get(spec.code, "")))
+                raise VerificationError(_(
+                    "PNG export failed verification; no PNG was kept:\n{problem}").format(
+                        problem=problem.describe((names or {}).get(spec.code, ""))))
             written.append(render_png.save_png(image, folder / png_name(spec.code, spec.name), dpi=dpi))
             if on_progress:
                 on_progress("png", k, len(specs))

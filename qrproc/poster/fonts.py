@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterable
 
 from qrproc.errors import QrprocError
+from qrproc.i18n import _
 from qrproc.poster.layout import PT
 
 FONT_FILES = {False: "BeVietnamPro-Regular.ttf", True: "BeVietnamPro-Bold.ttf"}
@@ -30,8 +31,8 @@ def font_dir() -> Path:
     try:
         import fontpkg_be_vietnam_pro as pkg
     except ImportError as e:  # pragma: no cover - a declared dependency
-        raise QrprocError("the font package fontpkg-be-vietnam-pro is not installed "
-                          "(pip install fontpkg-be-vietnam-pro)") from e
+        raise QrprocError(_("the font package fontpkg-be-vietnam-pro is not installed "
+                            "(pip install fontpkg-be-vietnam-pro)")) from e
     root = Path(getattr(pkg, "ROOT", Path(pkg.__file__).resolve().parent))
     return root / "files"
 
@@ -47,11 +48,11 @@ class TrueTypeFont:
         self.path = Path(path)
         self.data = data = self.path.read_bytes()
         if data[:4] not in (b"\x00\x01\x00\x00", b"true"):
-            raise QrprocError(f"{self.path}: not a TrueType font")
+            raise QrprocError(_("{path}: not a TrueType font").format(path=self.path))
         n_tables = struct.unpack_from(">H", data, 4)[0]
         self.tables: dict[str, tuple[int, int]] = {}
         for i in range(n_tables):
-            tag, _, offset, length = struct.unpack_from(">4sIII", data, 12 + 16 * i)
+            tag, _checksum_, offset, length = struct.unpack_from(">4sIII", data, 12 + 16 * i)
             self.tables[tag.decode("latin-1")] = (offset, length)
         head = self._table("head")
         upem = struct.unpack_from(">H", head, 18)[0]
@@ -80,7 +81,7 @@ class TrueTypeFont:
         try:
             offset, length = self.tables[tag]
         except KeyError:
-            raise QrprocError(f"{self.path}: no {tag!r} table") from None
+            raise QrprocError(_("{path}: no {tag!r} table").format(path=self.path, tag=tag)) from None
         return self.data[offset:offset + length]
 
     def missing(self, text: str) -> list[str]:
@@ -197,13 +198,14 @@ def _read_cmap(cmap: bytes) -> dict[int, int]:
                 if gid:
                     out[cp] = gid
         return out
-    raise QrprocError("the font has no Unicode character map")
+    raise QrprocError(_("the font has no Unicode character map"))
 
 
 def _read_ps_name(name: bytes) -> str:
     count, string_offset = struct.unpack_from(">HH", name, 2)
     for i in range(count):
-        platform, encoding, _, name_id, length, offset = struct.unpack_from(">HHHHHH", name, 6 + 12 * i)
+        platform, encoding, _language, name_id, length, offset = struct.unpack_from(
+            ">HHHHHH", name, 6 + 12 * i)
         if name_id != 6:
             continue
         raw = name[string_offset + offset:string_offset + offset + length]
@@ -254,8 +256,8 @@ def _sfnt(tables: dict[str, bytes]) -> bytes:
 def _missing_message(font: TrueTypeFont, text: str) -> str:
     missing = font.missing(text)
     chars = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in missing)
-    return (f"the font {font.ps_name} has no glyph for {chars} in {text[:80]!r}; "
-            "refusing to drop letters")
+    return _("the font {font} has no glyph for {chars} in {text!r}; refusing to drop "
+             "letters").format(font=font.ps_name, chars=chars, text=text[:80])
 
 
 class Fonts:

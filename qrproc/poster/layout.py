@@ -27,6 +27,7 @@ from datetime import date
 from typing import Callable, Iterable, Sequence
 
 from qrproc.errors import PayloadError, QrprocError
+from qrproc.i18n import _
 from qrproc.model import vi_sort_key
 from qrproc.states import NO_FIELD
 from qrproc.diff import vn_date
@@ -411,8 +412,9 @@ def text_in_box(text: str, box: Box, measure: Measure, *, bold: bool = False,
     """Lines of `text` fitted into `box` (largest size that fits). Raises QrprocError if none does."""
     fitted = _fit([_Para(text, bold, tuple(sizes))], box.w, box.h, measure)
     if fitted is None:
-        raise QrprocError(f"text does not fit in {box.w:.0f}×{box.h:.0f} mm even at "
-                          f"{min(sizes)} pt: {text[:80]!r}")
+        raise QrprocError(_("text does not fit in {width}×{height} mm even at {size} pt: "
+                            "{text!r}").format(width=f"{box.w:.0f}", height=f"{box.h:.0f}",
+                                               size=min(sizes), text=text[:80]))
     h = _block_height(fitted)
     top = box.y + {"top": 0.0, "middle": (box.h - h) / 2, "bottom": box.h - h}[valign]
     return _set(fitted, box, measure, align=align, top=top)
@@ -527,14 +529,16 @@ def fit_card(spec: CardSpec, cell_w: float, cell_h: float, gap: float, max_span:
             return card
     need = qr_side(spec.version, style.min_module, 0)
     if need > cell_h - 1.0:
-        raise PayloadError(
-            f"{spec.code}: its link needs QR version {spec.version} ({17 + 4 * spec.version} modules): "
-            f"{need:.0f} mm at the minimum module size {style.min_module} mm, more than a "
-            f"{cell_h:.0f} mm card; shorten the link (qrproc payload --template) or use "
-            "--layout single")
-    raise QrprocError(f"{spec.code}: the name ({len(spec.name)} characters) does not fit even a "
-                      f"card {max_span} cells wide at {min(style.name_sizes)} pt; use --layout single: "
-                      f"{spec.name[:80]}…")
+        raise PayloadError(_(
+            "{code}: its link needs QR version {version} ({modules} modules): {need} mm at the "
+            "minimum module size {module} mm, more than a {card} mm card; shorten the link (qrproc "
+            "payload --template) or use --layout single").format(
+                code=spec.code, version=spec.version, modules=17 + 4 * spec.version,
+                need=f"{need:.0f}", module=style.min_module, card=f"{cell_h:.0f}"))
+    raise QrprocError(_(
+        "{code}: the name ({n} characters) does not fit even a card {span} cells wide at {size} pt; "
+        "use --layout single: {name}…").format(code=spec.code, n=len(spec.name), span=max_span,
+                                               size=min(style.name_sizes), name=spec.name[:80]))
 
 
 # -- page furniture ---------------------------------------------------------------------------
@@ -675,7 +679,7 @@ def _table(cols: Sequence[_Col], rows: Sequence[Sequence[str]], *, x: float, wid
                 lines = wrap(text, w - 2 * pad, measure, bold=bold, size=smaller)
                 if lines is not None:
                     return smaller, lines
-            raise QrprocError(f"table cell does not fit: {text[:60]!r}")
+            raise QrprocError(_("table cell does not fit: {text!r}").format(text=text[:60]))
         return sz, lines
 
     def header(y):
@@ -894,7 +898,7 @@ def grid_document(cards: Sequence[CardSpec], *, unit: str, as_of: date, paper: P
     title = fr.furniture.title
     cols, rows = grid or DEFAULT_GRID[("grid", paper.name)]
     inner = fr.inner
-    _, below_header = _header(fr, unit, title, measure)
+    _top, below_header = _header(fr, unit, title, measure)
     groups = _group(cards)
     card_pages = _place_sections(groups, band_top=below_header, bottom=fr.footer_top - 1.5,
                                  x=inner.x, width=inner.w, cols=cols, rows=rows, style=GRID_STYLE,
@@ -934,7 +938,7 @@ def grid_document(cards: Sequence[CardSpec], *, unit: str, as_of: date, paper: P
         parts = _table(cols_, data, x=inner.x, width=inner.w, first_top=y + 16.0,
                        next_top=y + 16.0, bottom=fr.footer_top - 2.0, measure=measure, size=9.5)
         drafts = []
-        for texts, rects, _ in parts:
+        for texts, rects, _bottom in parts:
             d = _Draft("index")
             d.texts += head + sub + note + texts
             d.rects += rects
@@ -951,13 +955,13 @@ def grid_document(cards: Sequence[CardSpec], *, unit: str, as_of: date, paper: P
         drafts, entries = index_drafts(n_index)
     for sections in card_pages:
         d = _Draft("cards", field=sections[0].field)
-        head, _ = _header(fr, unit, title, measure)
+        head, _below = _header(fr, unit, title, measure)
         d.texts += head
         for section in sections:
             what = "thẻ, dán vào mục này trên bảng" if fr.furniture.changes else "thủ tục"
             note = f"{section.count} {what}" + (
                 f" · tờ {section.part + 1}/{section.parts}" if section.parts > 1 else "")
-            band_texts, band, _ = _band(fr, section.band_y, f"Lĩnh vực: {section.field}", note, measure)
+            band_texts, band, _band_bottom = _band(fr, section.band_y, f"Lĩnh vực: {section.field}", note, measure)
             d.texts += band_texts
             d.rects.append(band)
             d.cards += section.cards
@@ -1010,7 +1014,8 @@ def _single_page(spec: CardSpec, fr: _Frame, unit: str, measure: Measure) -> _Dr
     name_sizes = tuple(s * scale for s in (22, 20, 18, 16, 15, 14, 13, 12, 11, 10, 9, 8))
     name_fit = _fit([_Para(spec.name, True, name_sizes)], body.w, body.h * 0.28, measure)
     if name_fit is None:
-        raise QrprocError(f"{spec.code}: the name does not fit its page: {spec.name[:80]}…")
+        raise QrprocError(_("{code}: the name does not fit its page: {name}…").format(
+            code=spec.code, name=spec.name[:80]))
     name_h = _block_height(name_fit)
     # The details table under the QR: label | value rows, values shrunk together to fit.
     label_w = 48.0 * scale
@@ -1036,7 +1041,8 @@ def _single_page(spec: CardSpec, fr: _Frame, unit: str, measure: Measure) -> _Dr
                 fitted_rows = candidate
                 break
     if fitted_rows is None:
-        raise QrprocError(f"{spec.code}: the details (processing time, fees) do not fit on one page")
+        raise QrprocError(_("{code}: the details (processing time, fees) do not fit on one "
+                            "page").format(code=spec.code))
     table_h = sum(r[2] for r in fitted_rows)
     q = max(q_min, min(SINGLE_QR_MAX[fr.paper.name], body.h - name_h - table_h - caption_h - 6.0))
     # The stack (name, QR, caption, table) centred in the body.
@@ -1089,7 +1095,7 @@ def share_card(spec: CardSpec, *, unit: str, measure: Measure, width: float = 90
                         sizes=(9, 8, 7, 6), align="center")
     q = max(64.0, qr_side(spec.version, WALL_MODULE, 0))
     if q > width - 2:
-        raise PayloadError(f"{spec.code}: its link is too long for a shared card")
+        raise PayloadError(_("{code}: its link is too long for a shared card").format(code=spec.code))
     qr = QrArea(Box((width - q) / 2, pad + 5.0, q, q), spec.code, spec.payload, spec.ec, WALL_MODULE)
     top = qr.box.bottom + ink_clearance(12)
     paras = [_Para(spec.name, True, (12, 11, 10, 9, 8)),
@@ -1102,8 +1108,8 @@ def share_card(spec: CardSpec, *, unit: str, measure: Measure, width: float = 90
         fitted = _fit(paras, area.w, area.h, measure, gap=1.2)
         if fitted is None:
             if height >= 3 * width:
-                raise QrprocError(f"{spec.code}: the name does not fit a shared card: "
-                                  f"{spec.name[:80]}…")
+                raise QrprocError(_("{code}: the name does not fit a shared card: "
+                                    "{name}…").format(code=spec.code, name=spec.name[:80]))
             height += 10.0
     name_lines = _set(fitted[:1], area, measure, align="center")
     rest = _set(fitted[1:], area, measure, align="center", top=area.bottom - _block_height(fitted[1:], 1.2),
@@ -1127,12 +1133,15 @@ def build(layout: str, cards: Sequence[CardSpec], *, unit: str, as_of: date, pap
     try:
         make = LAYOUTS[layout]
     except KeyError:
-        raise QrprocError(f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})") from None
+        raise QrprocError(_("unknown layout {layout!r} (one of {choices})").format(
+            layout=layout, choices=", ".join(LAYOUTS))) from None
     try:
         sheet = PAPERS[paper]
     except KeyError:
-        raise QrprocError(f"unknown paper {paper!r} (one of {', '.join(PAPERS)})") from None
+        raise QrprocError(_("unknown paper {paper!r} (one of {choices})").format(
+            paper=paper, choices=", ".join(PAPERS))) from None
     if grid is not None and (grid[0] < 1 or grid[1] < 1 or grid[0] > 8 or grid[1] > 16):
-        raise QrprocError(f"grid {grid[0]}x{grid[1]} is out of range (1..8 columns, 1..16 rows)")
+        raise QrprocError(_("grid {columns}x{rows} is out of range (1..8 columns, 1..16 "
+                            "rows)").format(columns=grid[0], rows=grid[1]))
     return make(cards, unit=unit, as_of=as_of, paper=sheet, grid=grid, measure=measure,
                 takedown=takedown, furniture=furniture)

@@ -20,6 +20,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import numpy as np
 
 from qrproc.errors import PayloadError
+from qrproc.i18n import _, ngettext
 
 #: The national portal's page of one procedure, by its UUID.
 DEFAULT_TEMPLATE = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/{id}"
@@ -100,7 +101,8 @@ class PayloadConfig:
     def checked(self) -> "PayloadConfig":
         """Self, after checking both templates and the EC level; raises PayloadError."""
         if self.ec not in EC_LEVELS:
-            raise PayloadError(f"error correction must be one of {', '.join(EC_LEVELS)}, not {self.ec!r}")
+            raise PayloadError(_("error correction must be one of {levels}, not {ec!r}").format(
+                levels=", ".join(EC_LEVELS), ec=self.ec))
         check_template(self.template, self.allowed_hosts, needs=())
         check_template(self.template_code, self.allowed_hosts, needs=("code",))
         return self
@@ -115,8 +117,8 @@ def parse_hosts(text: str | Iterable[str]) -> tuple[str, ...]:
         if not host:
             continue
         if not _HOST.fullmatch(host):
-            raise PayloadError(f"{part!r} is not a host name like dichvucong.hungyen.gov.vn "
-                               "(no scheme, path or port)")
+            raise PayloadError(_("{text!r} is not a host name like dichvucong.hungyen.gov.vn (no "
+                                 "scheme, path or port)").format(text=part))
         out.append(host)
     return tuple(dict.fromkeys(out))
 
@@ -127,24 +129,35 @@ _BAD_URL_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
 def check_url(url: str, allowed_hosts: Iterable[str]) -> str:
     """Return `url` if it may be encoded: http(s), no credentials, host on the allow-list."""
     if not url or _BAD_URL_CHAR.search(url):
-        raise PayloadError(f"refusing QR payload {url!r}: empty or contains spaces/control characters")
+        raise PayloadError(_("refusing QR payload {url!r}: empty or contains spaces/control "
+                             "characters").format(url=url))
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
-        raise PayloadError(f"refusing QR payload {url!r}: only https/http links are encoded "
-                           f"(scheme {scheme or 'missing'!r})")
+        if scheme:
+            message = _("refusing QR payload {url!r}: only https/http links are encoded (scheme "
+                        "{scheme!r})")
+        else:
+            message = _("refusing QR payload {url!r}: only https/http links are encoded (no "
+                        "scheme)")
+        raise PayloadError(message.format(url=url, scheme=scheme))
     if "@" in parts.netloc:
-        raise PayloadError(f"refusing QR payload {url!r}: user names or passwords in links are not allowed")
+        raise PayloadError(_("refusing QR payload {url!r}: user names or passwords in links are "
+                             "not allowed").format(url=url))
     try:
         host = (parts.hostname or "").lower()
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError as e:
-        raise PayloadError(f"refusing QR payload {url!r}: {e}") from e
+        raise PayloadError(_("refusing QR payload {url!r}: {error}").format(url=url, error=e)) from e
     allowed = {h.lower() for h in allowed_hosts}
     if host not in allowed:
-        raise PayloadError(
-            f"refusing QR payload {url!r}: host {host or '(none)'!r} is not on the allow-list "
-            f"({', '.join(sorted(allowed))}); add it with: qrproc payload --allow-host {host or 'HOST'}")
+        if host:
+            message = _("refusing QR payload {url!r}: host {host!r} is not on the allow-list "
+                        "({allowed}); add it with: qrproc payload --allow-host {host}")
+        else:
+            message = _("refusing QR payload {url!r}: the link names no host; the allow-list is "
+                        "{allowed}")
+        raise PayloadError(message.format(url=url, host=host, allowed=", ".join(sorted(allowed))))
     return url
 
 
@@ -154,15 +167,19 @@ def check_template(template: str, allowed_hosts: Iterable[str], *, needs: Iterab
     names = _PLACEHOLDER.findall(template)
     unknown = sorted(set(names) - set(_SAMPLE))
     if unknown:
-        raise PayloadError(f"template {template!r}: unknown placeholder(s) "
-                           f"{', '.join('{' + n + '}' for n in unknown)} (use {{id}}, {{code}} "
-                           "and {type})")
+        raise PayloadError(ngettext(
+            "template {template!r}: unknown placeholder {names} (use {{id}}, {{code}} and "
+            "{{type}})",
+            "template {template!r}: unknown placeholders {names} (use {{id}}, {{code}} and "
+            "{{type}})", len(unknown)).format(
+                template=template, names=", ".join("{" + n + "}" for n in unknown)))
     if not set(names) & {"id", "code"}:
-        raise PayloadError(f"template {template!r} has no {{id}} or {{code}} placeholder: "
-                           "every card would link to the same page")
+        raise PayloadError(_("template {template!r} has no {{id}} or {{code}} placeholder: every "
+                             "card would link to the same page").format(template=template))
     for name in needs:
         if name not in names:
-            raise PayloadError(f"template {template!r} must contain {{{name}}}")
+            raise PayloadError(_("template {template!r} must contain {placeholder}").format(
+                template=template, placeholder="{" + name + "}"))
     check_url(fill(template, **_SAMPLE), allowed_hosts)
     return template
 
@@ -190,9 +207,11 @@ def payload_for(code: str, portal_id: str, config: PayloadConfig, kind: str = ""
     template = config.template if ("id" not in uses or portal_id) else config.template_code
     needs = set(_PLACEHOLDER.findall(template))
     if "code" in needs and not code:
-        raise PayloadError(f"{portal_id or '(no id)'}: no procedure code to put in {template!r}")
+        raise PayloadError(_("{who}: no procedure code to put in {template!r}").format(
+            who=portal_id or _("(no id)"), template=template))
     if "id" in needs and not portal_id:
-        raise PayloadError(f"{code}: no portal id to put in {template!r}")
+        raise PayloadError(_("{code}: no portal id to put in {template!r}").format(
+            code=code, template=template))
     try:
         return check_url(fill(template, id=portal_id, code=code,
                               type=PORTAL_TYPES.get(kind, "STANDARD")), config.allowed_hosts)
@@ -206,7 +225,8 @@ def version_bound(payload: str, ec: str) -> int:
     for version, cap in enumerate(_BYTE_CAPACITY[ec], start=1):
         if n <= cap:
             return version
-    raise PayloadError(f"payload of {n} bytes is too long for any QR code at level {ec}: {payload[:60]}…")
+    raise PayloadError(_("payload of {n} bytes is too long for any QR code at level {ec}: "
+                         "{start}…").format(n=n, ec=ec, start=payload[:60]))
 
 
 def modules(version: int) -> int:
@@ -235,8 +255,8 @@ def encode(payload: str, ec: str = DEFAULT_EC) -> QrSymbol:
 
     barcode = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level=ec)
     if barcode.ec_level != ec:
-        raise PayloadError(f"the QR encoder produced level {barcode.ec_level!r} instead of {ec!r} "
-                           f"for {payload!r}")
+        raise PayloadError(_("the QR encoder produced level {got!r} instead of {ec!r} for "
+                             "{payload!r}").format(got=barcode.ec_level, ec=ec, payload=payload))
     dark = np.asarray(barcode.to_image(scale=1, add_quiet_zones=False)) < 128
     size = dark.shape[0]
     return QrSymbol(payload=payload, ec=ec, version=(size - 17) // 4, dark=dark)
@@ -256,10 +276,17 @@ def version_warnings(versions: Mapping[str, int]) -> list[str]:
     if not dense:
         return []
     worst = dense[-1][0]
-    codes = ", ".join(c for _, c in dense[:8]) + (f" and {len(dense) - 8} more" if len(dense) > 8 else "")
-    return [f"{len(dense)} QR code(s) need a version above {WARN_VERSION} (up to {worst}; "
-            f"{modules(worst)} modules): {codes}. A shorter link (e.g. a short redirect set with "
-            "qrproc payload --template) prints larger modules that scan more easily."]
+    codes = ", ".join(c for _v, c in dense[:8])
+    if len(dense) > 8:
+        codes = _("{codes} and {n} more").format(codes=codes, n=len(dense) - 8)
+    return [ngettext(
+        "{n} QR code needs a version above {limit} (up to {worst}; {modules} modules): {codes}. A "
+        "shorter link (e.g. a short redirect set with qrproc payload --template) prints larger "
+        "modules that scan more easily.",
+        "{n} QR codes need a version above {limit} (up to {worst}; {modules} modules): {codes}. A "
+        "shorter link (e.g. a short redirect set with qrproc payload --template) prints larger "
+        "modules that scan more easily.", len(dense)).format(
+            n=len(dense), limit=WARN_VERSION, worst=worst, modules=modules(worst), codes=codes)]
 
 
 # -- from a decoded payload back to a procedure (the inverse of payload_for) ----------------------

@@ -10,6 +10,7 @@ import math
 from typing import TYPE_CHECKING, Sequence
 
 from qrproc.errors import QrprocError
+from qrproc.i18n import _
 from qrproc.poster.layout import DOTS_PER_MM, QrArea, module_dots
 from qrproc.poster.payload import QrSymbol
 
@@ -37,7 +38,7 @@ def dark_rectangles(dark) -> "np.ndarray":
     padded[:, 1:-1] = dark
     step = np.diff(padded, axis=1)
     rows, starts = np.nonzero(step == 1)
-    _, ends = np.nonzero(step == -1)  # same order as the starts: row by row, left to right
+    _end_rows, ends = np.nonzero(step == -1)  # same order as the starts: row by row, left to right
     if not len(rows):
         return np.zeros((0, 4), dtype=np.int64)
     key = starts * (n_cols + 2) + ends
@@ -101,9 +102,10 @@ def symbol_geometry(area: QrArea, symbol: QrSymbol) -> tuple[float, float, float
     total = symbol.size + 2 * area.quiet
     dots = math.floor(area.box.w * DOTS_PER_MM / total + 1e-9)
     if dots < module_dots(area.min_module):
-        raise QrprocError(
-            f"{area.code}: QR version {symbol.version} does not fit its {area.box.w:.1f} mm area "
-            f"with modules of at least {area.min_module} mm")
+        raise QrprocError(_(
+            "{code}: QR version {version} does not fit its {width} mm area with modules of at "
+            "least {module} mm").format(code=area.code, version=symbol.version,
+                                        width=f"{area.box.w:.1f}", module=area.min_module))
     side = symbol.size * dots
     x = round(area.box.x * DOTS_PER_MM + (area.box.w * DOTS_PER_MM - side) / 2)
     y = round(area.box.y * DOTS_PER_MM + (area.box.h * DOTS_PER_MM - side) / 2)

@@ -14,6 +14,7 @@ from pathlib import Path
 from qrproc.poster.files import write_atomically
 
 from qrproc.errors import QrprocError
+from qrproc.i18n import _
 from qrproc.poster.layout import PT, Page, QrArea
 from qrproc.poster.payload import Encoder, QrSymbol, default_encoder
 from qrproc.poster.fonts import Fonts, default_fonts
@@ -35,8 +36,10 @@ def qr_placement(area: QrArea, symbol: QrSymbol, px_per_mm: float) -> tuple[int,
     box_px = int(area.box.w * px_per_mm)
     module = box_px // total
     if module < 1 or module / px_per_mm < area.min_module - 1e-9:
-        raise QrprocError(f"{area.code}: QR version {symbol.version} does not fit its "
-                          f"{area.box.w:.1f} mm area at {area.min_module} mm per module")
+        raise QrprocError(_("{code}: QR version {version} does not fit its {width} mm area at "
+                            "{module} mm per module").format(
+            code=area.code, version=symbol.version, width=f"{area.box.w:.1f}",
+            module=area.min_module))
     side = symbol.size * module
     x = round(area.box.x * px_per_mm + (box_px - side) / 2)
     y = round(area.box.y * px_per_mm + (box_px - side) / 2)

@@ -26,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+from qrproc.i18n import _, ngettext
 from qrproc.poster.layout import Box, Document, Page, QrArea
 from qrproc.poster.payload import QrSymbol, encode
 from qrproc.poster.qr_geometry import symbol_geometry
@@ -76,14 +77,16 @@ class Problem:
     def describe(self, name: str = "") -> str:
         who = f"{self.code} {name}".strip()
         if self.kind == "missing":
-            return f"{who} (page {self.page}): no readable QR code where it should be"
-        if self.kind == "wrong":
-            return f"{who} (page {self.page}): decodes to {self.found!r} instead of {self.expected!r}"
-        if self.kind == "ec":
-            return f"{who} (page {self.page}): error correction {self.found} instead of {self.expected}"
-        if self.kind == "modules":
-            return f"{who} (page {self.page}): the printed code differs from its pattern: {self.found}"
-        return f"the file has {self.found} pages instead of {self.expected}"
+            message = _("{who} (page {page}): no readable QR code where it should be")
+        elif self.kind == "wrong":
+            message = _("{who} (page {page}): decodes to {found!r} instead of {expected!r}")
+        elif self.kind == "ec":
+            message = _("{who} (page {page}): error correction {found} instead of {expected}")
+        elif self.kind == "modules":
+            message = _("{who} (page {page}): the printed code differs from its pattern: {found}")
+        else:
+            message = _("the file has {found} pages instead of {expected}")
+        return message.format(who=who, page=self.page, found=self.found, expected=self.expected)
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,7 @@ class VerificationReport:
         names = names or {}
         lines = [p.describe(names.get(p.code, "")) for p in self.problems[:limit]]
         if len(self.problems) > limit:
-            lines.append(f"… and {len(self.problems) - limit} more")
+            lines.append(_("… and {n} more").format(n=len(self.problems) - limit))
         return "\n".join(lines)
 
 
@@ -197,15 +200,19 @@ def describe_check(check: ModuleCheck, size: int, quiet: int = 4) -> str:
     n = size
     parts = []
     if check.wrong:
-        parts.append(f"{check.wrong} of {(n + 2 * quiet) ** 2} modules wrong")
+        parts.append(_("{wrong} of {total} modules wrong").format(wrong=check.wrong,
+                                                                  total=(n + 2 * quiet) ** 2))
     if check.seams:
-        parts.append(f"{check.seams} {'seam or speck' if check.seams == 1 else 'seams or specks'} "
-                     "between modules")
-    where = ""
+        parts.append(ngettext("{n} seam or speck between modules",
+                              "{n} seams or specks between modules", check.seams).format(
+                                  n=check.seams))
+    what = _("{first} and {second}").format(first=parts[0], second=parts[1]) if len(parts) == 2 \
+        else parts[0]
     if check.first is not None:
         r, c = check.first
-        where = f" (first near row {r}, column {c} of 0–{n - 1})"
-    return " and ".join(parts) + where + ", though it may still decode"
+        return _("{what} (first near row {row}, column {column} of 0–{last}), though it may still "
+                 "decode").format(what=what, row=r, column=c, last=n - 1)
+    return _("{what}, though it may still decode").format(what=what)
 
 
 # -- decoding --------------------------------------------------------------------------------------
@@ -301,7 +308,7 @@ class AreaRenderer:
     def close(self) -> None:
         import pypdfium2.raw as pdfium_c
 
-        for _, bitmap in self.buffers.values():
+        for _size, bitmap in self.buffers.values():
             pdfium_c.FPDFBitmap_Destroy(bitmap)
         self.buffers.clear()
 
