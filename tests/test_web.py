@@ -365,7 +365,7 @@ def test_a_decision_without_an_effective_date_asks_for_it_and_the_preview_saves_
     preview = upload(desk, annex, sua_doi="1")
     page = desk.wait(preview)
     assert 'data-testid="job-error"' in page
-    assert "do not say when they take effect" in page  # the library's own words, in our frame
+    assert "không ghi ngày có hiệu lực" in page  # the library's own words, in Vietnamese, in our frame
     assert "Nhập thông tin còn thiếu rồi xem trước lại" in page
     with desk.registry() as reg:
         assert len(reg.snapshots()) == 1
@@ -497,7 +497,7 @@ def test_ticking_takedowns_refuses_a_label_still_in_force_and_undo_takes_back_th
     r = desk.post("/danh-dau/ghi", {"viec": "dan", "ma": codes, "ngay": "01/07/2026", "moc": mark})
     assert "Đã ghi nhận dán 3 thẻ ngày 01/07/2026." in r.text
     r = desk.post("/danh-dau/xem-truoc", {"viec": "go", "ma": codes[:1], "ngay": "02/07/2026"})
-    assert "Không thực hiện được:" in r.text and "is still in force" in r.text
+    assert "Không thực hiện được:" in r.text and "vẫn còn hiệu lực" in r.text
     r = desk.post("/danh-dau/xem-truoc", {"viec": "dan", "ngay": "01/07/2026",
                                           "back": "//evil.example/"}, allow_redirects=False)
     assert r.headers["Location"] == "/danh-dau/"  # a refusal goes back to a page of the desk only
@@ -564,7 +564,7 @@ def test_an_audit_whose_photo_shows_no_code_cannot_be_applied(desk, tmp_path):
         r = desk.post("/kiem-tra/", {"ngay": "01/07/2026"}, files={"anh": (blank.name, f)},
                       allow_redirects=False)
     page = desk.wait(r.headers["Location"])
-    assert 'data-testid="apply-refused"' in page and "no QR code was found" in page
+    assert 'data-testid="apply-refused"' in page and "không tìm thấy mã QR nào" in page
     assert 'data-testid="apply"' not in page
     assert "không tìm thấy mã QR nào" in page
     token = r.headers["Location"].rsplit("/", 1)[1]
