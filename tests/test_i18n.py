@@ -29,7 +29,15 @@ PACKAGE = Path(i18n.__file__).parent
 LOCALE = PACKAGE / "locale" / "vi"
 ALL_SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
 #: The modules whose messages go through the catalogue so far (the sweep goes area by area).
-TRANSLATED = {"qrproc/i18n.py", "qrproc/cli/language.py"}
+TRANSLATED = {"qrproc/i18n.py", "qrproc/cli/language.py",
+              # the input area: file readers, portal fetchers, model, text checks
+              "qrproc/sources/__init__.py", "qrproc/sources/archive.py", "qrproc/sources/cache.py",
+              "qrproc/sources/columns.py", "qrproc/sources/csvfile.py",
+              "qrproc/sources/docx_annex.py", "qrproc/sources/legacy.py",
+              "qrproc/sources/paging.py", "qrproc/sources/portal.py",
+              "qrproc/sources/portal_json.py", "qrproc/sources/tabular.py",
+              "qrproc/sources/xlsx.py", "qrproc/model.py", "qrproc/vntext.py", "qrproc/http.py",
+              "qrproc/exchange.py", "qrproc/provinces.py", "qrproc/scope.py", "qrproc/errors.py"}
 SOURCES = [p for p in ALL_SOURCES if p.relative_to(PACKAGE.parent).as_posix() in TRANSLATED]
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}|%\((\w+)\)[sdr]")
