@@ -147,7 +147,7 @@ def normalise_code(raw: object) -> tuple[str, bool]:
         # as ASCII, but flag the row: somebody typed the code in an odd way.
         ascii_text = unicodedata.normalize("NFKC", text)
         if ascii_text != text:
-            code, _ = normalise_code(ascii_text)
+            code, _fixed = normalise_code(ascii_text)
             return code, bool(code)
     if NATIONAL_CODE.fullmatch(text):
         return text, False

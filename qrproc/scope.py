@@ -257,7 +257,7 @@ class Split:
     def counts_out(self) -> dict[str, int]:
         """Procedures left out, by cause (only causes that occur, in CAUSES_OUT order)."""
         counts = {c: 0 for c in CAUSES_OUT}
-        for _, v in self.excluded:
+        for _proc, v in self.excluded:
             counts[v.cause] += 1
         return {c: n for c, n in counts.items() if n}
 

@@ -36,7 +36,7 @@ from qrproc.sources.portal import (
     find_province,
     no_progress,
 )
-from qrproc.sources.portal_json import not_a_number
+from qrproc.sources.portal_json import json_type, not_a_number
 
 DEFAULT_BASE_URL = "https://thutuc.dichvucong.gov.vn"
 REST_PATH = "/jsp/rest.jsp"
@@ -79,7 +79,7 @@ def parse_search_page(rows: object, where: str = "search") -> tuple[list[dict], 
         return [], None
     if not isinstance(rows, list):
         raise ParseError(_("{where}: expected a JSON array of procedures, got {type}").format(
-            where=where, type=type(rows).__name__))
+            where=where, type=json_type(rows)))
     kept = [r for r in rows if isinstance(r, dict) and r.get("ID")]
     total = None
     if kept and kept[0].get("AMOUNT") not in (None, ""):

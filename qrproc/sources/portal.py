@@ -25,7 +25,7 @@ from qrproc.model import FLAG_CODE_FIXED, FLAG_NO_CODE, Catalogue, Procedure
 from qrproc.provinces import PROVINCES, Province, core_name, find_province, names_province  # noqa: F401
 from qrproc.sources.cache import DetailCache, version_key
 from qrproc.sources.paging import KEPT, Page, Pager, collect_pages
-from qrproc.sources.portal_json import not_a_number, procedure_from_portal
+from qrproc.sources.portal_json import json_type, not_a_number, procedure_from_portal
 from qrproc.sources.tabular import code_fixed_warning
 from qrproc.vntext import number
 
@@ -57,7 +57,7 @@ def parse_list_page(data: object, where: str = "list") -> ListPage:
     """The `data` of a list response → its items, cursor and the portal's `total`."""
     if not isinstance(data, dict) or not isinstance(data.get("items", []), list):
         raise ParseError(_("{where}: expected {{\"items\": […], \"lastId\": …, \"total\": N}}, "
-                           "got {type}").format(where=where, type=type(data).__name__))
+                           "got {type}").format(where=where, type=json_type(data)))
     items = tuple(i for i in data.get("items") or () if isinstance(i, dict) and i.get("id"))
     total = data.get("total")
     try:
@@ -82,7 +82,7 @@ def parse_detail(data: object, where: str = "detail") -> dict:
     """The `data` of a detail response, checked to be one procedure."""
     if not isinstance(data, dict) or not data.get("id"):
         raise ParseError(_("{where}: expected one procedure with an 'id', got {type}").format(
-            where=where, type=type(data).__name__))
+            where=where, type=json_type(data)))
     return data
 
 

@@ -29,7 +29,7 @@ from typing import Iterable
 import re
 
 from qrproc.errors import ParseError
-from qrproc.i18n import _
+from qrproc.i18n import N_, _
 from qrproc.model import (
     FLAG_CODE_FIXED,
     FLAG_NAME_BROKEN,
@@ -153,9 +153,20 @@ def procedure_from_portal(obj: dict, where: str) -> Procedure:
         raise ParseError(f"{where}: {exc}") from None
 
 
+#: The Python type of a JSON value, as a message names it (the English is the type's own name).
+_JSON_TYPES = {"dict": N_("dict"), "list": N_("list"), "str": N_("str"), "int": N_("int"),
+               "float": N_("float"), "bool": N_("bool"), "NoneType": N_("NoneType")}
+
+
+def json_type(value: object) -> str:
+    """What kind of JSON value `value` is, for a message: 'int' (in Vietnamese 'số')."""
+    name = type(value).__name__
+    return _(_JSON_TYPES[name]) if name in _JSON_TYPES else name
+
+
 def not_an_object(where: str, obj: object) -> str:
     return _("{where}: expected a procedure object, found {type}").format(
-        where=where, type=type(obj).__name__)
+        where=where, type=json_type(obj))
 
 
 def not_a_number(where: str, key: str, value: object) -> str:
@@ -358,7 +369,7 @@ def _items(text: str, where: str) -> tuple[Items, int | None]:
         return _numbered(data), None
     if not isinstance(data, dict):
         raise ParseError(_("{where}: expected a JSON object or list, found {type}").format(
-            where=where, type=type(data).__name__))
+            where=where, type=json_type(data)))
     if "data" not in data:
         if is_portal_object(data) or any(match_header(str(k)) == "name" for k in data):
             return _numbered([data]), None
