@@ -77,6 +77,20 @@ def test_a_code_listed_twice_with_different_dates_shows_them_day_first(tmp_path)
                              "dòng 2 '01/07/2026' và dòng 3 '15/12/2026' (khác nhau ở cột Ngày hiệu lực)")
 
 
+def test_a_code_in_force_and_abolished_quotes_the_statuses_as_a_list_writes_them(tmp_path):
+    document = docx.Document()
+    for rows in ([["Mã số TTHC", "Tên TTHC"], ["1.001193", "Đăng ký khai sinh"]],
+                 [["Mã số TTHC", "Tên TTHC"], ["1.001193", "Đăng ký khai sinh"]]):
+        table = document.add_table(rows=2, cols=2)
+        for cell, text in zip(table._cells, [t for row in rows for t in row]):
+            cell.text = text
+        document.add_paragraph("B. DANH MỤC THỦ TỤC HÀNH CHÍNH BỊ BÃI BỎ")
+    document.save(tmp_path / "qd-1766.docx")
+    assert refusal(tmp_path / "qd-1766.docx") == (
+        "qd-1766.docx: mã 1.001193 xuất hiện hai lần với nội dung khác nhau: bảng 1, dòng 2 "
+        "'Còn hiệu lực' và bảng 2, dòng 2 'Bãi bỏ' (khác nhau ở cột Tình trạng)")
+
+
 def test_a_file_cut_off_in_the_middle_of_a_row(tmp_path):
     path = write(tmp_path, "danh-muc.csv", LIST + "1.000656,Thủ tục đăng ký kh")
     assert refusal(path) == ("danh-muc.csv, dòng 5: tệp kết thúc giữa dòng này (mới có 2/4 cột); "
@@ -204,7 +218,7 @@ def test_a_json_that_is_not_a_catalogue(tmp_path):
 
 def test_a_json_list_of_numbers_and_broken_json_lines(tmp_path):
     assert refusal(write(tmp_path, "danh-muc.json", "[1, 2]")) == (
-        "danh-muc.json, mục 1: cần một đối tượng thủ tục nhưng gặp số nguyên")
+        "danh-muc.json, mục 1: cần một đối tượng thủ tục nhưng nhận được số nguyên")
     lines = '{"code": "1.001193", "name": "Thủ tục đăng ký khai sinh"}\n{"code": "1.000894", "name"\n'
     assert refusal(write(tmp_path, "danh-muc.jsonl", lines)) == (
         "danh-muc.jsonl, dòng 2: không phải JSON hợp lệ (Expecting ':' delimiter)")

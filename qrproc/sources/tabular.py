@@ -24,7 +24,7 @@ from functools import partial
 from typing import Callable, Iterable, Sequence
 
 from qrproc.errors import ParseError
-from qrproc.i18n import _, ngettext
+from qrproc.i18n import _, language, ngettext
 from qrproc.model import (
     ABOLISHED,
     CHANGE_REPLACED,
@@ -771,8 +771,9 @@ def _conflict_message(source: str, first: Procedure, second: Procedure) -> str:
     """"list.csv: code X appears twice with different content: row 4 'A' and row 9 'B'"."""
     differing = next(f for f in _COMPARED if getattr(first, f) != getattr(second, f))
     values = dict(source=source, code=first.code,
-                  first_place=_place(source, first), first=quote(_show(getattr(first, differing))),
-                  second_place=_place(source, second), second=quote(_show(getattr(second, differing))))
+                  first_place=_place(source, first), first=quote(_show(first, differing)),
+                  second_place=_place(source, second),
+                  second=quote(_show(second, differing)))
     if differing == "name":
         return _("{source}: code {code} appears twice with different content: {first_place} "
                  "'{first}' and {second_place} '{second}'").format(**values)
@@ -792,9 +793,27 @@ def _place(source: str, proc: Procedure) -> str:
     return proc.origin[len(prefix):] if proc.origin.startswith(prefix) else proc.origin
 
 
-def _show(value: object) -> str:
+#: How a Vietnamese list writes the model's levels, statuses, kinds and changes: a message in
+#: Vietnamese quotes these (as the file would say it), one in English the model's own code.
+_CELL_WORDS = {
+    "levels": {"commune": "Cấp xã", "district": "Cấp huyện", "province": "Cấp tỉnh",
+               "central": "Cấp trung ương", "other": "Cơ quan khác", "shared": "Áp dụng chung"},
+    "status": {"in_force": "Còn hiệu lực", "abolished": "Bãi bỏ", "replaced": "Được thay thế"},
+    "kind": {"national": "TTHC thống nhất toàn quốc", "specific": "TTHC riêng của tỉnh",
+             "internal": "TTHC nội bộ"},
+    "change": {"new": "Ban hành mới", "amended": "Sửa đổi, bổ sung", "replacing": "Thay thế",
+               "replaced": "Được thay thế", "abolished": "Bãi bỏ"},
+}
+
+
+def _show(proc: Procedure, field: str) -> str:
+    """One field of a procedure as a message quotes it."""
+    value = getattr(proc, field)
+    words = _CELL_WORDS.get(field, {}) if language() == "vi" else {}
     if isinstance(value, tuple):
-        return ", ".join(value)
+        return ", ".join(words.get(v, v) for v in value)
+    if isinstance(value, str) and value in words:
+        return words[value]
     if isinstance(value, date):
         return date_text(value)
     return "" if value is None else str(value)
