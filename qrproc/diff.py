@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
-from qrproc.i18n import language
+from qrproc.i18n import language, place
 from qrproc.model import ABOLISHED, REPLACED, Procedure, vi_sort_key
 
 if TYPE_CHECKING:  # the scope module imports nothing from here; only the type is needed
@@ -172,7 +172,7 @@ def compute(current: Iterable[Procedure], posted: Mapping[str, Procedure], as_of
 
     later.extend(_upcoming_changes(by_code, as_of, upcoming))
     needs_code = [Item(p, f"no procedure code ({p.origin})" if p.origin else "no procedure code",
-                       f"Không có mã TTHC ({p.origin})" if p.origin else "Không có mã TTHC")
+                       f"Không có mã TTHC ({place(p.origin, 'vi')})" if p.origin else "Không có mã TTHC")
                   for p in current if not p.code]
     key = lambda i: (vi_sort_key(i.procedure.field), i.code)  # noqa: E731
     return Diff(

@@ -1,7 +1,17 @@
 """The one error vocabulary of qrproc. The CLI turns these into one-line messages (exit 1), in the
 user's language (`qrproc.i18n`: each message is translated where it is raised)."""
 
-from qrproc.i18n import _
+from qrproc.i18n import N_, _
+
+#: What Vietnamese offices call each legacy encoding (TCVN3 is the "ABC" of its fonts).
+ENCODING_NAMES = {"TCVN3": N_("TCVN3"), "VNI": "VNI", "VISCII": "VISCII",
+                  "Windows-1258": "Windows-1258"}
+
+
+def encoding_name(encoding: str) -> str:
+    """A legacy encoding as the reader knows it: 'TCVN3 (ABC)' in Vietnamese."""
+    name = ENCODING_NAMES.get(encoding)
+    return _(name) if name else encoding
 
 
 class QrprocError(Exception):
@@ -23,10 +33,11 @@ class LegacyEncodingError(ParseError):
         self.encoding = encoding
         self.where = where
         self.sample = sample
-        super().__init__(_(
-            "{where}: text is in the legacy {encoding} encoding ({sample!r}); convert the file to "
-            "Unicode (UTF-8) and import it again").format(where=where, encoding=encoding,
-                                                          sample=sample))
+        super().__init__(
+            _("{where}: text is in the legacy {encoding} encoding ({sample!r}); "
+              "convert the file to Unicode (UTF-8) and import it again").format(
+                where=where, encoding=encoding_name(encoding), sample=sample)
+        )
 
 
 class ImportRefused(QrprocError):

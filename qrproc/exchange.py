@@ -25,6 +25,7 @@ from datetime import date
 from typing import Iterable, Mapping, Sequence
 
 from qrproc.errors import ParseError
+from qrproc.i18n import _
 from qrproc.model import Procedure
 
 CATALOGUE_FORMAT = "qrproc-catalogue/1"
@@ -141,12 +142,15 @@ def read_catalogue_json(text: str, where: str) -> tuple[dict, tuple[Procedure, .
         manifest = data["manifest"]
         rows = tuple(Procedure.from_dict(d) for d in data["procedures"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise ParseError(f"{where}: not a readable qrproc catalogue export ({exc})") from None
+        raise ParseError(_("{where}: not a readable qrproc catalogue export ({problem})").format(
+            where=where, problem=exc)) from None
     if manifest.get("format") != CATALOGUE_FORMAT:
-        raise ParseError(f"{where}: unknown export format {manifest.get('format')!r}")
+        raise ParseError(_("{where}: unknown export format {format!r}").format(
+            where=where, format=manifest.get("format")))
     if content_sha256(rows) != manifest.get("sha256"):
-        raise ParseError(f"{where}: its content does not match the SHA-256 its manifest states: the "
-                         "file was changed after the province exported it; ask for it again")
+        raise ParseError(_("{where}: its content does not match the SHA-256 its manifest states: the "
+                           "file was changed after the province exported it; ask for it again")
+                         .format(where=where))
     return manifest, rows
 
 
@@ -195,28 +199,31 @@ def read_bundle(data: bytes, name: str, *, key: bytes | None = None) -> Bundle:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = {i.filename: i for i in z.infolist()}
             if any(i.file_size > MAX_MEMBER for i in infos.values()):
-                return Bundle(name, {}, {}, {}, False, "a member is too large to be a bundle")
+                return Bundle(name, {}, {}, {}, False, _("a member is too large to be a bundle"))
             blobs = {n: z.read(n) for n in infos if n in (*BUNDLE_MEMBERS, "manifest.json")}
     except (zipfile.BadZipFile, OSError, KeyError) as exc:
-        return Bundle(name, {}, {}, {}, False, f"not a readable bundle ({exc})")
+        return Bundle(name, {}, {}, {}, False,
+                      _("not a readable bundle ({problem})").format(problem=exc))
     try:
         manifest = json.loads(blobs["manifest.json"])
         parts = {n: json.loads(blobs[n]) for n in BUNDLE_MEMBERS}
     except (KeyError, ValueError) as exc:
-        return Bundle(name, {}, {}, {}, False, f"a part is missing or unreadable ({exc})")
+        return Bundle(name, {}, {}, {}, False,
+                      _("a part is missing or unreadable ({problem})").format(problem=exc))
     if not isinstance(manifest, dict) or not all(isinstance(v, dict) for v in parts.values()):
-        return Bundle(name, {}, {}, {}, False, "a part is not a JSON object")
+        return Bundle(name, {}, {}, {}, False, _("a part is not a JSON object"))
     problem = ""
     files = manifest.get("files") or {}
     changed = [n for n in BUNDLE_MEMBERS if hashlib.sha256(blobs[n]).hexdigest() != files.get(n)]
     if manifest.get("format") != BUNDLE_FORMAT:
-        problem = f"unknown bundle format {manifest.get('format')!r}"
+        problem = _("unknown bundle format {format!r}").format(format=manifest.get("format"))
     elif changed:
-        problem = f"{', '.join(changed)} changed after export (SHA-256 does not match the manifest)"
+        problem = _("{members} changed after export (SHA-256 does not match the manifest)").format(
+            members=", ".join(changed))
     elif key is not None:
         expected = hmac.new(key, _canonical(files), "sha256").hexdigest()
         if not hmac.compare_digest(expected, str(manifest.get("hmac_sha256", ""))):
-            problem = "the manifest's HMAC does not match the province's key"
+            problem = _("the manifest's HMAC does not match the province's key")
     return Bundle(name, parts["report.json"], parts["catalogue.json"], parts["audit.json"],
                   not problem, problem)
 

@@ -45,6 +45,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util import parse_url
 
 from qrproc.errors import ParseError, SourceError
+from qrproc.i18n import N_, _, ngettext
+from qrproc.vntext import number
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +115,21 @@ class DeadlineExceeded(requests.Timeout):
 
 
 def _size(n: int) -> str:
-    return f"{n / 1e6:g} MB" if n >= 1_000_000 else f"{n / 1e3:g} kB" if n >= 1000 else f"{n} bytes"
+    if n >= 1_000_000:
+        return f"{number(n / 1e6, 'g')} MB"
+    return f"{number(n / 1e3, 'g')} kB" if n >= 1000 else _("{n} bytes").format(n=n)
+
+
+def _no_answer_within(seconds: float) -> str:
+    return _("no complete answer within {seconds} s").format(seconds=number(seconds, "g"))
+
+
+#: The message of each refused redirect, by what `_refuse_redirect` says.
+_REDIRECT_REFUSED = {
+    "which is not a valid URL": N_("{url}: redirected to {target}, which is not a valid URL; not followed"),
+    "which drops https": N_("{url}: redirected to {target}, which drops https; not followed"),
+    "another host": N_("{url}: redirected to {target}, another host; not followed"),
+}
 
 
 class _Attempt:
@@ -307,7 +323,7 @@ class PortalSession(requests.Session):
                  clock: Callable[[], float] = time.monotonic):
         super().__init__()
         if attempts < 1:
-            raise ValueError("attempts must be at least 1")
+            raise ValueError("attempts must be at least 1")  # developers only
         self.headers.update(DEFAULT_HEADERS)
         self.mount("https://", _Adapter())
         self.mount("http://", _Adapter())
@@ -339,13 +355,13 @@ class PortalSession(requests.Session):
                 _read_capped(response, url, limit)
             except requests.RequestException as e:
                 if attempt.expired:
-                    raise DeadlineExceeded(f"no complete answer within {self.deadline:g} s") from e
+                    raise DeadlineExceeded(_no_answer_within(self.deadline)) from e
                 raise
             finally:
                 if response is not None:
                     response.close()
             if attempt.expired:  # the body ended early because its socket was shut down
-                raise DeadlineExceeded(f"no complete answer within {self.deadline:g} s")
+                raise DeadlineExceeded(_no_answer_within(self.deadline))
         return response
 
     def get_redirect_target(self, resp):  # noqa: D102 - requests' hook for each redirect
@@ -358,7 +374,7 @@ class PortalSession(requests.Session):
         refusal = self._refuse_redirect(origin, absolute)
         resp.close()  # a redirect's body is never read: close its connection instead
         if refusal:
-            raise SourceError(f"{origin}: redirected to {absolute}, {refusal}; not followed")
+            raise SourceError(_(_REDIRECT_REFUSED[refusal]).format(url=origin, target=absolute))
         resp._content, resp._content_consumed = b"", True  # so requests does not read it either
         return target
 
@@ -388,8 +404,8 @@ def _read_capped(response: requests.Response, url: str, limit: int) -> None:
     for chunk in response.iter_content(_CHUNK):  # decoded pieces of at most _CHUNK bytes
         size += len(chunk)
         if size > limit:
-            raise SourceError(f"{url}: the answer is larger than {_size(limit)}, the limit for one "
-                              "answer; refused")
+            raise SourceError(_("{url}: the answer is larger than {size}, the limit for one answer; "
+                                "refused").format(url=url, size=_size(limit)))
         chunks.append(chunk)
     # What `response.content` would have read, so .text and .json() work as usual.
     response._content, response._content_consumed = b"".join(chunks), True
@@ -452,7 +468,7 @@ def looks_like_html(response: requests.Response) -> bool:
     return head.startswith(_HTML_STARTS)
 
 
-FIREWALL = "the portal's firewall answered with an HTML page (blocked)"
+FIREWALL = N_("the portal's firewall answered with an HTML page (blocked)")
 
 
 def _check_status(response: requests.Response, url: str) -> None:
@@ -461,22 +477,24 @@ def _check_status(response: requests.Response, url: str) -> None:
         raise _Retry(f"HTTP {status}", parse_retry_after(response.headers.get("Retry-After")))
     if status not in OK_STATUSES:
         if looks_like_html(response) and status in (401, 403):
-            raise _Retry(f"{FIREWALL}, HTTP {status}")
-        raise SourceError(f"{url}: HTTP {status} ({_snippet(response)})")
+            raise _Retry(f"{_(FIREWALL)}, HTTP {status}")
+        raise SourceError(_("{url}: HTTP {status} ({body})").format(url=url, status=status,
+                                                                   body=_snippet(response)))
 
 
 def _snippet(response: requests.Response, size: int = 80) -> str:
     text = " ".join(response.text.split())
-    return (text[:size] + "…") if len(text) > size else (text or "empty body")
+    return (text[:size] + "…") if len(text) > size else (text or _("empty body"))
 
 
 def _json_body(response: requests.Response, url: str) -> Any:
     if looks_like_html(response):
-        raise _Retry(FIREWALL)
+        raise _Retry(_(FIREWALL))
     try:
         return response.json()
     except ValueError as e:
-        raise ParseError(f"{url}: expected JSON, got {_snippet(response)!r}") from e
+        raise ParseError(_("{url}: expected JSON, got {body!r}").format(
+            url=url, body=_snippet(response))) from e
 
 
 def call(session: PortalSession, method: str, url: str, *,
@@ -497,31 +515,40 @@ def call(session: PortalSession, method: str, url: str, *,
         except _Retry as e:
             reason, retry_after = e.reason, e.retry_after
         except DeadlineExceeded as e:
-            reason = f"timed out ({e})"
+            reason = _("timed out ({detail})").format(detail=e)
         except requests.Timeout as e:
-            reason = "timed out" + _timeout_detail(e, kwargs.get("timeout", getattr(session, "timeout", None)))
+            reason = _timed_out(e, kwargs.get("timeout", getattr(session, "timeout", None)))
         # Pretty broad on purpose: a refused or reset connection, a body cut off half-way and a
         # bad chunk all mean "the server or the line hiccuped"; the next attempt may well work.
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError) as e:
-            reason = f"connection failed ({_short_exc(e)})"
+            reason = _("connection failed ({detail})").format(detail=_short_exc(e))
         if attempt < attempts:
             wait = session.delay(attempt, retry_after) if isinstance(session, PortalSession) else 0
-            log.warning("%s: %s; retrying in %.1f s (attempt %d of %d)", url, reason, wait,
-                        attempt + 1, attempts)
+            log.warning("%s", _("{url}: {reason}; retrying in {wait} s (attempt {attempt} of "
+                                "{attempts})").format(url=url, reason=reason,
+                                                      wait=number(wait, ".1f"),
+                                                      attempt=attempt + 1, attempts=attempts))
             if wait:
                 session.sleep(wait)
-    raise SourceError(f"{url}: {reason} after {attempts} attempt{'s' if attempts != 1 else ''}")
+    raise SourceError(ngettext("{url}: {reason} after {attempts} attempt",
+                               "{url}: {reason} after {attempts} attempts", attempts).format(
+        url=url, reason=reason, attempts=attempts))
 
 
-def _timeout_detail(exc: Exception, timeout) -> str:
+def _timed_out(exc: Exception, timeout) -> str:
+    """'timed out (no answer within 60 s)'."""
     if isinstance(timeout, tuple):
         connect, read_ = timeout
     else:
         connect = read_ = timeout
     if isinstance(exc, requests.ConnectTimeout):
-        return f" (no connection within {connect:g} s)" if connect else ""
-    return f" (no answer within {read_:g} s)" if read_ else ""
+        if connect:
+            return _("timed out (no connection within {seconds} s)").format(
+                seconds=number(connect, "g"))
+    elif read_:
+        return _("timed out (no answer within {seconds} s)").format(seconds=number(read_, "g"))
+    return _("timed out")
 
 
 def _short_exc(e: Exception) -> str:
@@ -545,11 +572,12 @@ def post_json(session: PortalSession, url: str, body: dict) -> Any:
     def read(response: requests.Response) -> Any:
         envelope = _json_body(response, url)
         if not isinstance(envelope, dict) or "code" not in envelope:
-            raise ParseError(f"{url}: expected the portal's {{\"code\": …, \"data\": …}} envelope, "
-                             f"got {_snippet(response)!r}")
+            raise ParseError(_("{url}: expected the portal's {{\"code\": …, \"data\": …}} "
+                               "envelope, got {body!r}").format(url=url, body=_snippet(response)))
         if envelope.get("code") != "OK":
             message = envelope.get("message") or envelope.get("code")
-            raise SourceError(f"{url}: the portal answered {envelope.get('code')!r} ({message})")
+            raise SourceError(_("{url}: the portal answered {code!r} ({message})").format(
+                url=url, code=envelope.get("code"), message=message))
         return envelope.get("data")
 
     return call(session, "POST", url, read=read, data=json.dumps(body, ensure_ascii=False).encode("utf-8"))
@@ -572,7 +600,8 @@ def get_text(session: PortalSession, url: str, *, must_contain: str | None = Non
             response.encoding = "utf-8"  # the portals serve UTF-8 but do not always say so
         text = response.text
         if must_contain and must_contain not in text:
-            raise _Retry(f"the page has no {must_contain!r} (blocked, or the page moved)")
+            raise _Retry(_("the page has no {marker!r} (blocked, or the page moved)").format(
+                marker=must_contain))
         return text
 
     return call(session, "GET", url, read=read, params=params, max_bytes=session.max_page_bytes,

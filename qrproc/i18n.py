@@ -24,6 +24,7 @@ import contextlib
 import contextvars
 import functools
 import os
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -118,10 +119,30 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return singular if n == 1 else plural
 
 
+_PLACES_VI = ((re.compile(r"\btable (\d+) row (\d+)"), r"bảng \1, dòng \2"),
+              (re.compile(r"\b(?:row|line) (\d+)"), r"dòng \1"),
+              (re.compile(r"\bitem (\d+)"), r"mục \1"),
+              (re.compile(r", row$"), ", dòng không có mã"),
+              (re.compile(r" \(replaced\)$"), " (thủ tục được thay thế)"))
+
+
+def place(origin: str, lang: str | None = None) -> str:
+    """Where a row came from, for a reader of `lang` (default: the current language).
+
+    A row's origin ('annex.docx, table 2 row 14', 'list.csv, row 5') is data: the registry keeps
+    it, and a hand correction is keyed by it, so it is written the same in every language and
+    only translated when shown ('annex.docx, bảng 2, dòng 14')."""
+    if (lang or language()) == "en" or not origin:
+        return origin
+    for pattern, vi in _PLACES_VI:
+        origin = pattern.sub(vi, origin)
+    return origin
+
+
 def N_(message: str) -> str:
     """Mark `message` for translation where it is shown, not here."""
     return message
 
 
-__all__ = ["N_", "_", "begin", "catalogue", "end", "language", "ngettext", "set_language",
+__all__ = ["N_", "_", "begin", "place", "catalogue", "end", "language", "ngettext", "set_language",
            "speaking"]

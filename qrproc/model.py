@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterable, Protocol
 
+from qrproc.i18n import _
+
 IN_FORCE = "in_force"
 ABOLISHED = "abolished"
 REPLACED = "replaced"
@@ -145,7 +147,7 @@ def normalise_code(raw: object) -> tuple[str, bool]:
         # as ASCII, but flag the row: somebody typed the code in an odd way.
         ascii_text = unicodedata.normalize("NFKC", text)
         if ascii_text != text:
-            code, _ = normalise_code(ascii_text)
+            code, _fixed = normalise_code(ascii_text)
             return code, bool(code)
     if NATIONAL_CODE.fullmatch(text):
         return text, False
@@ -222,7 +224,7 @@ def parse_date(value: object) -> date | None:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"not a date: {text!r} (write it as 2026-11-28 or 28/11/2026)")
+    raise ValueError(_("not a date: {text!r} (write it as 2026-11-28 or 28/11/2026)").format(text=text))
 
 
 @dataclass(frozen=True)
@@ -269,13 +271,16 @@ class Procedure:
         object.__setattr__(self, "levels", tuple(nfc(v) for v in self.levels if nfc(v)))
         object.__setattr__(self, "flags", tuple(sorted(set(self.flags))))
         if self.status not in STATUSES:
-            raise ValueError(f"unknown status {self.status!r} (one of {', '.join(STATUSES)})")
+            raise ValueError(_("unknown status {value!r} (one of {known})").format(
+                value=self.status, known=", ".join(STATUSES)))
         if self.kind not in KINDS:
-            raise ValueError(f"unknown kind {self.kind!r} (one of {', '.join(KINDS[1:])})")
+            raise ValueError(_("unknown kind {value!r} (one of {known})").format(
+                value=self.kind, known=", ".join(KINDS[1:])))
         if self.change not in CHANGES:
-            raise ValueError(f"unknown change {self.change!r} (one of {', '.join(CHANGES[1:])})")
+            raise ValueError(_("unknown change {value!r} (one of {known})").format(
+                value=self.change, known=", ".join(CHANGES[1:])))
         if self.code and not is_valid_code(self.code):
-            raise ValueError(f"not a procedure code: {self.code!r}")
+            raise ValueError(_("not a procedure code: {code!r}").format(code=self.code))
 
     @property
     def content_hash(self) -> str:
@@ -464,7 +469,8 @@ def parse_status(value: object) -> str:
     for status, words in _STATUS_WORDS.items():
         if key in words or any(w and key.startswith(w + " ") for w in words):
             return status
-    raise ValueError(f"unknown status {nfc(value)!r} (use 'Còn hiệu lực', 'Bãi bỏ' or 'Được thay thế')")
+    raise ValueError(_("unknown status {value!r} (use 'Còn hiệu lực', 'Bãi bỏ' or 'Được thay thế')")
+                     .format(value=nfc(value)))
 
 
 # Folded words of a change-type cell ("Loại thay đổi", "Hình thức"): the change a decision makes.
@@ -490,8 +496,8 @@ def parse_change(value: object) -> str:
     for change, words in _CHANGE_WORDS:
         if key in words or any(key.startswith(w + " ") for w in words):
             return change
-    raise ValueError(f"unknown change type {nfc(value)!r} (use 'Ban hành mới', 'Sửa đổi, bổ sung', "
-                     "'Thay thế', 'Được thay thế' or 'Bãi bỏ')")
+    raise ValueError(_("unknown change type {value!r} (use 'Ban hành mới', 'Sửa đổi, bổ sung', "
+                       "'Thay thế', 'Được thay thế' or 'Bãi bỏ')").format(value=nfc(value)))
 
 
 # Folded words of a kind cell ("Loại TTHC", the portal's `type`).

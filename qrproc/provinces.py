@@ -12,6 +12,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+from qrproc.i18n import _
 from qrproc.model import fold
 
 
@@ -77,8 +78,8 @@ def find_province(code: str) -> Province:
     else:
         found = None
     if found is None:
-        raise ValueError(f"{code!r} is not a province code: give the H-code (H31) or the GSO "
-                         "number (33) of one of the 34 provinces")
+        raise ValueError(_("{code!r} is not a province code: give the H-code (H31) or the GSO "
+                           "number (33) of one of the 34 provinces").format(code=code))
     return found
 
 

@@ -44,6 +44,7 @@ from jinja2 import Environment, PackageLoader
 from qrproc import scope as scopemod
 from qrproc.diff import FIELD_LABELS, vn_date
 from qrproc import model
+from qrproc.i18n import place
 from qrproc.model import PostedLabel, Procedure, vi_sort_key
 from qrproc.states import NO_FIELD
 from qrproc.states import (ABOLISHED, LABEL_CHANGED, MISSING, NO_VALID_CODE, NOT_APPLICABLE,
@@ -284,7 +285,7 @@ def compute_coverage(applicable_catalogue: Sequence[Procedure], posted: Mapping[
             hint = f"; có thể là {suggestion}" if suggestion else ""
             no_code.append(Row(code="", name=p.name, field=p.field, state=MISSING,
                                cause=NO_VALID_CODE, effective=p.effective,
-                               note=f"{p.origin}: {written}{hint}; chưa niêm yết được",
+                               note=f"{place(p.origin, 'vi')}: {written}{hint}; chưa niêm yết được",
                                source_row=p.origin, raw_code=p.raw_code, suggestion=suggestion))
         else:
             uncoded += 1

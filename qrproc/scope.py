@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
+from qrproc.i18n import N_, _
 from qrproc.model import (
     FLAG_LEVEL_ASSUMED,
     KIND_INTERNAL,
@@ -81,21 +82,21 @@ _REASONS_VI = {
     OUT_REMOVED: "đơn vị loại khỏi phạm vi",
 }
 _REASONS_EN = {
-    IN_COMMUNE: "commune level",
-    IN_SHARED: "applies at every level, the commune included",
-    IN_COMMUNE_AGENCY: "carried out by a commune body",
-    IN_OWN_LIST: "on the unit's own list",
-    IN_PROVINCE_RECEIVED: "province level, received at the commune centre",
-    IN_ADDED: "added to the scope by the unit",
-    OUT_PROVINCE_LEVEL: "province level",
-    OUT_DISTRICT_LEVEL: "district level",
-    OUT_CENTRAL_LEVEL: "central level",
-    OUT_OTHER_LEVEL: "carried out by another agency",
-    OUT_NO_LEVEL: "the source gives no level",
-    OUT_OTHER_PROVINCE: "specific to another province",
-    OUT_INTERNAL: "internal procedure",
-    OUT_EXCLUDED_AGENCY: "its agency is excluded by the unit",
-    OUT_REMOVED: "removed from the scope by the unit",
+    IN_COMMUNE: N_("commune level"),
+    IN_SHARED: N_("applies at every level, the commune included"),
+    IN_COMMUNE_AGENCY: N_("carried out by a commune body"),
+    IN_OWN_LIST: N_("on the unit's own list"),
+    IN_PROVINCE_RECEIVED: N_("province level, received at the commune centre"),
+    IN_ADDED: N_("added to the scope by the unit"),
+    OUT_PROVINCE_LEVEL: N_("province level"),
+    OUT_DISTRICT_LEVEL: N_("district level"),
+    OUT_CENTRAL_LEVEL: N_("central level"),
+    OUT_OTHER_LEVEL: N_("carried out by another agency"),
+    OUT_NO_LEVEL: N_("the source gives no level"),
+    OUT_OTHER_PROVINCE: N_("specific to another province"),
+    OUT_INTERNAL: N_("internal procedure"),
+    OUT_EXCLUDED_AGENCY: N_("its agency is excluded by the unit"),
+    OUT_REMOVED: N_("removed from the scope by the unit"),
 }
 
 # Commune bodies named in an agency text (folded): UBND cấp xã, UBND xã/phường, Công an cấp xã,
@@ -178,7 +179,14 @@ class Verdict:
 
     @property
     def reason(self) -> str:
+        """The reason in English, for JSON and logs (a value for machines: never translated)."""
         base = _REASONS_EN[self.cause]
+        return f"{base} ({self.detail})" if self.detail else base
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language, for messages."""
+        base = _(_REASONS_EN[self.cause])
         return f"{base} ({self.detail})" if self.detail else base
 
 
@@ -249,7 +257,7 @@ class Split:
     def counts_out(self) -> dict[str, int]:
         """Procedures left out, by cause (only causes that occur, in CAUSES_OUT order)."""
         counts = {c: 0 for c in CAUSES_OUT}
-        for _, v in self.excluded:
+        for _proc, v in self.excluded:
             counts[v.cause] += 1
         return {c: n for c, n in counts.items() if n}
 

@@ -10,6 +10,9 @@ the words that change are checked against the shape of a Vietnamese syllable. Th
 legacy-encoded when several words turn from nonsense into syllables ('hoµ' -> 'hoà') and few
 turn the other way. Spanish or German ('Señor', 'Müller') never gains syllables, and text that
 already holds precomposed Vietnamese letters is never touched.
+
+`number` writes a number in a message the way its reader does (5,670 in English, 5.670 in
+Vietnamese, where the comma is the decimal mark).
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ import re
 import string
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from typing import Callable, Iterable, Sequence
 
 from qrproc.errors import LegacyEncodingError, ParseError
+from qrproc.i18n import _, language
 
 TCVN3 = "TCVN3"
 VNI = "VNI"
@@ -369,7 +374,7 @@ def _verdict(seen: str, encodings: tuple[str, ...]) -> _Verdict | None:
 def decode_legacy(data: bytes, encoding: str) -> str:
     """Decode bytes written in a legacy encoding ('TCVN3', 'VNI', 'VISCII', 'Windows-1258')."""
     if encoding not in _DECODERS:
-        raise ValueError(f"unknown encoding {encoding!r} (one of {', '.join(_DECODERS)})")
+        raise ValueError(f"unknown encoding {encoding!r} (one of {', '.join(_DECODERS)})")  # developers only
     return _DECODERS[encoding](list(data))
 
 
@@ -378,7 +383,7 @@ def encode_legacy(text: str, encoding: str) -> bytes:
     text = unicodedata.normalize("NFC", text)
     encoder = _ENCODERS.get(encoding)
     if encoder is None:
-        raise ValueError(f"unknown encoding {encoding!r} (one of {', '.join(_ENCODERS)})")
+        raise ValueError(f"unknown encoding {encoding!r} (one of {', '.join(_ENCODERS)})")  # developers only
     return b"".join(encoder(c) for c in text)
 
 
@@ -397,7 +402,7 @@ def _encoder(table: dict[str, bytes], name: str, fold_case: bool = False):
         byte = _BYTE_OF.get(char)
         if byte is not None and (byte < 0x80 or _CP1252[byte] == char) and byte not in used:
             return bytes([byte])
-        raise ValueError(f"{char!r} cannot be written in {name}")
+        raise ValueError(f"{char!r} cannot be written in {name}")  # developers only
     return encode
 
 
@@ -423,8 +428,9 @@ def decode_bytes(data: bytes, where: str) -> str:
         except UnicodeDecodeError as exc:
             _refuse_legacy(data, where)
             raise ParseError(
-                f"{where}: not UTF-8 text (byte 0x{data[exc.start]:02X} at offset {exc.start}); "
-                "save the file as UTF-8 and import it again"
+                _("{where}: not UTF-8 text (byte 0x{byte:02X} at offset {offset}); "
+                  "save the file as UTF-8 and import it again").format(
+                    where=where, byte=data[exc.start], offset=exc.start)
             ) from None
     return unicodedata.normalize("NFC", text)
 
@@ -438,6 +444,29 @@ def _refuse_legacy(data: bytes, where: str) -> None:
     for number, line in enumerate(seen.splitlines(), 1):
         found = _judge(verdict.encoding, line)
         if found.improved:
-            raise LegacyEncodingError(verdict.encoding, f"{where}, line {number}",
+            raise LegacyEncodingError(verdict.encoding, line_place(where, number),
                                       _sample(line, found.first))
     raise LegacyEncodingError(verdict.encoding, where, _sample(seen, verdict.first))
+
+
+# --- numbers and places in messages -----------------------------------------------------------
+
+
+def number(value: float, spec: str = ",") -> str:
+    """`value` formatted with `spec` ("," for 5,670; "g" for 1.3; ",.0f") in the reader's
+    language: Vietnamese swaps the marks (5.670; 1,3)."""
+    text = format(value, spec)
+    return text.translate(_VI_MARKS) if language() == "vi" else text
+
+
+_VI_MARKS = str.maketrans({",": ".", ".": ","})
+
+
+def line_place(where: str, line: int) -> str:
+    """'list.csv, line 3' (a line of a text file) in the reader's language."""
+    return _("{where}, line {line}").format(where=where, line=line)
+
+
+def date_text(day: date) -> str:
+    """A date in a message: 28/11/2026 in Vietnamese, 2026-11-28 in English."""
+    return day.strftime("%d/%m/%Y") if language() == "vi" else day.isoformat()

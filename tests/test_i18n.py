@@ -37,7 +37,15 @@ TRANSLATED = {"qrproc/i18n.py", "qrproc/cli/language.py",
               "qrproc/poster/files.py", "qrproc/poster/fonts.py", "qrproc/poster/layout.py",
               "qrproc/poster/payload.py", "qrproc/poster/pdf_writer.py",
               "qrproc/poster/qr_geometry.py", "qrproc/poster/render_pdf.py",
-              "qrproc/poster/render_png.py", "qrproc/poster/verify.py", "qrproc/poster/workers.py"}
+              "qrproc/poster/render_png.py", "qrproc/poster/verify.py", "qrproc/poster/workers.py",
+              # the input area: file readers, portal fetchers, model, text checks
+              "qrproc/sources/__init__.py", "qrproc/sources/archive.py", "qrproc/sources/cache.py",
+              "qrproc/sources/columns.py", "qrproc/sources/csvfile.py",
+              "qrproc/sources/docx_annex.py", "qrproc/sources/legacy.py",
+              "qrproc/sources/paging.py", "qrproc/sources/portal.py",
+              "qrproc/sources/portal_json.py", "qrproc/sources/tabular.py",
+              "qrproc/sources/xlsx.py", "qrproc/model.py", "qrproc/vntext.py", "qrproc/http.py",
+              "qrproc/exchange.py", "qrproc/provinces.py", "qrproc/scope.py"}
 SOURCES = [p for p in ALL_SOURCES if p.relative_to(PACKAGE.parent).as_posix() in TRANSLATED]
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}|%\((\w+)\)[sdr]")
@@ -261,3 +269,37 @@ def test_a_block_speaks_its_language_whatever_the_environment(monkeypatch):
     finally:
         i18n.end(token)
     assert i18n.language() == "en"
+
+
+def test_a_rows_origin_is_data_the_same_in_every_language(tmp_path, monkeypatch):
+    """A hand correction is keyed by the row's origin: made on the Vietnamese desk, it must still
+    apply when an English shell re-imports the list; only its display is translated."""
+    from qrproc.sources import load_file
+
+    path = tmp_path / "danh-muc.csv"
+    path.write_text("STT,Mã TTHC,Tên TTHC,Lĩnh vực,Cấp thực hiện\n"
+                    "1,1.0011934,Thủ tục đăng ký khai sinh,Hộ tịch,Cấp xã\n", encoding="utf-8")
+    origins = {}
+    for lang in ("vi", "en"):
+        monkeypatch.setenv("QRPROC_LANG", lang)
+        cat = load_file(path)
+        origins[lang] = [p.origin for p in cat.procedures]
+        if lang == "vi":
+            assert any("danh-muc.csv, dòng 2" in w for w in cat.warnings)
+    assert origins["vi"] == origins["en"] == ["danh-muc.csv, row 2"]
+    assert i18n.place("danh-muc.csv, row 2", "vi") == "danh-muc.csv, dòng 2"
+    assert i18n.place("qd-2345.docx, table 2 row 14", "vi") == "qd-2345.docx, bảng 2, dòng 14"
+    assert i18n.place("qd-2345.docx, table 2 row 14", "en") == "qd-2345.docx, table 2 row 14"
+
+
+def test_no_message_has_two_translations():
+    """The PO files of the areas share one namespace: the same English must read the same."""
+    seen, conflicts = {}, []
+    for path in sorted(LOCALE.glob("*.po")):
+        with path.open("rb") as f:
+            for m in read_po(f):
+                if m.id and m.id in seen and seen[m.id][1] != m.string:
+                    conflicts.append(f"{m.id!r}: {seen[m.id][0]} and {path.name} differ")
+                elif m.id:
+                    seen[m.id] = (path.name, m.string)
+    assert not conflicts, "\n".join(conflicts)

@@ -314,7 +314,7 @@ def test_rows_without_a_valid_code_stay_in_the_denominator_as_missing():
     (row,) = cov.no_valid_code
     assert (row.state, row.source_row, row.raw_code, row.suggestion) == (
         "missing", "list.csv, row 3", "1.00000", "1.000001")
-    assert row.note == ("list.csv, row 3: mã '1.00000' không hợp lệ; có thể là 1.000001; chưa "
+    assert row.note == ("list.csv, dòng 3: mã '1.00000' không hợp lệ; có thể là 1.000001; chưa "
                         "niêm yết được")
 
 

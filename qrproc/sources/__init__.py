@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from qrproc.errors import ParseError, QrprocError, SourceError
+from qrproc.i18n import _
 from qrproc.model import Catalogue
 
 #: File suffix -> the source module whose `load(path)` reads it (imported when first needed, so
@@ -37,25 +38,27 @@ def load_file(path: str | Path) -> Catalogue:
     path = Path(path)
     importer = _importer(path)
     if not path.is_file():
-        raise SourceError(f"{path}: file not found")
+        raise SourceError(_("{path}: file not found").format(path=path))
     try:
         return importer(path)
     except QrprocError:
         raise
     except _LIBRARY_ERRORS as exc:
         detail = " ".join(str(exc).split()) or type(exc).__name__
-        raise ParseError(f"{path.name}: cannot read this {path.suffix.lower()} file "
-                         f"({type(exc).__name__}: {detail})") from None
+        raise ParseError(_("{file}: cannot read this {suffix} file ({error}: {detail})").format(
+            file=path.name, suffix=path.suffix.lower(), error=type(exc).__name__,
+            detail=detail)) from None
 
 
 def _importer(path: Path) -> Callable[..., Catalogue]:
     suffix = path.suffix.lower()
     if suffix in OLD_FORMATS:
         kind, new = OLD_FORMATS[suffix]
-        raise SourceError(f"{path.name}: the old {kind} format ({suffix}) cannot be read; "
-                          f"open it in Office or LibreOffice and save it as {new}")
+        raise SourceError(_("{file}: the old {kind} format ({suffix}) cannot be read; open it "
+                            "in Office or LibreOffice and save it as {new}").format(
+                                file=path.name, kind=kind, suffix=suffix, new=new))
     if suffix not in IMPORTERS:
-        shown = f"'{suffix}'" if suffix else "(none)"
-        raise SourceError(f"{path.name}: unsupported file type {shown}; "
-                          "use .csv, .xlsx, .docx or .json")
+        shown = f"'{suffix}'" if suffix else _("(none)")
+        raise SourceError(_("{file}: unsupported file type {suffix}; use .csv, .xlsx, .docx or "
+                            ".json").format(file=path.name, suffix=shown))
     return importlib.import_module(f"qrproc.sources.{IMPORTERS[suffix]}").load

@@ -23,6 +23,8 @@ import zipfile
 from pathlib import Path
 
 from qrproc.errors import ParseError
+from qrproc.i18n import N_, _
+from qrproc.vntext import number
 
 #: At most this many parts (a workbook has a few per sheet; a document a few plus its images).
 MAX_PARTS = 1000
@@ -37,15 +39,17 @@ RATIO_FLOOR = 1_000_000
 #: The compression methods Office applications write.
 METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 
-_REFUSED = "refused, it may be a zip bomb"
+_REFUSED = N_("refused, it may be a zip bomb")
 
 
 def _size(n: int) -> str:
     if n >= 1_000_000_000:
-        return f"{round(n / 1e9, 1):g} GB"
+        return f"{number(round(n / 1e9, 1), 'g')} GB"
     if n >= 1_000_000:
-        return f"{round(n / 1e6, 1):g} MB"
-    return f"{round(n / 1e3, 1):g} kB" if n >= 1000 else f"{n} bytes"
+        return f"{number(round(n / 1e6, 1), 'g')} MB"
+    if n >= 1000:
+        return f"{number(round(n / 1e3, 1), 'g')} kB"
+    return _("{n} bytes").format(n=n)
 
 
 def check_zip(path: str | Path, *, max_parts: int = MAX_PARTS,
@@ -59,29 +63,40 @@ def check_zip(path: str | Path, *, max_parts: int = MAX_PARTS,
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return  # not a zip (or not readable): the reader reports it
     name = path.name
+    refused = _(_REFUSED)
     if len(parts) > max_parts:
-        raise ParseError(f"{name}: more than {max_parts:,} parts ({len(parts):,}, the next is "
-                         f"{parts[max_parts].filename!r}); refused")
+        raise ParseError(_("{file}: more than {most} parts ({count}, the next is {next!r}); "
+                           "refused").format(file=name, most=number(max_parts),
+                                             count=number(len(parts)),
+                                             next=parts[max_parts].filename))
     total = 0
     for part in parts:
         member = part.filename
         if part.compress_type not in METHODS:
-            raise ParseError(f"{name}: part {member!r} is compressed with method "
-                             f"{part.compress_type}, which Office files do not use; refused")
+            raise ParseError(_("{file}: part {part!r} is compressed with method {method}, which "
+                               "Office files do not use; refused").format(
+                                   file=name, part=member, method=part.compress_type))
         if part.file_size > max_part_bytes:
-            raise ParseError(f"{name}: part {member!r} would unpack to {_size(part.file_size)} "
-                             f"(at most {_size(max_part_bytes)} per part); {_REFUSED}")
+            raise ParseError(_("{file}: part {part!r} would unpack to {size} (at most {most} per "
+                               "part); {refused}").format(
+                                   file=name, part=member, size=_size(part.file_size),
+                                   most=_size(max_part_bytes), refused=refused))
         ratio = part.file_size / max(part.compress_size, 1)
         if part.file_size > ratio_floor and ratio > max_ratio:
-            raise ParseError(f"{name}: part {member!r} is compressed {ratio:,.0f}:1 "
-                             f"({_size(part.compress_size)} unpacking to {_size(part.file_size)}; "
-                             f"at most {max_ratio}:1); {_REFUSED}")
+            raise ParseError(_("{file}: part {part!r} is compressed {ratio}:1 ({packed} unpacking "
+                               "to {size}; at most {most}:1); {refused}").format(
+                                   file=name, part=member, ratio=number(ratio, ",.0f"),
+                                   packed=_size(part.compress_size), size=_size(part.file_size),
+                                   most=number(max_ratio, ""), refused=refused))
         total += part.file_size
         if total > max_total_bytes:
-            raise ParseError(f"{name}: the parts unpack to more than {_size(max_total_bytes)} in "
-                             f"all (passed at part {member!r}); {_REFUSED}")
+            raise ParseError(_("{file}: the parts unpack to more than {most} in all (passed at "
+                               "part {part!r}); {refused}").format(
+                                   file=name, most=_size(max_total_bytes), part=member,
+                                   refused=refused))
     in_file = sorted(parts, key=lambda p: p.header_offset)
     for part, after in zip(in_file, in_file[1:]):
         if part.header_offset + part.compress_size > after.header_offset:
-            raise ParseError(f"{name}: parts {part.filename!r} and {after.filename!r} overlap in "
-                             f"the file; {_REFUSED}")
+            raise ParseError(_("{file}: parts {part!r} and {other!r} overlap in the file; "
+                               "{refused}").format(file=name, part=part.filename,
+                                                   other=after.filename, refused=refused))

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from qrproc.errors import SourceError
+from qrproc.i18n import _
 
 DEFAULT_DIRNAME = ".qrproc-cache"
 DEFAULT_MAX_AGE = 30 * 24 * 3600.0       # seconds a cached detail is trusted without a list change
@@ -63,6 +64,11 @@ def write_json_atomic(path: Path, data: Any) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def cache_error(folder: Path, error: OSError) -> str:
+    return _("{folder}: cannot write the fetch cache ({problem})").format(
+        folder=folder, problem=error.strerror or error)
 
 
 def _read_json(path: Path) -> Any | None:
@@ -105,7 +111,7 @@ class DetailCache:
             write_json_atomic(self._detail_path(proc_id),
                               {"version": version, "fetched_at": self.clock(), "detail": detail})
         except OSError as e:
-            raise SourceError(f"{self.root}: cannot write the fetch cache ({e.strerror or e})") from e
+            raise SourceError(cache_error(self.root, e)) from e
         self.stored += 1
 
     def progress(self, scope: str, query: dict) -> "ListProgress":
@@ -171,7 +177,7 @@ class ListProgress:
             self._state["pages"] = n
             write_json_atomic(self._file, self._state)
         except OSError as e:
-            raise SourceError(f"{self.folder}: cannot write the fetch cache ({e.strerror or e})") from e
+            raise SourceError(cache_error(self.folder, e)) from e
 
     def finish(self) -> None:
         self._state["complete"] = True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from qrproc.i18n import _
 from qrproc.model import fold
 
 # canonical field -> header texts that mean it (written naturally; folded when used)
@@ -81,9 +82,8 @@ def match_header(text: str) -> str | None:
 
 def expected_headers() -> str:
     """Human list of the headers a table must have, for error messages."""
-    return " and ".join(f"'{HEADER_ALIASES[f][0]}'" for f in REQUIRED) + (
-        " (other columns recognised: " + ", ".join(
-            f"'{HEADER_ALIASES[f][0]}'" for f in HEADER_ALIASES
-            if f not in REQUIRED and f not in ("seq", "note", "replaces_name")
-        ) + ")"
-    )
+    code, name = (f"'{HEADER_ALIASES[f][0]}'" for f in REQUIRED)
+    others = ", ".join(f"'{HEADER_ALIASES[f][0]}'" for f in HEADER_ALIASES
+                       if f not in REQUIRED and f not in ("seq", "note", "replaces_name"))
+    return _("{code} and {name} (other columns recognised: {others})").format(
+        code=code, name=name, others=others)

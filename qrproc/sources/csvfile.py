@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from qrproc.errors import ParseError
+from qrproc.i18n import _
 from qrproc.model import Catalogue
 from qrproc.sources.columns import REQUIRED, match_header
 from qrproc.sources.tabular import HEADER_SEARCH, find_header, parse_table
@@ -51,11 +52,13 @@ def _read(text: str, delimiter: str, where: str, *, strict: bool) -> list[list[s
             rows.append(row)
     except csv.Error as exc:
         if "end of data" in str(exc):
-            raise ParseError(f"{where}, row {len(rows) + 1}: the file ends inside a quoted cell; it "
-                             "looks cut off: get the whole file again") from None
+            raise ParseError(_("{where}, row {row}: the file ends inside a quoted cell; it looks "
+                               "cut off: get the whole file again").format(
+                                   where=where, row=len(rows) + 1)) from None
         if strict:
             return None
-        raise ParseError(f"{where}, row {reader.line_num}: not valid CSV ({exc})") from None
+        raise ParseError(_("{where}, row {row}: not valid CSV ({problem})").format(
+            where=where, row=reader.line_num, problem=exc)) from None
     return rows
 
 
@@ -69,9 +72,9 @@ def _check_complete(rows: list[list[str]], text: str, where: str, header_search:
     width = max(header.columns.values()) + 1
     last = rows[-1]
     if len(last) < width:
-        raise ParseError(f"{where}, row {len(rows)}: the file ends in the middle of this row ("
-                         f"{len(last)} of {width} columns); it looks cut off: get the whole file "
-                         "again")
+        raise ParseError(_("{where}, row {row}: the file ends in the middle of this row ({cells} "
+                           "of {width} columns); it looks cut off: get the whole file again").format(
+                               where=where, row=len(rows), cells=len(last), width=width))
 
 
 def sniff_delimiter(text: str, *, header_search: int = HEADER_SEARCH) -> str:

@@ -23,6 +23,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from qrproc.errors import ParseError
+from qrproc.i18n import _
 from qrproc.model import Catalogue, normalise_code
 from qrproc.sources.tabular import (
     HEADER_SEARCH,
@@ -72,7 +73,8 @@ def load(path: str | Path, **kw) -> Catalogue:
         document = docx.Document(str(path))
     except _BROKEN as exc:
         detail = " ".join(str(exc).split()) or type(exc).__name__
-        raise ParseError(f"{path.name}: not a readable .docx document ({detail})") from None
+        raise ParseError(_("{file}: not a readable .docx document ({detail})").format(
+            file=path.name, detail=detail)) from None
     return parse_document(document, path.name, **kw)
 
 
@@ -87,7 +89,8 @@ def parse_document(document: Document, where: str, *,
     previous: Header | None = None
     for block in blocks:
         if isinstance(block, _Text):
-            check_text(block.text, f"{where}, paragraph {block.number}")
+            check_text(block.text, _("{where}, paragraph {paragraph}").format(
+                where=where, paragraph=block.number))
             apply_heading(block.text, state)
             continue
         place = _table_place(block.number)
@@ -149,6 +152,7 @@ def _all_texts(blocks: list[Block]) -> list[str]:
 
 
 def _table_place(number: int):
+    # an origin is data, the same in every language (i18n.place translates it when shown)
     return lambda index: f"table {number} row {index + 1}"
 
 

@@ -23,10 +23,20 @@ from bs4 import BeautifulSoup
 
 from qrproc import http
 from qrproc.errors import ParseError, SourceError
+from qrproc.i18n import N_, _
 from qrproc.model import Catalogue, Procedure, fold, make_procedure, parse_kind, parse_levels
 from qrproc.sources.paging import Page, Pager, collect_pages
 from qrproc.sources.cache import DetailCache, version_key
-from qrproc.sources.portal import UNCHANGED, OnProgress, Province, find_province, no_progress
+from qrproc.sources.portal import (
+    UNCHANGED,
+    OnProgress,
+    Province,
+    details_failed,
+    ended_early,
+    find_province,
+    no_progress,
+)
+from qrproc.sources.portal_json import json_type, not_a_number
 
 DEFAULT_BASE_URL = "https://thutuc.dichvucong.gov.vn"
 REST_PATH = "/jsp/rest.jsp"
@@ -68,14 +78,15 @@ def parse_search_page(rows: object, where: str = "search") -> tuple[list[dict], 
     if rows in (None, ""):
         return [], None
     if not isinstance(rows, list):
-        raise ParseError(f"{where}: expected a JSON array of procedures, got {type(rows).__name__}")
+        raise ParseError(_("{where}: expected a JSON array of procedures, got {type}").format(
+            where=where, type=json_type(rows)))
     kept = [r for r in rows if isinstance(r, dict) and r.get("ID")]
     total = None
     if kept and kept[0].get("AMOUNT") not in (None, ""):
         try:
             total = int(str(kept[0]["AMOUNT"]).strip())
         except ValueError:
-            raise ParseError(f"{where}: AMOUNT is not a number: {kept[0]['AMOUNT']!r}") from None
+            raise ParseError(not_a_number(where, "AMOUNT", kept[0]["AMOUNT"])) from None
     return kept, total
 
 
@@ -89,7 +100,8 @@ def parse_detail_html(html: str, where: str = "detail page") -> dict[str, Any]:
     table under `methods` as [{method, time, fees, description}]. "Không có thông tin" is ''."""
     soup = BeautifulSoup(html, "html.parser")
     if soup.find(id=POPUP_ID) is None:
-        raise ParseError(f"{where}: no #{POPUP_ID} block; not an old-portal detail page")
+        raise ParseError(_("{where}: no #{block} block; not an old-portal detail page").format(
+            where=where, block=POPUP_ID))
     out: dict[str, Any] = {key: "" for key in LABELS.values()}
     out["rows"] = {}
     out["methods"] = []
@@ -110,7 +122,8 @@ def parse_detail_html(html: str, where: str = "detail page") -> dict[str, Any]:
         if key and not out[key]:
             out[key] = value
     if not out["code"] and not out["name"]:
-        raise ParseError(f"{where}: the #{POPUP_ID} block has no 'Mã thủ tục' nor 'Tên thủ tục'")
+        raise ParseError(_("{where}: the #{block} block has no 'Mã thủ tục' nor 'Tên thủ tục'")
+                         .format(where=where, block=POPUP_ID))
     return out
 
 
@@ -196,7 +209,7 @@ def fetch_search(session, base_url: str, *, agency_id: str, per_page: int = PAGE
     pager = Pager(fetch=lambda cursor: fetch_search_page(session, base_url, int(cursor), agency_id=agency_id,
                                                          per_page=per_page),
                   read=read, first="1", key="ID", per_page=per_page, where=url,
-                  says="the gateway says", stop_at_total=True)
+                  says=N_("the gateway says"), stop_at_total=True)
     return collect_pages(pager, progress=progress, on_progress=on_progress)
 
 
@@ -211,7 +224,7 @@ def fetch_catalogue(session, base_url: str = DEFAULT_BASE_URL, *, province: str 
     """
     prov = province if isinstance(province, Province) else find_province(province)
     base_url = base_url.rstrip("/")
-    unchanged = UNCHANGED
+    unchanged = _(UNCHANGED)
     try:
         rows, total = fetch_search(session, base_url, agency_id=prov.legacy_agency_id,
                                    per_page=per_page, cache=cache, on_progress=on_progress)
@@ -220,12 +233,12 @@ def fetch_catalogue(session, base_url: str = DEFAULT_BASE_URL, *, province: str 
     url = base_url + REST_PATH
     scope = {"url": url, "params": search_params(0, agency_id=prov.legacy_agency_id, per_page=per_page)}
     if total is None and rows:
-        raise SourceError(f"{url}: the gateway gave no AMOUNT (total); {unchanged}")
+        raise SourceError(_("{url}: the gateway gave no AMOUNT (total); {unchanged}").format(
+            url=url, unchanged=unchanged))
     if total and len(rows) < total:
         if cache is not None:
             cache.progress("legacy-search", scope).clear()
-        raise SourceError(f"{url}: fetched {len(rows):,} of the {total:,} procedures the gateway "
-                          f"lists (the search ended early); {unchanged}")
+        raise SourceError(ended_early(url, len(rows), total, "gateway"))
 
     procedures: list[Procedure] = []
     on_progress("details", 0, len(rows))
@@ -238,9 +251,7 @@ def fetch_catalogue(session, base_url: str = DEFAULT_BASE_URL, *, province: str 
             try:
                 detail = parse_detail_html(fetch_detail_html(session, base_url, proc_id), where)
             except SourceError as e:
-                kept = " (kept in the cache: run the fetch again to resume)" if cache else ""
-                raise SourceError(f"{e}; fetched {n - 1:,} of {len(rows):,} details{kept}; "
-                                  f"{unchanged}") from e
+                raise SourceError(details_failed(e, n - 1, len(rows), bool(cache))) from e
             if cache is not None:
                 cache.put(f"legacy-{proc_id}", version, detail)
         procedures.append(procedure_from_detail(detail, where=where))
@@ -248,7 +259,8 @@ def fetch_catalogue(session, base_url: str = DEFAULT_BASE_URL, *, province: str 
     if cache is not None:
         cache.progress("legacy-search", scope).clear()
     procedures, warnings = _one_per_code(procedures)
-    return Catalogue(source=f"{base_url} (old portal, {prov.hcode} {prov.name})",
+    return Catalogue(source=_("{url} (old portal, {hcode} {province})").format(
+                         url=base_url, hcode=prov.hcode, province=prov.name),
                      procedures=tuple(procedures), warnings=tuple(warnings), total=total or 0)
 
 
@@ -257,8 +269,9 @@ def _one_per_code(procs: list[Procedure]) -> tuple[list[Procedure], list[str]]:
     out, warnings = [], []
     for p in procs:
         if p.code and p.code in seen:
-            warnings.append(f"{p.code} is listed twice by the old portal; kept {seen[p.code].origin}, "
-                            f"left out {p.origin}")
+            warnings.append(_("{code} is listed twice by the old portal; kept {kept}, left out "
+                              "{dropped}").format(code=p.code, kept=seen[p.code].origin,
+                                                  dropped=p.origin))
             continue
         if p.code:
             seen[p.code] = p

@@ -12,9 +12,14 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from qrproc.errors import SourceError
+from qrproc.i18n import N_, _, ngettext
 from qrproc.sources.cache import ListProgress
+from qrproc.vntext import number
 
 OnProgress = Callable[[str, int, "int | None"], None]
+
+#: Added to a failed fetch's message when what it got is kept for the next run.
+KEPT = N_(" (kept in the cache: run the fetch again to resume)")
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,7 @@ class Pager:
     key: str  # the item field that identifies an item ("id", "ID")
     per_page: int
     where: str  # the URL, for messages
-    says: str  # "the portal says", "the gateway says"
+    says: str  # N_("the portal says"), N_("the gateway says"): translated when shown
     slack: int = 5  # pages allowed past ceil(total / per_page) before the list is refused
     stop_at_total: bool = False  # stop once `total` items are in (a source with no end marker)
 
@@ -78,9 +83,16 @@ def collect_pages(pager: Pager, *, progress: ListProgress | None,
         try:
             raw = pager.fetch(cursor)
         except SourceError as e:
-            kept = " (kept in the cache: run the fetch again to resume)" if progress is not None and pages else ""
-            of = f" of about {pages_total():,}" if pages_total() else ""
-            raise SourceError(f"{e}; listed {pages:,}{of} pages{kept}") from e
+            kept = _(KEPT) if progress is not None and pages else ""
+            about = pages_total()
+            if about:
+                message = ngettext("{error}; listed {pages} of about {total} page{kept}",
+                                   "{error}; listed {pages} of about {total} pages{kept}", about)
+            else:
+                message = ngettext("{error}; listed {pages} page{kept}",
+                                   "{error}; listed {pages} pages{kept}", pages)
+            raise SourceError(message.format(error=e, pages=number(pages), total=number(about or 0),
+                                             kept=kept)) from e
         page = pager.read(raw, cursor)
         if not page.items:
             break
@@ -94,8 +106,10 @@ def collect_pages(pager: Pager, *, progress: ListProgress | None,
         if pager.stop_at_total and total is not None and len(seen) >= total:
             break
         if total is not None and pages > math.ceil(total / pager.per_page) + pager.slack:
-            raise SourceError(f"{pager.where}: the list did not end after {pages} pages of "
-                              f"{pager.per_page} ({pager.says} {total:,} procedures)")
+            raise SourceError(_("{url}: the list did not end after {pages} pages of {per_page} "
+                                "({says} {total} procedures)").format(
+                                    url=pager.where, pages=pages, per_page=pager.per_page,
+                                    says=_(pager.says), total=number(total)))
         cursor = page.next
     if progress is not None and not progress.complete:
         progress.finish()

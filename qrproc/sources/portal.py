@@ -20,11 +20,14 @@ from typing import Callable, Iterable
 
 from qrproc import http
 from qrproc.errors import ParseError, SourceError
+from qrproc.i18n import N_, _, ngettext
 from qrproc.model import FLAG_CODE_FIXED, FLAG_NO_CODE, Catalogue, Procedure
 from qrproc.provinces import PROVINCES, Province, core_name, find_province, names_province  # noqa: F401
 from qrproc.sources.cache import DetailCache, version_key
-from qrproc.sources.paging import Page, Pager, collect_pages
-from qrproc.sources.portal_json import procedure_from_portal
+from qrproc.sources.paging import KEPT, Page, Pager, collect_pages
+from qrproc.sources.portal_json import json_type, not_a_number, procedure_from_portal
+from qrproc.sources.tabular import code_fixed_warning
+from qrproc.vntext import number
 
 DEFAULT_BASE_URL = "https://dichvucong.gov.vn"
 LIST_PATH = "/api/v1/submitting/formality/list-all-public-formality-by-citizen"
@@ -37,7 +40,7 @@ EXTRA_PAGES = 5
 
 NATIONAL_TYPE = "STANDARD"   # a national standard procedure applies in every province
 INTERNAL_TYPE = "STANDARD_INTERNAL"  # an internal procedure is never posted
-UNCHANGED = "nothing was stored and the registry is unchanged"
+UNCHANGED = N_("nothing was stored and the registry is unchanged")
 
 OnProgress = Callable[[str, int, "int | None"], None]
 
@@ -53,14 +56,14 @@ class ListPage:
 def parse_list_page(data: object, where: str = "list") -> ListPage:
     """The `data` of a list response → its items, cursor and the portal's `total`."""
     if not isinstance(data, dict) or not isinstance(data.get("items", []), list):
-        raise ParseError(f"{where}: expected {{\"items\": […], \"lastId\": …, \"total\": N}}, "
-                         f"got {type(data).__name__}")
+        raise ParseError(_("{where}: expected {{\"items\": […], \"lastId\": …, \"total\": N}}, "
+                           "got {type}").format(where=where, type=json_type(data)))
     items = tuple(i for i in data.get("items") or () if isinstance(i, dict) and i.get("id"))
     total = data.get("total")
     try:
         total = int(total) if total is not None else None
     except (TypeError, ValueError):
-        raise ParseError(f"{where}: 'total' is not a number: {total!r}") from None
+        raise ParseError(not_a_number(where, "total", total)) from None
     last_id = data.get("lastId")
     return ListPage(items=items, last_id=str(last_id) if last_id else None, total=total)
 
@@ -69,7 +72,8 @@ def parse_provinces(data: object, where: str = "provinces") -> dict[str, str]:
     """The `data` of the province list → {GSO code: name}."""
     rows = data.get("rows") if isinstance(data, dict) else None
     if not isinstance(rows, list):
-        raise ParseError(f"{where}: expected {{\"rows\": [{{\"code\", \"name\"}}…]}}")
+        raise ParseError(_("{where}: expected {{\"rows\": [{{\"code\", \"name\"}}…]}}").format(
+            where=where))
     return {str(r["code"]).zfill(2): str(r.get("name") or "") for r in rows
             if isinstance(r, dict) and r.get("code")}
 
@@ -77,7 +81,8 @@ def parse_provinces(data: object, where: str = "provinces") -> dict[str, str]:
 def parse_detail(data: object, where: str = "detail") -> dict:
     """The `data` of a detail response, checked to be one procedure."""
     if not isinstance(data, dict) or not data.get("id"):
-        raise ParseError(f"{where}: expected one procedure with an 'id', got {type(data).__name__}")
+        raise ParseError(_("{where}: expected one procedure with an 'id', got {type}").format(
+            where=where, type=json_type(data)))
     return data
 
 
@@ -144,7 +149,32 @@ def fetch_list_page(session, base_url: str, last_id: str = "", *, limit: int = P
 def fetch_detail(session, base_url: str, proc_id: str) -> dict:
     """One procedure's full detail."""
     url = base_url.rstrip("/") + DETAIL_PATH
-    return parse_detail(http.post_json(session, url, {"id": proc_id}), f"{url} (id {proc_id})")
+    return parse_detail(http.post_json(session, url, {"id": proc_id}), with_id(url, proc_id))
+
+
+def with_id(url: str, proc_id: str) -> str:
+    """'…/get-formality-by-citizen (id 019d…)': where a portal procedure came from."""
+    return _("{url} (id {id})").format(url=url, id=proc_id)
+
+
+def ended_early(url: str, got: int, total: int, lister: str) -> str:
+    """The message of a list that gave fewer procedures than it announced (`lister` one of
+    'portal', 'gateway')."""
+    if lister == "gateway":
+        message = _("{url}: fetched {got} of the {total} procedures the gateway lists (the search "
+                    "ended early); {unchanged}")
+    else:
+        message = _("{url}: fetched {got} of the {total} procedures the portal lists (the list "
+                    "ended early); {unchanged}")
+    return message.format(url=url, got=number(got), total=number(total), unchanged=_(UNCHANGED))
+
+
+def details_failed(error: object, done: int, total: int, kept: bool) -> str:
+    """The message of a fetch stopped by a detail that could not be had."""
+    return ngettext("{error}; fetched {done} of {total} detail{kept}; {unchanged}",
+                    "{error}; fetched {done} of {total} details{kept}; {unchanged}", total).format(
+        error=error, done=number(done), total=number(total), kept=_(KEPT) if kept else "",
+        unchanged=_(UNCHANGED))
 
 
 def fetch_provinces(session, base_url: str) -> dict[str, str]:
@@ -173,7 +203,7 @@ def fetch_list(session, base_url: str, *, cache: DetailCache | None = None,
 
     pager = Pager(fetch=lambda cursor: fetch_list_page(session, base_url, cursor, limit=limit),
                   read=read, first="", key="id", per_page=limit, where=url,
-                  says="the portal says", slack=EXTRA_PAGES)
+                  says=N_("the portal says"), slack=EXTRA_PAGES)
     return collect_pages(pager, progress=progress, on_progress=on_progress)
 
 
@@ -187,8 +217,7 @@ def fetch_links(session, base_url: str, codes: Iterable[str], *, province: str |
     names = fetch_provinces(session, base_url)
     items, total = fetch_list(session, base_url, cache=cache, limit=limit, on_progress=on_progress)
     if total is not None and len(items) < total:
-        raise SourceError(f"{base_url}{LIST_PATH}: fetched {len(items):,} of the {total:,} procedures "
-                          f"the portal lists (the list ended early); {UNCHANGED}")
+        raise SourceError(ended_early(base_url + LIST_PATH, len(items), total, "portal"))
     prov_name = names.get(prov.gso) or prov.name
     others = [n for code, n in names.items() if code != prov.gso]
     if cache is not None:
@@ -212,7 +241,7 @@ def fetch_catalogue(session, base_url: str = DEFAULT_BASE_URL, *, province: str 
     """
     prov = province if isinstance(province, Province) else find_province(province)
     base_url = base_url.rstrip("/")
-    unchanged = UNCHANGED
+    unchanged = _(UNCHANGED)
     try:
         names = fetch_provinces(session, base_url)
         items, total = fetch_list(session, base_url, cache=cache, limit=limit, on_progress=on_progress)
@@ -222,13 +251,13 @@ def fetch_catalogue(session, base_url: str = DEFAULT_BASE_URL, *, province: str 
     others = [n for code, n in names.items() if code != prov.gso] or [
         p.name for p in PROVINCES if p is not prov]
     if total is None:
-        raise SourceError(f"{base_url}{LIST_PATH}: the portal did not say how many procedures it "
-                          f"lists (no 'total'); {unchanged}")
+        raise SourceError(_("{url}: the portal did not say how many procedures it lists (no "
+                            "'total'); {unchanged}").format(url=base_url + LIST_PATH,
+                                                            unchanged=unchanged))
     if len(items) < total:
         if cache is not None:  # a short list must be listed afresh next time, not resumed
             cache.progress("list", {"url": base_url + LIST_PATH, "body": list_body(limit=limit)}).clear()
-        raise SourceError(f"{base_url}{LIST_PATH}: fetched {len(items):,} of the {total:,} procedures "
-                          f"the portal lists (the list ended early); {unchanged}")
+        raise SourceError(ended_early(base_url + LIST_PATH, len(items), total, "portal"))
 
     wanted = [i for i in items if might_apply(i, prov, prov_name, others)]
     details: dict[str, dict] = {}
@@ -241,9 +270,7 @@ def fetch_catalogue(session, base_url: str = DEFAULT_BASE_URL, *, province: str 
             try:
                 detail = fetch_detail(session, base_url, proc_id)
             except SourceError as e:
-                kept = " (kept in the cache: run the fetch again to resume)" if cache else ""
-                raise SourceError(f"{e}; fetched {n - 1:,} of {len(wanted):,} details{kept}; "
-                                  f"{unchanged}") from e
+                raise SourceError(details_failed(e, n - 1, len(wanted), cache is not None)) from e
             if cache is not None:
                 cache.put(proc_id, version, detail)
         details[proc_id] = detail
@@ -268,17 +295,17 @@ def build(items: list[dict], details: dict[str, dict], prov: Province, prov_name
         proc_id = str(item.get("id"))
         detail = details.get(proc_id)
         if detail is None:
-            proc = procedure_from_portal(item, f"{base_url}{LIST_PATH} (id {proc_id})")
+            proc = procedure_from_portal(item, with_id(base_url + LIST_PATH, proc_id))
             if proc.code and proc.code not in by_code:
                 by_code[proc.code] = (proc, False, proc_id)
             continue
-        proc = procedure_from_portal(detail, f"{base_url}{DETAIL_PATH} (id {proc_id})")
+        proc = procedure_from_portal(detail, with_id(base_url + DETAIL_PATH, proc_id))
+        place = _("portal id {id}").format(id=proc_id)
         if FLAG_CODE_FIXED in proc.flags:
-            warnings.append(f"portal id {proc_id}: code {detail.get('code')!r} read as {proc.code}; "
-                            f"flagged {FLAG_CODE_FIXED}, check it")
+            warnings.append(code_fixed_warning(place, repr(detail.get("code")), proc.code))
         if not proc.code:
-            warnings.append(f"portal id {proc_id}: no procedure code for {proc.name!r}; "
-                            f"kept and flagged {FLAG_NO_CODE}")
+            warnings.append(_("{origin}: no procedure code for {name!r}; kept and flagged {flag}")
+                            .format(origin=place, name=proc.name, flag=FLAG_NO_CODE))
             uncoded.append(proc)
             continue
         own = promulgated_by(detail, prov, prov_name)
@@ -288,6 +315,6 @@ def build(items: list[dict], details: dict[str, dict], prov: Province, prov_name
         old = by_code[proc.code]
         keep, drop = ((proc, own, proc_id), old) if own and not old[1] else (old, (proc, own, proc_id))
         by_code[proc.code] = keep
-        warnings.append(f"{proc.code} is listed twice by the portal; kept id {keep[2]}, "
-                        f"left out id {drop[2]}")
+        warnings.append(_("{code} is listed twice by the portal; kept id {kept}, left out id "
+                          "{dropped}").format(code=proc.code, kept=keep[2], dropped=drop[2]))
     return [entry[0] for entry in by_code.values()] + uncoded, warnings

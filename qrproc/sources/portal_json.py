@@ -29,6 +29,7 @@ from typing import Iterable
 import re
 
 from qrproc.errors import ParseError
+from qrproc.i18n import N_, _
 from qrproc.model import (
     FLAG_CODE_FIXED,
     FLAG_NAME_BROKEN,
@@ -51,8 +52,15 @@ from qrproc.model import (
     strip_list_number,
 )
 from qrproc.sources.columns import header_key, match_header
-from qrproc.sources.tabular import build_catalogue, ignored_warning, quote, split_decision
-from qrproc.vntext import check_cells, decode_bytes
+from qrproc.sources.tabular import (
+    build_catalogue,
+    code_fixed_warning,
+    ignored_warning,
+    no_code_warning,
+    quote,
+    split_decision,
+)
+from qrproc.vntext import check_cells, decode_bytes, line_place
 
 ENVELOPE_OK = "OK"
 #: Portal `state` values of a procedure in force.
@@ -117,7 +125,8 @@ def _province_export(text: str, where: str) -> Catalogue:
     from qrproc.exchange import read_catalogue_json
 
     manifest, rows = read_catalogue_json(text, where)
-    rows = tuple(p.replace(origin=f"{where}, {p.code or 'row'}") if not p.origin else p for p in rows)
+    rows = tuple(p.replace(origin=f"{where}, {p.code or 'row'}") if not p.origin else p
+                 for p in rows)
     return Catalogue(source=where, procedures=rows, levels_given=True,
                      export_sha256=manifest["sha256"])
 
@@ -130,16 +139,38 @@ def is_portal_object(obj: object) -> bool:
 def procedure_from_portal(obj: dict, where: str) -> Procedure:
     """One portal list item or detail object as a Procedure (origin = `where`)."""
     if not isinstance(obj, dict):
-        raise ParseError(f"{where}: expected a procedure object, found {type(obj).__name__}")
+        raise ParseError(not_an_object(where, obj))
     name = strip_list_number(nfc(obj.get("name")))
     if not name:
-        raise ParseError(f"{where}: procedure {nfc(obj.get('code'))!r} has no name")
+        raise ParseError(_("{where}: procedure {code!r} has no name").format(
+            where=where, code=nfc(obj.get("code"))))
     try:
         return _procedure(obj, name, where)
     except (AttributeError, TypeError) as exc:  # a list where an object was expected, etc.
-        raise ParseError(f"{where}: unexpected shape of a portal procedure ({exc})") from None
+        raise ParseError(_("{where}: unexpected shape of a portal procedure ({problem})").format(
+            where=where, problem=exc)) from None
     except ValueError as exc:
         raise ParseError(f"{where}: {exc}") from None
+
+
+#: The Python type of a JSON value, as a message names it (the English is the type's own name).
+_JSON_TYPES = {"dict": N_("dict"), "list": N_("list"), "str": N_("str"), "int": N_("int"),
+               "float": N_("float"), "bool": N_("bool"), "NoneType": N_("NoneType")}
+
+
+def json_type(value: object) -> str:
+    """What kind of JSON value `value` is, for a message: 'int' (in Vietnamese 'số')."""
+    name = type(value).__name__
+    return _(_JSON_TYPES[name]) if name in _JSON_TYPES else name
+
+
+def not_an_object(where: str, obj: object) -> str:
+    return _("{where}: expected a procedure object, found {type}").format(
+        where=where, type=json_type(obj))
+
+
+def not_a_number(where: str, key: str, value: object) -> str:
+    return _("{where}: '{key}' is not a number: {value!r}").format(where=where, key=key, value=value)
 
 
 # Boolean keys of crawler indexes that give a level ('isWard': true).
@@ -150,7 +181,7 @@ _TRUE = ("true", "1", "yes", "có", "x")
 def procedure_from_record(obj: object, where: str) -> tuple[Procedure, list[str]]:
     """An object that is not the portal's own, read by its keys; and the keys nothing read."""
     if not isinstance(obj, dict):
-        raise ParseError(f"{where}: expected a procedure object, found {type(obj).__name__}")
+        raise ParseError(not_an_object(where, obj))
     values: dict[str, object] = {}
     ids: list[object] = []
     levels: list[str] = []
@@ -172,8 +203,9 @@ def procedure_from_record(obj: object, where: str) -> tuple[Procedure, list[str]
     name = strip_list_number(text.get("name", ""))
     if not name:
         keys = ", ".join(repr(k) for k in list(obj)[:8])
-        raise ParseError(f"{where}: procedure {text.get('code', '')!r} has no name (looked for "
-                         f"'name', 'ten_tthc', 'Tên TTHC'…; the object has {keys})")
+        raise ParseError(_("{where}: procedure {code!r} has no name (looked for 'name', "
+                           "'ten_tthc', 'Tên TTHC'…; the object has {keys})").format(
+                               where=where, code=text.get("code", ""), keys=keys))
     check_cells([name, text.get("field", ""), text.get("agency", "")], where)
     decision, decision_date = split_decision(text.get("decision", ""))
     try:
@@ -320,7 +352,7 @@ Items = list[tuple[str, object]]  # (place in the source, object): ('item 3', {.
 
 
 def _numbered(objs: list) -> Items:
-    return [(f"item {n}", obj) for n, obj in enumerate(objs, 1)]
+    return [(_("item {n}").format(n=n), obj) for n, obj in enumerate(objs, 1)]
 
 
 def _items(text: str, where: str) -> tuple[Items, int | None]:
@@ -329,28 +361,31 @@ def _items(text: str, where: str) -> tuple[Items, int | None]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data":
-            raise ParseError(f"{where}: not valid JSON (line {exc.lineno} column {exc.colno}: "
-                             f"{exc.msg})") from None
+            raise ParseError(_("{where}: not valid JSON (line {line} column {column}: {problem})")
+                             .format(where=where, line=exc.lineno, column=exc.colno,
+                                     problem=exc.msg)) from None
         return _json_lines(text, where), None
     if isinstance(data, list):
         return _numbered(data), None
     if not isinstance(data, dict):
-        raise ParseError(f"{where}: expected a JSON object or list, found {type(data).__name__}")
+        raise ParseError(_("{where}: expected a JSON object or list, found {type}").format(
+            where=where, type=json_type(data)))
     if "data" not in data:
         if is_portal_object(data) or any(match_header(str(k)) == "name" for k in data):
             return _numbered([data]), None
         lists = [v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
         if len(lists) == 1:  # an index wrapped in one key: {"items": […]}, {"data_gl": […]}
             return _numbered(lists[0]), None
-        raise ParseError(f"{where}: not a procedure list (no 'data', no procedure fields, no list "
-                         "of procedures)")
+        raise ParseError(_("{where}: not a procedure list (no 'data', no procedure fields, no list "
+                           "of procedures)").format(where=where))
     return _envelope(data, where)
 
 
 def _envelope(envelope: dict, where: str) -> tuple[Items, int | None]:
     if envelope.get("code") not in (ENVELOPE_OK, None):
-        message = nfc(envelope.get("message")) or "no message"
-        raise ParseError(f"{where}: the portal answered {envelope.get('code')!r}: {message}")
+        message = nfc(envelope.get("message")) or _("no message")
+        raise ParseError(_("{where}: the portal answered {code!r}: {message}").format(
+            where=where, code=envelope.get("code"), message=message))
     data = envelope["data"]
     if isinstance(data, list):
         return _numbered(data), None
@@ -358,8 +393,8 @@ def _envelope(envelope: dict, where: str) -> tuple[Items, int | None]:
         return _numbered(data["items"]), _total(data.get("total"), where)
     if isinstance(data, dict) and (data.get("name") or data.get("code")):
         return _numbered([data]), None
-    raise ParseError(f"{where}: the portal response holds no procedures "
-                     "(expected data.items, a list, or one procedure)")
+    raise ParseError(_("{where}: the portal response holds no procedures (expected data.items, a "
+                       "list, or one procedure)").format(where=where))
 
 
 def _json_lines(text: str, where: str) -> Items:
@@ -368,9 +403,10 @@ def _json_lines(text: str, where: str) -> Items:
         if not line.strip():
             continue
         try:
-            items.append((f"line {number}", json.loads(line)))
+            items.append((_("line {line}").format(line=number), json.loads(line)))
         except json.JSONDecodeError as exc:
-            raise ParseError(f"{where}, line {number}: not valid JSON ({exc.msg})") from None
+            raise ParseError(_("{where}: not valid JSON ({problem})").format(
+                where=line_place(where, number), problem=exc.msg)) from None
     return items
 
 
@@ -379,7 +415,7 @@ def _total(value: object, where: str) -> int | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    raise ParseError(f"{where}: 'total' is not a number: {value!r}")
+    raise ParseError(not_a_number(where, "total", value))
 
 
 # --- fields ---------------------------------------------------------------------------------
@@ -423,7 +459,8 @@ def _agency(obj: dict) -> str:
 def _status(state: object, where: str) -> str:
     if state in (None, "") or state in LIVE_STATES:
         return IN_FORCE
-    raise ParseError(f"{where}: unknown portal state {state!r} (known: {', '.join(LIVE_STATES)})")
+    raise ParseError(_("{where}: unknown portal state {state!r} (known: {known})").format(
+        where=where, state=state, known=", ".join(LIVE_STATES)))
 
 
 def _method(method: dict) -> str:
@@ -483,10 +520,8 @@ def _by_method(per_method: dict[str, list[str]], joiner: str) -> str:
 
 def _warnings(proc: Procedure, obj: dict) -> list[str]:
     if FLAG_NO_CODE in proc.flags:
-        return [f"{proc.origin}: no procedure code for '{quote(proc.name)}'; "
-                f"kept and flagged {FLAG_NO_CODE}"]
+        return [no_code_warning(proc.origin, quote(proc.name))]
     if FLAG_CODE_FIXED in proc.flags:
         raw = obj.get("code") or obj.get("codeNotation")
-        return [f"{proc.origin}: code {raw!r} read as {proc.code}; flagged {FLAG_CODE_FIXED}, "
-                "check it"]
+        return [code_fixed_warning(proc.origin, repr(raw), proc.code)]
     return []

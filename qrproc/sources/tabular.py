@@ -24,6 +24,7 @@ from functools import partial
 from typing import Callable, Iterable, Sequence
 
 from qrproc.errors import ParseError
+from qrproc.i18n import place, _, language, ngettext
 from qrproc.model import (
     ABOLISHED,
     CHANGE_REPLACED,
@@ -50,7 +51,7 @@ from qrproc.model import (
 )
 from qrproc.scope import names_commune_body
 from qrproc.sources.columns import HEADER_ALIASES, REQUIRED, expected_headers, match_header
-from qrproc.vntext import check_cells
+from qrproc.vntext import check_cells, date_text
 
 #: How many rows from the top may hold title lines before the header row.
 HEADER_SEARCH = 15
@@ -108,7 +109,8 @@ class NoTableError(ParseError):
 
 def no_table_error(where: str) -> NoTableError:
     """The error for a source without a procedure table, naming the headers it needs."""
-    return NoTableError(f"{where}: no procedure table found; expected headers {expected_headers()}")
+    return NoTableError(_("{where}: no procedure table found; expected headers {headers}").format(
+        where=where, headers=expected_headers()))
 
 
 @dataclass(frozen=True)
@@ -158,8 +160,12 @@ class GroupState:
         while self.counts and self.counts[-1].rank >= rank:
             c = self.counts.pop()
             if c.seen != c.stated:
-                self.notes.append(f"heading '{quote(c.label)} ({c.stated:02d} TTHC)' states "
-                                  f"{c.stated} procedures; the table lists {c.seen} under it")
+                self.notes.append(ngettext(
+                    "heading '{label} ({stated:02d} TTHC)' states {stated} procedure; the table "
+                    "lists {seen} under it",
+                    "heading '{label} ({stated:02d} TTHC)' states {stated} procedures; the table "
+                    "lists {seen} under it", c.stated).format(
+                        label=quote(c.label), stated=c.stated, seen=c.seen))
 
     def count_row(self) -> None:
         for c in self.counts:
@@ -190,7 +196,8 @@ Place = Callable[[int], str]
 
 
 def row_place(index: int) -> str:
-    """'row 4' for the 0-based row index 3."""
+    """'row 4' for the 0-based row index 3: part of a row's origin, which is data and the same in
+    every language (`i18n.place` translates it where it is shown)."""
     return f"row {index + 1}"
 
 
@@ -263,8 +270,10 @@ def ignored_warning(where: str, ignored: Sequence[str]) -> list[str]:
     if not names:
         return []
     shown = ", ".join(f"'{quote(n, 40)}'" for n in names[:IGNORED_SHOWN])
-    more = f" and {len(names) - IGNORED_SHOWN} more" if len(names) > IGNORED_SHOWN else ""
-    return [f"{where}: columns not used: {shown}{more}"]
+    if len(names) > IGNORED_SHOWN:
+        return [_("{where}: columns not used: {columns} and {more} more").format(
+            where=where, columns=shown, more=len(names) - IGNORED_SHOWN)]
+    return [_("{where}: columns not used: {columns}").format(where=where, columns=shown)]
 
 
 def build_catalogue(source: str, procedures: Iterable[Procedure], warnings: Iterable[str] = (),
@@ -293,8 +302,9 @@ def build_catalogue(source: str, procedures: Iterable[Procedure], warnings: Iter
         keep, drop = (proc, first) if fixed_first and not fixed_new else (first, proc)
         kept[by_key[key]] = keep
         kept.append(_without_code(drop))
-        notes.append(f"{drop.origin}: code {drop.code} is also used by {_place(source, keep)} "
-                     f"for '{quote(keep.name)}'; kept without a code, check it")
+        notes.append(_("{place}: code {code} is also used by {other} for '{name}'; kept without "
+                       "a code, check it").format(place=place(drop.origin), code=drop.code,
+                                                   other=_place(source, keep), name=quote(keep.name)))
     _check_ids(source, kept)
     d = defaults or Defaults()
     if levels_given is None:
@@ -312,11 +322,14 @@ def _check_ids(source: str, procedures: Sequence[Procedure]) -> None:
             continue
         other = seen.get(p.portal_id)
         if other is not None and other.code != p.code:
-            raise ParseError(
-                f"{source}: portal id {p.portal_id} is given to two procedures: "
-                f"{_place(source, other)} ({other.code or 'no code'} '{quote(other.name, 40)}') and "
-                f"{_place(source, p)} ({p.code or 'no code'} '{quote(p.name, 40)}'); each procedure "
-                "has its own id on the portal: correct the file")
+            raise ParseError(_(
+                "{source}: portal id {id} is given to two procedures: {first_place} ({first_code} "
+                "'{first_name}') and {second_place} ({second_code} '{second_name}'); each procedure "
+                "has its own id on the portal: correct the file").format(
+                    source=source, id=p.portal_id, first_place=_place(source, other),
+                    first_code=other.code or _("no code"), first_name=quote(other.name, 40),
+                    second_place=_place(source, p), second_code=p.code or _("no code"),
+                    second_name=quote(p.name, 40)))
         seen[p.portal_id] = p
 
 
@@ -523,7 +536,8 @@ def _add_procedure(found: Rows, row: list[object], texts: list[str], header: Hea
     raw_name = _cell(texts, header, "name")
     name = strip_list_number(raw_name)
     if not name:
-        found.warnings.append(f"{origin}: code {raw_code} has no name; row skipped")
+        found.warnings.append(_("{origin}: code {code} has no name; row skipped").format(
+            origin=place(origin), code=raw_code))
         return
     state.count_row()
     try:
@@ -532,20 +546,31 @@ def _add_procedure(found: Rows, row: list[object], texts: list[str], header: Hea
             fields["flags"] = (FLAG_NAME_BROKEN,)
         proc = make_procedure(code=raw_code, name=name, origin=origin, **fields)
     except ValueError as exc:
-        raise ParseError(f"{origin}: {exc}") from None
+        raise ParseError(f"{place(origin)}: {exc}") from None
     found.procedures.append(proc)
     replaced = _replaced_row(row, texts, header, proc, origin)
     if replaced is not None:
         found.procedures.append(replaced)
     if FLAG_NO_CODE in proc.flags:
-        found.warnings.append(
-            f"{origin}: no procedure code for '{quote(name)}'; kept and flagged {FLAG_NO_CODE}")
+        found.warnings.append(no_code_warning(origin, quote(name)))
     elif FLAG_CODE_FIXED in proc.flags:
-        found.warnings.append(
-            f"{origin}: code '{raw_code}' read as {proc.code}; flagged {FLAG_CODE_FIXED}, check it")
+        found.warnings.append(code_fixed_warning(origin, f"'{raw_code}'", proc.code))
     if FLAG_NAME_BROKEN in proc.flags:
-        found.warnings.append(f"{origin}: the name '{quote(name)}' looks broken by PDF text "
-                              f"extraction (split syllables); flagged {FLAG_NAME_BROKEN}, check it")
+        found.warnings.append(_("{origin}: the name '{name}' looks broken by PDF text extraction "
+                                "(split syllables); flagged {flag}, check it").format(
+                                    origin=place(origin), name=quote(name), flag=FLAG_NAME_BROKEN))
+
+
+def no_code_warning(origin: str, name: str) -> str:
+    """The warning for a row kept without a procedure code."""
+    return _("{origin}: no procedure code for '{name}'; kept and flagged {flag}").format(
+        origin=place(origin), name=name, flag=FLAG_NO_CODE)
+
+
+def code_fixed_warning(origin: str, written: str, code: str) -> str:
+    """The warning for a code read from a noisy cell (`written` as quoted in the message)."""
+    return _("{origin}: code {written} read as {code}; flagged {flag}, check it").format(
+        origin=place(origin), written=written, code=code, flag=FLAG_CODE_FIXED)
 
 
 def _fields(row: list[object], texts: list[str], header: Header, state: GroupState,
@@ -603,9 +628,13 @@ def _portal_id(text: str, header: Header, origin: str, warnings: list[str]) -> s
     found = portal_id_in(text)
     if not found:
         column = header.labels.get("portal_id", "ID")
-        what = "a link without a portal id" if "/" in text else "not a portal id"
-        warnings.append(f"{origin}: column '{column}': '{quote(text, 50)}' is {what}; the card "
-                        "links to the portal's search by code")
+        if "/" in text:
+            message = _("{origin}: column '{column}': '{text}' is a link without a portal id; the "
+                        "card links to the portal's search by code")
+        else:
+            message = _("{origin}: column '{column}': '{text}' is not a portal id; the card links "
+                        "to the portal's search by code")
+        warnings.append(message.format(origin=place(origin), column=column, text=quote(text, 50)))
     return found
 
 
@@ -625,7 +654,8 @@ def _with_unit(text: str, header: Header, name: str, units: dict[str, str], orig
             return f"{text} {unit}"
     if name == "fees" and not text.strip("0"):
         return text  # '0': free, whatever the unit
-    warnings.append(f"{origin}: column '{label}': '{text}' has no unit; left unverified")
+    warnings.append(_("{origin}: column '{column}': '{text}' has no unit; left unverified").format(
+        origin=place(origin), column=label, text=text))
     return ""
 
 
@@ -633,7 +663,7 @@ def _date(value: object, header: Header, origin: str, name: str) -> date | None:
     try:
         return parse_date(value.strip() if isinstance(value, str) else value)
     except ValueError as exc:
-        raise ParseError(f"{origin}: column '{header.labels[name]}': {exc}") from None
+        raise ParseError(column_error(origin, header.labels[name], exc)) from None
 
 
 def _status(text: str, state: GroupState, header: Header, origin: str) -> str:
@@ -642,14 +672,20 @@ def _status(text: str, state: GroupState, header: Header, origin: str) -> str:
     try:
         return parse_status(text)
     except ValueError as exc:
-        raise ParseError(f"{origin}: column '{header.labels['status']}': {exc}") from None
+        raise ParseError(column_error(origin, header.labels["status"], exc)) from None
 
 
 def _change(text: str, header: Header, origin: str) -> str:
     try:
         return parse_change(text)
     except ValueError as exc:
-        raise ParseError(f"{origin}: column '{header.labels['change']}': {exc}") from None
+        raise ParseError(column_error(origin, header.labels["change"], exc)) from None
+
+
+def column_error(origin: str, column: str, problem: object) -> str:
+    """'list.csv, row 4: column 'Ngày hiệu lực': not a date: …'."""
+    return _("{origin}: column '{column}': {problem}").format(origin=place(origin), column=column,
+                                                               problem=problem)
 
 
 def split_decision(text: str) -> tuple[str, date | None]:
@@ -735,10 +771,16 @@ def _content(proc: Procedure) -> Procedure:
 def _conflict_message(source: str, first: Procedure, second: Procedure) -> str:
     """"list.csv: code X appears twice with different content: row 4 'A' and row 9 'B'"."""
     differing = next(f for f in _COMPARED if getattr(first, f) != getattr(second, f))
-    what = " and ".join(
-        f"{_place(source, p)} '{quote(_show(getattr(p, differing)))}'" for p in (first, second))
-    column = "" if differing == "name" else f" ({_FIELD_WORDS.get(differing, differing)} differs)"
-    return f"{source}: code {first.code} appears twice with different content: {what}{column}"
+    values = dict(source=source, code=first.code,
+                  first_place=_place(source, first), first=quote(_show(first, differing)),
+                  second_place=_place(source, second),
+                  second=quote(_show(second, differing)))
+    if differing == "name":
+        return _("{source}: code {code} appears twice with different content: {first_place} "
+                 "'{first}' and {second_place} '{second}'").format(**values)
+    return _("{source}: code {code} appears twice with different content: {first_place} "
+             "'{first}' and {second_place} '{second}' ({column} differs)").format(
+                 column=_FIELD_WORDS.get(differing, differing), **values)
 
 
 _COMPARED = ("name", "field", "levels", "agency", "portal_id", "processing_time", "fees",
@@ -749,12 +791,32 @@ _FIELD_WORDS = {f: HEADER_ALIASES[f][0] for f in _COMPARED if f in HEADER_ALIASE
 
 def _place(source: str, proc: Procedure) -> str:
     prefix = f"{source}, "
-    return proc.origin[len(prefix):] if proc.origin.startswith(prefix) else proc.origin
+    return place(proc.origin[len(prefix):] if proc.origin.startswith(prefix) else proc.origin)
 
 
-def _show(value: object) -> str:
+#: How a Vietnamese list writes the model's levels, statuses, kinds and changes: a message in
+#: Vietnamese quotes these (as the file would say it), one in English the model's own code.
+_CELL_WORDS = {
+    "levels": {"commune": "Cấp xã", "district": "Cấp huyện", "province": "Cấp tỉnh",
+               "central": "Cấp trung ương", "other": "Cơ quan khác", "shared": "Áp dụng chung"},
+    "status": {"in_force": "Còn hiệu lực", "abolished": "Bãi bỏ", "replaced": "Được thay thế"},
+    "kind": {"national": "TTHC thống nhất toàn quốc", "specific": "TTHC riêng của tỉnh",
+             "internal": "TTHC nội bộ"},
+    "change": {"new": "Ban hành mới", "amended": "Sửa đổi, bổ sung", "replacing": "Thay thế",
+               "replaced": "Được thay thế", "abolished": "Bãi bỏ"},
+}
+
+
+def _show(proc: Procedure, field: str) -> str:
+    """One field of a procedure as a message quotes it."""
+    value = getattr(proc, field)
+    words = _CELL_WORDS.get(field, {}) if language() == "vi" else {}
     if isinstance(value, tuple):
-        return ", ".join(value)
+        return ", ".join(words.get(v, v) for v in value)
+    if isinstance(value, str) and value in words:
+        return words[value]
+    if isinstance(value, date):
+        return date_text(value)
     return "" if value is None else str(value)
 
 
@@ -764,7 +826,8 @@ def quote(text: str, limit: int = QUOTE_CHARS) -> str:
 
 
 __all__ = ["Defaults", "GroupState", "Header", "NoTableError", "Rows", "apply_heading",
-           "apply_title", "build_catalogue", "cell_text", "check_rows", "distinct_texts",
-           "find_decision", "find_effective", "find_header", "ignored_warning", "no_table_error",
+           "apply_title", "build_catalogue", "cell_text", "check_rows", "code_fixed_warning",
+           "column_error", "distinct_texts", "find_decision", "find_effective", "find_header",
+           "ignored_warning", "no_code_warning", "no_table_error",
            "parse_table", "quote", "read_decision", "read_rows", "row_place", "sentence_case",
            "split_decision"]

@@ -16,6 +16,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from qrproc.errors import ParseError
+from qrproc.i18n import _
 from qrproc.model import Catalogue
 from qrproc.sources.archive import check_zip
 from qrproc.sources.tabular import HEADER_SEARCH, NoTableError, no_table_error, parse_table
@@ -32,7 +33,8 @@ def load(path: str | Path, **kw) -> Catalogue:
         workbook = load_workbook(path, data_only=True)
     except _BROKEN as exc:
         detail = " ".join(str(exc).split()) or type(exc).__name__
-        raise ParseError(f"{path.name}: not a readable .xlsx workbook ({detail})") from None
+        raise ParseError(_("{file}: not a readable .xlsx workbook ({detail})").format(
+            file=path.name, detail=detail)) from None
     try:
         sheets = [(ws.title, sheet_rows(ws)) for ws in workbook.worksheets]
     finally:
@@ -44,7 +46,7 @@ def parse_sheets(sheets: list[tuple[str, list[list[object]]]], where: str, *,
                  header_search: int = HEADER_SEARCH) -> Catalogue:
     """The Catalogue of the first sheet (title, rows) that holds a procedure table."""
     for title, rows in sheets:
-        label = where if len(sheets) == 1 else f"{where}, sheet '{title}'"
+        label = where if len(sheets) == 1 else _("{where}, sheet '{sheet}'").format(where=where, sheet=title)
         try:
             found = parse_table(rows, label, header_search=header_search)
         except NoTableError:
