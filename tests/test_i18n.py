@@ -31,7 +31,10 @@ ALL_SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.
 #: The modules whose messages go through the catalogue so far (the sweep goes area by area).
 TRANSLATED = {"qrproc/i18n.py", "qrproc/cli/language.py",
               "qrproc/cli/__init__.py", "qrproc/cli/progress.py",
-              "qrproc/cli/board_commands.py", "qrproc/demo.py"}
+              "qrproc/cli/board_commands.py", "qrproc/demo.py",
+              "qrproc/cli/poster_commands.py", "qrproc/cli/fetch_commands.py",
+              "qrproc/cli/province_commands.py", "qrproc/cli/report_commands.py",
+              "qrproc/cli/audit_commands.py"}
 SOURCES = [p for p in ALL_SOURCES if p.relative_to(PACKAGE.parent).as_posix() in TRANSLATED]
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}|%\((\w+)\)[sdr]")
