@@ -162,6 +162,7 @@ def takedown(app, codes, batch, day, force, dry_run):
     """Record that labels were taken down from the board: the CODES given (commas or spaces
     between them), or those on the takedown sheet of print batch N.
 
+    \b
     Example: qrproc takedown 1.000775,1.012563 --date 2026-12-15
     Example: qrproc takedown --batch 3 --date 2026-12-15
     """
@@ -177,6 +178,10 @@ def takedown(app, codes, batch, day, force, dry_run):
             warning(_("{code} was not on the board").format(code=code))
         click.echo(ngettext("Took down {n} label on {day}.", "Took down {n} labels on {day}.",
                             len(done)).format(n=len(done), day=vn_date(day)))
+
+
+#: What each file of a print batch is (the registry's kinds), as `batches` lists them.
+FILE_KINDS = {"print": N_("print"), "reprint": N_("reprint"), "png": N_("png")}
 
 
 @click.command()
@@ -210,7 +215,7 @@ def batches(app, as_of, show_all):
                                day=vn_date(b.as_of), n=st.printed, up=st.up,
                                superseded=st.superseded))
         for f in st.files:
-            click.echo(f"  {f.kind}: {f.path}")
+            click.echo(f"  {_(FILE_KINDS.get(f.kind, f.kind))}: {f.path}")
         if st.to_put_up:
             click.echo(_("  to put up ({n}): {codes}  -> qrproc post --batch {id}").format(
                 n=len(st.to_put_up), codes=_some_codes(st.to_put_up), id=b.id))
