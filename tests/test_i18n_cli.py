@@ -221,7 +221,10 @@ def test_report_fail_under_writes_its_figures_the_vietnamese_way(run, board):
     assert r.stderr == "Tỷ lệ niêm yết 4/5 (80%) thấp hơn mức --fail-under 99,5%.\n"
 
 
-def test_help_is_vietnamese(run):
+def test_help_is_vietnamese(run, monkeypatch):
+    monkeypatch.setenv("QRPROC_LANG", "en")  # click keeps the --help option it made in English
+    assert run("takedown", "--help").stdout.endswith("  -h, --help   Show this message and exit.\n")
+    monkeypatch.setenv("QRPROC_LANG", "vi")
     r = run("takedown", "--help")
     assert r.stdout.splitlines()[:8] == [
         "Cách dùng: qrproc takedown [OPTIONS] [CODES]...",

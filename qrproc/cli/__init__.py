@@ -202,6 +202,18 @@ def clean_help(command: click.Command) -> click.Command:
     return command
 
 
+def help_option_in_language(command: click.Command) -> click.Command:
+    """Say `--help`'s own help in the current language: click keeps the option it made the first
+    time, with the words of the language then (a process can change its language)."""
+    option = getattr(command, "_help_option", None)
+    if option is not None:
+        option.help = _("Show this message and exit.")
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            help_option_in_language(sub)
+    return command
+
+
 class QrprocGroup(click.Group):
     """Loads commands lazily and turns library errors into one-line messages (exit 1)."""
 
@@ -214,10 +226,13 @@ class QrprocGroup(click.Group):
             command = getattr(importlib.import_module(f"qrproc.cli.{module}"), attr)
             self.add_command(command, cmd_name)
         command = super().get_command(ctx, cmd_name)
-        return translate_help(clean_help(command)) if command is not None else None
+        if command is None:
+            return None
+        return help_option_in_language(translate_help(clean_help(command)))
 
     def get_help(self, ctx):
         translate_help(self)  # the group's own help and options (its commands come lazily)
+        help_option_in_language(self)
         return super().get_help(ctx)
 
     def main(self, *args, **kwargs):
