@@ -22,7 +22,7 @@ from datetime import date, datetime
 from qrproc import scope as scopemod
 from qrproc.diff import Upcoming, shown_date, vn_date
 from qrproc.errors import ImportRefused, QrprocError, RegistryError
-from qrproc.i18n import N_, _, language, ngettext
+from qrproc.i18n import N_, _, language, ngettext, place
 from qrproc.model import (
     FLAG_CODE_CORRECTED,
     FLAG_CODE_FIXED,
@@ -212,18 +212,23 @@ def correct_code(registry: Registry, origin: str, code: str, *, day: date, at: d
     clean, fixed = normalise_code(code)
     if not clean or fixed or not is_valid_code(clean):
         raise QrprocError(_("{code!r} is not a procedure code like 1.001193").format(code=code))
-    problems = {p.origin: p for p in code_problems(registry, day)}
+    # a row as the registry keeps it ('list.csv, row 12') or as it was shown ('…, dòng 12')
+    problems = {}
+    for p in code_problems(registry, day):
+        problems[place(p.origin, "vi")] = problems[p.origin] = p
+    origin = " ".join(str(origin).split())
     if origin not in problems:
         raise QrprocError(_("{origin}: no row without a valid code there in the catalogue in force "
                             "on {day} (qrproc codes lists them)").format(origin=origin,
                                                                          day=shown_date(day)))
+    problem = problems[origin]
+    origin = problem.origin
     view = required_catalogue(registry, day)
     taken = {p.code: p for p in view.included if p.code}
     if clean in taken:
         raise QrprocError(_("{code} is already the code of '{name}' ({origin}); nothing was "
                             "changed").format(code=clean, name=taken[clean].name,
-                                              origin=taken[clean].origin))
-    problem = problems[origin]
+                                              origin=place(taken[clean].origin)))
     with registry.change("correct", at=at) as change:
         registry.add_correction(origin, problem.raw_code, clean, at=at)
         change.summary = Summary(N_("{origin}: code '{raw}' corrected to {code}"),

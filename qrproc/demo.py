@@ -17,7 +17,8 @@ from typing import Callable
 
 from qrproc import board, catalogue, poster
 from qrproc import report as reportmod
-from qrproc.diff import Diff
+from qrproc.diff import Diff, vn_date
+from qrproc.i18n import _
 from qrproc.registry import Registry
 from qrproc.sources import load_file
 
@@ -67,29 +68,32 @@ def run(out_dir: str | Path, *, at: datetime, on_step: Callable[[str], None] = l
     reg = Registry(db)
     try:
         reg.set_settings({"unit": UNIT, "province": PROVINCE}, at=at)
-        step(1, f"Importing the sample commune list {FIRST_LIST}")
+        step(1, _("Importing the sample commune list {file}").format(file=FIRST_LIST))
         first = catalogue.import_catalogue(reg, load_file(sample_path(FIRST_LIST)), at=at)
         start = first.snapshot.effective
-        step(2, f"Marking its {first.snapshot.in_force} procedures as posted on {start:%d/%m/%Y}")
+        step(2, _("Marking its {n} procedures as posted on {day}").format(
+            n=first.snapshot.in_force, day=vn_date(start)))
         board.post_pending(reg, day=start, at=at)
-        step(3, f"Importing the amended list {AMENDED_LIST}")
+        step(3, _("Importing the amended list {file}").format(file=AMENDED_LIST))
         second = catalogue.import_catalogue(reg, load_file(sample_path(AMENDED_LIST)), at=at,
                                             effective=AMENDED_EFFECTIVE, decision=AMENDED_DECISION)
         change = second.snapshot.effective
-        step(4, f"Comparing the board with the catalogue before and on {change:%d/%m/%Y}")
+        step(4, _("Comparing the board with the catalogue before and on {day}").format(
+            day=vn_date(change)))
         before = board.board_diff(reg, change - timedelta(days=1))
         after = board.board_diff(reg, change)
-        step(5, "Printing and verifying the whole board, then the changed labels")
+        step(5, _("Printing and verifying the whole board, then the changed labels"))
         whole = board.print_posters(reg, selection=poster.Selection.all(), as_of=change,
                                     folder=out, at=at, on_progress=on_progress)
         changed = board.print_posters(reg, selection=poster.Selection.changed(), as_of=change,
                                       folder=out, at=at, on_progress=on_progress)
         posted_on = change + timedelta(days=1)
-        step(6, f"Putting the changed labels up and taking the old ones down on {posted_on:%d/%m/%Y}")
+        step(6, _("Putting the changed labels up and taking the old ones down on {day}").format(
+            day=vn_date(posted_on)))
         with reg.transaction():
             board.post_batch(reg, changed.batch.id, day=posted_on, at=at)
             board.take_down_batch(reg, changed.batch.id, day=posted_on, at=at)
-        step(7, "Writing the coverage report")
+        step(7, _("Writing the coverage report"))
         rep = board.coverage_report(reg, posted_on)
         report_path = out / f"bao-cao-niem-yet-{posted_on.isoformat()}.html"
         report_path.write_text(reportmod.render_html(rep), encoding="utf-8")

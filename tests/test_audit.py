@@ -445,7 +445,7 @@ def test_cli_apply_prints_what_it_changed(db, tmp_path):
     path = photo(tmp_path, "bang.jpg", [url(KHAI_SINH), url(KET_HON)])
     r = run(db, path, "--date", "2026-12-15", "--apply")
     assert r.exit_code == 0, r.output
-    assert "Applied on 15/12/2026: 1 postings recorded, 1 closed (audit 1)." in r.stdout
+    assert "Applied on 15/12/2026: 1 posting recorded, 1 closed (audit 1)." in r.stdout
     assert f"  {KHAI_TU.code:<24} {KHAI_TU.name}  — on record as posted, not in the photos" in r.stdout
 
 

@@ -151,7 +151,7 @@ def test_diff_post_takedown_flow(run, board):
     text = run("diff", "--as-of", "2026-12-15").stdout
     assert "To take down (1):\n  1.000656                 Thủ tục đăng ký khai tử  [Hộ tịch]  — abolished (QĐ 2345/QĐ-UBND)\n" in text
     r = run("takedown", "1.000656", "1.001612", "--date", "2026-12-15")
-    assert r.stdout == "Took down 1 labels on 15/12/2026.\n"
+    assert r.stdout == "Took down 1 label on 15/12/2026.\n"
     assert r.stderr == "Warning: 1.001612 was not on the board\n"
     run("post", "--all-pending", "--date", "2026-12-15")
     clean = json.loads(run("diff", "--as-of", "2026-12-15", "--json").stdout)

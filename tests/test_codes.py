@@ -92,3 +92,14 @@ def test_a_correction_to_a_code_already_listed_is_refused(desk):
         "nothing was changed\n")
     r = desk("correct", "9", "1.001193", "--as-of", "2026-12-15", ok=False)
     assert r.exit_code == 2 and "9 is not a number from qrproc codes (1–3)" in r.stderr
+
+
+def test_in_vietnamese_rows_are_shown_and_taken_as_the_desk_reads_them(desk, monkeypatch):
+    monkeypatch.setenv("QRPROC_LANG", "vi")
+    lines = desk("codes", "--as-of", "2026-12-15").stdout.splitlines()
+    assert lines[0] == ("  1. go-tay.csv, dòng 2: '1,001731' — Hỗ trợ chi phí mai táng cho đối tượng "
+                        "bảo trợ xã hội; có thể là 1.001731")
+    r = desk("correct", "go-tay.csv,  dòng 8", "1.012564", "--as-of", "2026-12-15")
+    assert r.stdout.startswith("go-tay.csv, dòng 8: ")
+    rep = report(desk)
+    assert [p["row"] for p in rep["no_valid_code"]] == ["go-tay.csv, row 2", "go-tay.csv, row 4"]

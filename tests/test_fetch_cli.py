@@ -43,7 +43,8 @@ def test_fetch_stores_a_snapshot_and_says_so(server, db_path):
         "Fetched: 10 rows stored as a list; effective 01/07/2026 (as given with --effective).\n"
         "  Received at the commune: 6 (6 in force, 0 announced for later, 0 abolished or replaced, "
         "0 without a code).\n"
-        "  Left out of the scope: 4 (1 TTHC cấp tỉnh, 2 TTHC riêng của tỉnh khác, 1 TTHC nội bộ).\n"
+        "  Left out of the scope: 4 (1 province level, 2 specific to another province, 1 internal "
+        "procedure).\n"
         "  QR links: 6 to the procedure's own page on the portal, 0 to the portal's search by code.\n"
         "Compared with the previous list: 6 new, 0 changed, 0 no longer listed.\n")
     # every row is stored; the scope rule picks the commune's six when the registry is read
@@ -150,4 +151,4 @@ def test_legacy_source_end_to_end(db_path):
         f"Fetched the catalogue for H31 Hưng Yên from {fake.url} (3 listed by the portal; "
         "4 requests, 3 details downloaded, 0 taken from the cache)")
     assert "  Received at the commune: 2 (2 in force" in result.stdout
-    assert "  Left out of the scope: 1 (1 TTHC cấp tỉnh)." in result.stdout
+    assert "  Left out of the scope: 1 (1 province level)." in result.stdout

@@ -45,7 +45,13 @@ TRANSLATED = {"qrproc/i18n.py", "qrproc/cli/language.py",
               "qrproc/sources/paging.py", "qrproc/sources/portal.py",
               "qrproc/sources/portal_json.py", "qrproc/sources/tabular.py",
               "qrproc/sources/xlsx.py", "qrproc/model.py", "qrproc/vntext.py", "qrproc/http.py",
-              "qrproc/exchange.py", "qrproc/provinces.py", "qrproc/scope.py"}
+              "qrproc/exchange.py", "qrproc/provinces.py", "qrproc/scope.py",
+              # the command line
+              "qrproc/cli/__init__.py", "qrproc/cli/progress.py",
+              "qrproc/cli/board_commands.py", "qrproc/demo.py",
+              "qrproc/cli/poster_commands.py", "qrproc/cli/fetch_commands.py",
+              "qrproc/cli/province_commands.py", "qrproc/cli/report_commands.py",
+              "qrproc/cli/audit_commands.py", "qrproc/cli/web_commands.py"}
 SOURCES = [p for p in ALL_SOURCES if p.relative_to(PACKAGE.parent).as_posix() in TRANSLATED]
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}|%\((\w+)\)[sdr]")

@@ -87,7 +87,7 @@ def test_an_import_that_would_drop_more_than_a_fifth_is_refused_in_vietnamese(ru
     r = run("import", "short.csv", code=1)
     assert r.stderr == (
         "Lỗi: short.csv: tệp có 2 thủ tục nhưng thiếu 3 trong số 5 thủ tục đang có hiệu lực của "
-        "danh mục trước (60% > 20%); chưa nhập gì vào sổ theo dõi. Nếu tệp chỉ liệt kê các thay "
+        "danh mục trước (60% > 20%); chưa nhập gì vào sổ đăng ký. Nếu tệp chỉ liệt kê các thay "
         "đổi (phụ lục của một Quyết định), hãy dùng --amend; nếu đúng là các thủ tục đó đã bị bỏ, "
         "hãy dùng --accept-drop\n")
 
@@ -99,8 +99,8 @@ def test_another_provinces_list_is_refused_naming_both_provinces(reg, vi):
         import_catalogue(reg, Catalogue("gia-lai.json", (FIVE[0], *gia_lai)), at=AT)
     assert str(e.value) == (
         "gia-lai.json: đây là danh mục của Gia Lai: 3 thủ tục riêng của tỉnh trong tệp đều do Gia "
-        "Lai công bố, không có thủ tục nào do Hưng Yên công bố; sổ theo dõi này là của UBND xã Mẫu "
-        "tại Hưng Yên (H31). Chưa nhập gì vào sổ theo dõi (nếu đúng là cần nhập danh mục này, hãy "
+        "Lai công bố, không có thủ tục nào do Hưng Yên công bố; sổ đăng ký này là của UBND xã Mẫu "
+        "tại Hưng Yên (H31). Chưa nhập gì vào sổ đăng ký (nếu đúng là cần nhập danh mục này, hãy "
         "nhập với --other-province)")
 
 
@@ -110,7 +110,7 @@ def test_a_list_that_gives_no_level_is_refused(reg, vi):
         import_catalogue(reg, Catalogue("danh-sach.csv", bare, levels_given=False), at=AT)
     assert str(e.value) == (
         "danh-sach.csv: không dòng nào ghi cấp thực hiện, nên qrproc không xác định được những thủ "
-        "tục nào do cấp xã tiếp nhận; chưa nhập gì vào sổ theo dõi. Nếu tệp này là danh mục riêng "
+        "tục nào do cấp xã tiếp nhận; chưa nhập gì vào sổ đăng ký. Nếu tệp này là danh mục riêng "
         "của đơn vị, hãy nhập với --own-list; danh sách thủ tục trên Cổng DVC không ghi cấp thực "
         "hiện: hãy dùng qrproc fetch (lệnh này đọc thông tin chi tiết của từng thủ tục), hoặc nhập "
         "tệp thông tin chi tiết của các thủ tục")
@@ -170,7 +170,7 @@ def test_a_locked_registry_says_another_qrproc_is_writing(tmp_path, vi):
     try:
         with Registry(db, timeout=0.2) as registry, pytest.raises(RegistryError) as e:
             registry.set_settings({"unit": "x"}, at=AT)
-        assert str(e.value) == (f"{db}: một phiên qrproc khác đang ghi vào sổ theo dõi này; hãy "
+        assert str(e.value) == (f"{db}: một phiên qrproc khác đang ghi vào sổ đăng ký này; hãy "
                                 "chờ phiên đó xong rồi chạy lại lệnh")
     finally:
         holder.execute("ROLLBACK")
@@ -230,7 +230,7 @@ def test_an_audit_apply_from_one_field_is_refused(reg, tmp_path, vi):
         "không áp dụng kết quả kiểm tra ảnh: các ảnh chỉ có thẻ của 1 lĩnh vực, nhưng nếu áp dụng "
         "thì sẽ ghi gỡ thêm 1 trong số 1 thẻ cần ghi gỡ, thuộc 1 lĩnh vực không có trong ảnh nào "
         "(Chứng thực). Hãy chụp cả những phần đó của bảng niêm yết, hoặc dùng --force nếu các thẻ "
-        "đó thực sự không còn trên bảng. Sổ theo dõi không thay đổi")
+        "đó thực sự không còn trên bảng. Sổ đăng ký không thay đổi")
 
 
 def test_an_audit_apply_with_a_blank_photo_is_refused_from_the_command_line(run, tmp_path, vi):

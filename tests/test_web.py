@@ -308,9 +308,9 @@ def test_serve_opens_no_registry_it_was_not_given_and_stops_on_a_signal(tmp_path
                             text=True)
     try:
         line = proc.stdout.readline()
-        m = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
-        assert m, line + proc.stderr.read()
-        assert "no registry yet" in line
+        m = re.search(r" tại (http://127\.0\.0\.1:\d+/) — bấm Ctrl\+C để dừng\.$", line)
+        assert m, line  # (its stderr is read only once it has stopped: reading it now would hang)
+        assert "(chưa có sổ đăng ký: hãy tạo ở trang Cài đặt)" in line
         r = requests.get(m.group(1), timeout=10)
         assert r.status_code == 200 and "Chưa có sổ đăng ký tại" in r.text
         assert not (tmp_path / "qrproc.db").exists()
@@ -603,3 +603,29 @@ def test_a_print_batch_is_ticked_as_a_whole_up_and_its_takedown_sheet_down(desk)
     with desk.registry() as reg:
         after = board.board_diff(reg, DEC)
     assert on_dec.to_post and after.is_clean
+
+
+def test_a_page_sees_a_finished_job_only_with_its_result():
+    """The race CI met: a page read `result` (None, still running), the job then finished, and
+    the template saw a finished job without its result. A view is one moment's state."""
+    from qrproc.web.jobs import DONE, RUNNING, JobRunner
+
+    go, started = threading.Event(), threading.Event()
+
+    def work(job):
+        started.set()
+        go.wait(10)
+        return "preview"
+
+    jobs = JobRunner()
+    job = jobs.start("import", work)
+    assert started.wait(10)
+    before = job.view()
+    go.set()
+    deadline = time.monotonic() + 10
+    while not job.finished:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert (before.state, before.result, before.finished) == (RUNNING, None, False)
+    after = job.view()
+    assert (after.state, after.result) == (DONE, "preview") and after is not job

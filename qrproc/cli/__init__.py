@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import logging
 import math
 import os
@@ -22,6 +23,7 @@ from qrproc import __version__
 from qrproc.cli.language import install as install_click_language
 from qrproc.cli.language import translate_help
 from qrproc.errors import QrprocError, RegistryError
+from qrproc.i18n import N_, _, language, ngettext
 from qrproc.model import is_valid_code, normalise_code, parse_date
 from qrproc.registry import Registry
 
@@ -42,9 +44,10 @@ class FiniteFloat(click.ParamType):
         try:
             number = float(value)
         except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number", param, ctx)
+            self.fail(_("{value!r} is not a number").format(value=value), param, ctx)
         if not math.isfinite(number) or not self.low <= number <= self.high:
-            self.fail(f"{value!r} is not a number from {self.low:g} to {self.high:g}", param, ctx)
+            self.fail(_("{value!r} is not a number from {low:g} to {high:g}").format(
+                value=value, low=self.low, high=self.high), param, ctx)
         return number
 
 
@@ -59,7 +62,8 @@ class DateType(click.ParamType):
         try:
             return parse_date(value)
         except ValueError:
-            self.fail(f"{value!r} is not a date; write it as 2026-11-28 or 28/11/2026", param, ctx)
+            self.fail(_("{value!r} is not a date; write it as 2026-11-28 or 28/11/2026").format(
+                value=value), param, ctx)
 
 
 class CodeType(click.ParamType):
@@ -70,8 +74,8 @@ class CodeType(click.ParamType):
     def convert(self, value, param, ctx):
         code, fixed = normalise_code(value)
         if not code or fixed or not is_valid_code(code):
-            self.fail(f"{value!r} is not a procedure code like 1.001193 "
-                      "or 1.001193.000.00.00.H35", param, ctx)
+            self.fail(_("{value!r} is not a procedure code like 1.001193 or "
+                        "1.001193.000.00.00.H35").format(value=value), param, ctx)
         return code
 
 
@@ -125,12 +129,12 @@ class AppContext:
 
     def _missing(self) -> RegistryError:
         if self.given:
-            return RegistryError(f"{self.given}: no registry there; create it with: qrproc --db "
-                                 f"{self.given} init --unit \"UBND xã …\" --province H31")
-        return RegistryError(
-            f"no registry found: looked for {DEFAULT_DB} in {Path.cwd()} and every folder above it "
+            return RegistryError(_("{db}: no registry there; create it with: qrproc --db {db} init "
+                                   "--unit \"UBND xã …\" --province H31").format(db=self.given))
+        return RegistryError(_(
+            "no registry found: looked for {file} in {folder} and every folder above it "
             "(QRPROC_DB is not set); create one here with: qrproc init --unit \"UBND xã …\" "
-            "--province H31, or name it with --db FILE")
+            "--province H31, or name it with --db FILE").format(file=DEFAULT_DB, folder=Path.cwd()))
 
     def _open(self, *, readonly: bool, create: bool = False) -> Registry:
         if self._registry is None:
@@ -166,7 +170,7 @@ class AppContext:
             return
         with registry.dry_run():
             yield registry
-        click.echo("Dry run: nothing was changed.")
+        click.echo(_("Dry run: nothing was changed."))
 
     @staticmethod
     def now() -> datetime:
@@ -183,6 +187,33 @@ def dry_run_option(command):
                         help="Show what would change, and change nothing.")(command)
 
 
+def clean_help(command: click.Command) -> click.Command:
+    """Store `command`'s help (and, for a group, its commands') as `inspect.cleandoc` leaves it,
+    before it is first translated: the English of the catalogue is the docstring without its
+    indentation, whichever Python compiled it (3.13 strips docstrings, earlier ones do not)."""
+    if not hasattr(command, "_qrproc_english"):
+        for key in ("help", "short_help", "epilog"):
+            text = getattr(command, key, None)
+            if text:
+                setattr(command, key, inspect.cleandoc(text))
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            clean_help(sub)
+    return command
+
+
+def help_option_in_language(command: click.Command) -> click.Command:
+    """Say `--help`'s own help in the current language: click keeps the option it made the first
+    time, with the words of the language then (a process can change its language)."""
+    option = getattr(command, "_help_option", None)
+    if option is not None:
+        option.help = _("Show this message and exit.")
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            help_option_in_language(sub)
+    return command
+
+
 class QrprocGroup(click.Group):
     """Loads commands lazily and turns library errors into one-line messages (exit 1)."""
 
@@ -195,10 +226,13 @@ class QrprocGroup(click.Group):
             command = getattr(importlib.import_module(f"qrproc.cli.{module}"), attr)
             self.add_command(command, cmd_name)
         command = super().get_command(ctx, cmd_name)
-        return translate_help(command) if command is not None else None
+        if command is None:
+            return None
+        return help_option_in_language(translate_help(clean_help(command)))
 
     def get_help(self, ctx):
         translate_help(self)  # the group's own help and options (its commands come lazily)
+        help_option_in_language(self)
         return super().get_help(ctx)
 
     def main(self, *args, **kwargs):
@@ -220,7 +254,8 @@ class QrprocGroup(click.Group):
             if app is not None and app.debug:
                 raise
             raise click.ClickException(
-                f"unexpected error ({type(e).__name__}: {e}); run again with --debug for details"
+                _("unexpected error ({kind}: {error}); run again with --debug for details").format(
+                    kind=type(e).__name__, error=e)
             ) from e
 
 
@@ -243,57 +278,104 @@ def cli(ctx, db, verbose, debug):
     ctx.call_on_close(lambda: ctx.obj._registry and ctx.obj._registry.close())
 
 
+clean_help(cli)
+
+
 def warn(message: str) -> None:
     click.echo(message, err=True)
+
+
+def warning(message: str) -> None:
+    """`message` (already in the user's language) on stderr, as a warning."""
+    warn(_("Warning: {message}").format(message=message))
+
+
+def number(n: int) -> str:
+    """A count with thousands grouped as the language writes them: 1,234 or 1.234."""
+    text = f"{n:,}"
+    return text if language() == "en" else text.replace(",", ".")
+
+
+def percent(value: float | None) -> str:
+    """A coverage percentage as the report writes it (98,3%), or 'undefined'."""
+    from qrproc.report import vn_percent
+
+    return _("undefined") if value is None else vn_percent(value)
+
+
+def in_language(english: str, vietnamese: str) -> str:
+    """The one of a library value's two wordings (`reason` and `reason_vi`) for the user."""
+    return english if language() == "en" else vietnamese
 
 
 def echo_comparison(outcome) -> None:
     """The line `import` and `fetch` print after storing a list: what changed against the last."""
     if outcome.added or outcome.changed or outcome.dropped:
-        click.echo(f"Compared with the previous list: {len(outcome.added)} new, "
-                   f"{len(outcome.changed)} changed, {len(outcome.dropped)} no longer listed.")
+        click.echo(_("Compared with the previous list: {added} new, {changed} changed, {dropped} "
+                     "no longer listed.").format(added=len(outcome.added),
+                                                 changed=len(outcome.changed),
+                                                 dropped=len(outcome.dropped)))
 
 
 _DATE_FROM = {
-    "option": "as given with --effective",
-    "clause": "as the decision says",
-    "rows": "from the rows' own dates",
+    "option": N_("as given with --effective"),
+    "clause": N_("as the decision says"),
+    "rows": N_("from the rows' own dates"),
 }
 
 
 def echo_import(outcome, what: str) -> None:
     """What `import` and `fetch` print: where the date came from, the counts (they add up to the
     rows read), what the scope left out and why, the links, and the comparison."""
-    from qrproc import scope as scopemod
     from qrproc.diff import vn_date
 
     plan = outcome.plan
     if outcome.snapshot is None:
         s = outcome.already
-        click.echo(f"{what}: the same content was already imported on "
-                   f"{s.imported_at:%d/%m/%Y %H:%M} ({s.source}); nothing was changed.")
+        click.echo(_("{what}: the same content was already imported on {at} ({source}); nothing "
+                     "was changed.").format(what=what, at=f"{s.imported_at:%d/%m/%Y %H:%M}",
+                                            source=s.source))
         return
-    kind = "amendment" if plan.kind == "amend" else "list"
-    dec = f", decision {plan.decision}" if plan.decision else ""
-    if plan.effective_source == "today":
-        when = (f"the file gives no date, so it counts from today, {vn_date(plan.effective)} "
-                "(give --effective DATE to set another)")
+    if plan.kind == "amend":
+        stored = ngettext("{n} row stored as an amendment", "{n} rows stored as an amendment",
+                          plan.rows)
     else:
-        when = f"effective {vn_date(plan.effective)} ({_DATE_FROM[plan.effective_source]})"
-    click.echo(f"{what}: {plan.rows} rows stored as a {kind}{dec}; {when}.")
+        stored = ngettext("{n} row stored as a list", "{n} rows stored as a list", plan.rows)
+    stored = stored.format(n=plan.rows)
+    dec = _(", decision {decision}").format(decision=plan.decision) if plan.decision else ""
+    if plan.effective_source == "today":
+        when = _("the file gives no date, so it counts from today, {day} (give --effective DATE "
+                 "to set another)").format(day=vn_date(plan.effective))
+    else:
+        when = _("effective {day} ({source})").format(
+            day=vn_date(plan.effective), source=_(_DATE_FROM[plan.effective_source]))
+    click.echo(_("{what}: {stored}{decision}; {when}.").format(what=what, stored=stored,
+                                                               decision=dec, when=when))
     c = plan.counts
     in_scope = c["in_force"] + c["announced"] + c["abolished"] + c["no_code"]
-    click.echo(f"  Received at the commune: {in_scope} ({c['in_force']} in force, {c['announced']} "
-               f"announced for later, {c['abolished']} abolished or replaced, {c['no_code']} "
-               "without a code).")
+    click.echo(_("  Received at the commune: {received} ({in_force} in force, {announced} "
+                 "announced for later, {abolished} abolished or replaced, {no_code} without a "
+                 "code).").format(received=in_scope, in_force=c["in_force"],
+                                  announced=c["announced"], abolished=c["abolished"],
+                                  no_code=c["no_code"]))
     out = plan.split.counts_out()
     if out:
-        parts = ", ".join(f"{n} {scopemod.reason_vi(cause)}" for cause, n in out.items())
-        click.echo(f"  Left out of the scope: {c['out_of_scope']} ({parts}).")
+        parts = ", ".join(f"{n} {scope_reason(cause)}" for cause, n in out.items())
+        click.echo(_("  Left out of the scope: {n} ({reasons}).").format(n=c["out_of_scope"],
+                                                                         reasons=parts))
     if plan.links_own or plan.links_search:
-        click.echo(f"  QR links: {plan.links_own} to the procedure's own page on the portal, "
-                   f"{plan.links_search} to the portal's search by code.")
+        click.echo(_("  QR links: {own} to the procedure's own page on the portal, {search} to "
+                     "the portal's search by code.").format(own=plan.links_own,
+                                                             search=plan.links_search))
     echo_comparison(outcome)
+
+
+def scope_reason(cause: str) -> str:
+    """Why the scope leaves a procedure out, in the user's language (no detail)."""
+    from qrproc import scope as scopemod
+
+    verdict = scopemod.Verdict(included=False, cause=cause)
+    return in_language(verdict.reason, verdict.reason_vi)
 
 
 def _quiet_stdout() -> None:

@@ -8,72 +8,87 @@ import click
 
 from qrproc import audit as auditmod
 from qrproc import board
-from qrproc.cli import DATE, dry_run_option, warn
+from qrproc.cli import DATE, dry_run_option, warning
 from qrproc.cli.progress import StageProgress
 from qrproc.diff import vn_date
+from qrproc.i18n import N_, _, ngettext
 
 CAUSES = {
-    auditmod.UP_TO_DATE: "current version",
-    auditmod.LABEL_CHANGED: "the posted label is an older version: reprint",
-    auditmod.LINK_CHANGED: "the code links to an older version's page: reprint",
-    auditmod.ABOLISHED: "abolished: take it down",
-    auditmod.REPLACED: "replaced: take it down",
-    auditmod.NOT_YET_IN_FORCE: "not yet in force: take it down until it is",
-    auditmod.NOT_LISTED: "not in the catalogue in force: take it down",
-    auditmod.NOT_ON_BOARD: "not on the board: print and post it",
-    auditmod.POSTED_NOT_SEEN: "on record as posted, not in the photos",
+    auditmod.UP_TO_DATE: N_("current version"),
+    auditmod.LABEL_CHANGED: N_("the posted label is an older version: reprint"),
+    auditmod.LINK_CHANGED: N_("the code links to an older version's page: reprint"),
+    auditmod.ABOLISHED: N_("abolished: take it down"),
+    auditmod.REPLACED: N_("replaced: take it down"),
+    auditmod.NOT_YET_IN_FORCE: N_("not yet in force: take it down until it is"),
+    auditmod.NOT_LISTED: N_("not in the catalogue in force: take it down"),
+    auditmod.NOT_ON_BOARD: N_("not on the board: print and post it"),
+    auditmod.POSTED_NOT_SEEN: N_("on record as posted, not in the photos"),
 }
 REASONS = {
-    auditmod.NOT_A_LINK: "not a link",
-    auditmod.OTHER_HOST: "host {host} is neither the portal nor an allowed host",
-    auditmod.UNRECOGNISED_LINK: "a {host} link that is not a procedure page of the unit's template",
-    auditmod.UNKNOWN_PROCEDURE: "no procedure with {detail} is known",
+    auditmod.NOT_A_LINK: N_("not a link"),
+    auditmod.OTHER_HOST: N_("host {host} is neither the portal nor an allowed host"),
+    auditmod.UNRECOGNISED_LINK: N_("a {host} link that is not a procedure page of the unit's "
+                                   "template"),
+    auditmod.UNKNOWN_PROCEDURE: N_("no procedure with {detail} is known"),
 }
+STAGES = {"decode": N_("Reading photos")}
 
 
 def _findings(title: str, items, show_cause: bool = True) -> None:
     if not items:
         return
-    click.echo(f"{title} ({len(items)}):")
+    click.echo(f"{_(title)} ({len(items)}):")
     for f in items:
         copies = f"  ×{f.copies}" if f.copies > 1 else ""
-        cause = f"  — {CAUSES.get(f.cause, f.cause)}" if show_cause else ""
+        cause = f"  — {_(CAUSES.get(f.cause, f.cause))}" if show_cause else ""
         if f.replaced_by and f.cause == auditmod.REPLACED:
-            cause += f" (replaced by {f.replaced_by})"
+            cause += _(" (replaced by {code})").format(code=f.replaced_by)
         click.echo(f"  {f.code:<24} {f.name}{copies}{cause}")
 
 
 def _echo(result: auditmod.AuditResult) -> None:
     photos = result.photos
-    click.echo(f"Board audit for {vn_date(result.as_of)}: {len(photos)} photo"
-               f"{'s' if len(photos) != 1 else ''}, {result.labels_seen} QR codes read.")
+    click.echo(_("Board audit for {day}: {photos}, {codes}.").format(
+        day=vn_date(result.as_of),
+        photos=ngettext("{n} photo", "{n} photos", len(photos)).format(n=len(photos)),
+        codes=ngettext("{n} QR code read", "{n} QR codes read",
+                       result.labels_seen).format(n=result.labels_seen)))
     for p in photos:
         if p.status == auditmod.PHOTO_OK:
-            what = f"{len(p.seen)} codes, sha256 {p.sha256}"
+            what = ngettext("{n} code, sha256 {sha256}", "{n} codes, sha256 {sha256}",
+                            len(p.seen)).format(n=len(p.seen), sha256=p.sha256)
         elif p.status == auditmod.PHOTO_NO_CODE:
-            what = f"no QR code found, sha256 {p.sha256}"
+            what = _("no QR code found, sha256 {sha256}").format(sha256=p.sha256)
         else:
-            what = f"skipped: {p.note}"
+            what = _("skipped: {note}").format(note=p.note)
         click.echo(f"  {p.name}: {what}")
-    click.echo(f"Seen and current: {len(result.current)}")
-    _findings("Seen but stale (reprint)", result.stale)
-    _findings("Seen but orphan (take down)", result.orphan)
+    click.echo(_("Seen and current: {n}").format(n=len(result.current)))
+    _findings(N_("Seen but stale (reprint)"), result.stale)
+    _findings(N_("Seen but orphan (take down)"), result.orphan)
     if result.unknown:
-        click.echo(f"Seen but unknown ({len(result.unknown)}):")
+        click.echo(_("Seen but unknown ({n}):").format(n=len(result.unknown)))
         for u in result.unknown:
-            why = REASONS.get(u.reason, u.reason).format(host=u.host or "?", detail=u.detail or "it")
+            why = _(REASONS.get(u.reason, u.reason)).format(host=u.host or "?",
+                                                            detail=u.detail or _("it"))
             click.echo(f"  {u.payload}  — {why}" + (f"  ×{u.copies}" if u.copies > 1 else ""))
-    _findings("Applicable but not seen", result.not_seen)
+    _findings(N_("Applicable but not seen"), result.not_seen)
     gone = [f for f in result.posted_not_seen if not f.applicable]
-    _findings("On record as posted, not applicable, not seen", gone, show_cause=False)
+    _findings(N_("On record as posted, not applicable, not seen"), gone, show_cause=False)
     if result.applied:
-        click.echo(f"Applied on {vn_date(result.as_of)}: {len(result.to_post)} postings recorded, "
-                   f"{len(result.to_close)} closed (audit {result.audit_id}).")
+        click.echo(ngettext(
+            "Applied on {day}: {n} posting recorded, {closed} closed (audit {audit}).",
+            "Applied on {day}: {n} postings recorded, {closed} closed (audit {audit}).",
+            len(result.to_post)).format(day=vn_date(result.as_of), n=len(result.to_post),
+                                        closed=len(result.to_close), audit=result.audit_id))
     else:
-        plan = (f"--apply would record {len(result.to_post)} postings and close "
-                f"{len(result.to_close)}") if (result.to_post or result.to_close) else \
-            "the posted set already matches the photos"
-        click.echo(f"Recorded as audit {result.audit_id}; {plan}.")
+        if result.to_post or result.to_close:
+            plan = ngettext("--apply would record {n} posting and close {closed}",
+                            "--apply would record {n} postings and close {closed}",
+                            len(result.to_post)).format(n=len(result.to_post),
+                                                        closed=len(result.to_close))
+        else:
+            plan = _("the posted set already matches the photos")
+        click.echo(_("Recorded as audit {audit}; {plan}.").format(audit=result.audit_id, plan=plan))
 
 
 @click.command()
@@ -101,12 +116,12 @@ def audit(ctx, photos, day, apply_, as_json, force, thorough, quiet, dry_run):
     """
     app = ctx.obj
     with app.changing(dry_run) as registry:
-        with StageProgress({"decode": "Reading photos"}, hidden=quiet or len(photos) < 2) as progress:
+        with StageProgress(STAGES, hidden=quiet or len(photos) < 2) as progress:
             result = board.audit_board(registry, list(photos), day=day or app.today(),
                                        apply=apply_, force=force, at=app.now(),
                                        on_progress=progress, thorough=thorough)
         for w in result.warnings:
-            warn(f"Warning: {w}")
+            warning(w)
         if as_json:
             click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         else:

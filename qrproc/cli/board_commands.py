@@ -8,8 +8,10 @@ import json
 import click
 
 from qrproc import board, catalogue
-from qrproc.cli import CODE, DATE, dry_run_option, echo_import, split_codes, warn
+from qrproc.cli import (CODE, DATE, dry_run_option, echo_import, in_language, percent, split_codes,
+                        warn, warning)
 from qrproc.diff import Diff, vn_date
+from qrproc.i18n import N_, _, ngettext, place
 from qrproc.provinces import find_province
 from qrproc.sources import load_file
 
@@ -43,7 +45,8 @@ def init(app, unit, province, centre, address, hotline, preparer, head, place):
     registry = app.creating()
     board.setup_unit(registry, unit=unit.strip(), province=province, at=app.now(), centre=centre,
                      address=address, hotline=hotline, preparer=preparer, head=head, place=place)
-    click.echo(f"Registry {registry.path} ready for {unit.strip()} ({province}).")
+    click.echo(_("Registry {path} ready for {unit} ({province}).").format(
+        path=registry.path, unit=unit.strip(), province=province))
 
 
 @click.command("import")
@@ -73,28 +76,30 @@ def import_(app, file, effective, decision, amend, accept_drop, own_list, other_
                                          amend=amend, accept_drop=accept_drop, own_list=own_list,
                                          other_province=other_province, at=app.now())
         for w in out.warnings:
-            warn(f"Warning: {w}")
-        echo_import(out, f"Imported {file}")
+            warning(w)
+        echo_import(out, _("Imported {file}").format(file=file))
 
 
 def _print_section(title: str, items) -> None:
-    click.echo(f"{title} ({len(items)}):")
+    click.echo(f"{_(title)} ({len(items)}):")
     for i in items:
         p = i.procedure
-        click.echo(f"  {p.code or '-':<24} {p.name}  [{p.field or '-'}]  — {i.reason}")
+        why = in_language(i.reason, i.reason_vi)
+        click.echo(f"  {p.code or '-':<24} {p.name}  [{p.field or '-'}]  — {why}")
 
 
 def _echo_diff(d: Diff) -> None:
-    click.echo(f"Board against the catalogue in force on {vn_date(d.as_of)}:")
-    _print_section("To print", d.to_post)
-    _print_section("To reprint", d.to_reprint)
-    _print_section("To take down", d.to_take_down)
-    _print_section("Announced, not yet in force", d.not_yet_effective)
+    click.echo(_("Board against the catalogue in force on {day}:").format(day=vn_date(d.as_of)))
+    _print_section(N_("To print"), d.to_post)
+    _print_section(N_("To reprint"), d.to_reprint)
+    _print_section(N_("To take down"), d.to_take_down)
+    _print_section(N_("Announced, not yet in force"), d.not_yet_effective)
     if d.needs_code:
-        _print_section("Listed without a code (check the source)", d.needs_code)
-    click.echo(f"Unchanged: {len(d.unchanged)}")
+        _print_section(N_("Listed without a code (check the source)"), d.needs_code)
+    click.echo(_("Unchanged: {n}").format(n=len(d.unchanged)))
     if d.out_of_scope:
-        click.echo(f"Out of the unit's scope (not counted, see diff --json): {len(d.out_of_scope)}")
+        click.echo(_("Out of the unit's scope (not counted, see diff --json): {n}").format(
+            n=len(d.out_of_scope)))
 
 
 @click.command("diff")
@@ -127,7 +132,7 @@ def post(app, codes, all_pending, batch, day, dry_run):
     """
     chosen = sum([bool(codes), all_pending, batch is not None])
     if chosen != 1:
-        raise click.UsageError("give procedure CODES, --all-pending or --batch N (exactly one)")
+        raise click.UsageError(_("give procedure CODES, --all-pending or --batch N (exactly one)"))
     day = day or app.today()
     with app.changing(dry_run) as registry:
         if all_pending:
@@ -136,8 +141,12 @@ def post(app, codes, all_pending, batch, day, dry_run):
             done, same = board.post_batch(registry, batch, day=day, at=app.now())
         else:
             done, same = board.post_codes(registry, codes, day=day, at=app.now())
-        click.echo(f"Posted {len(done)} labels on {vn_date(day)}" +
-                   (f"; {len(same)} already up to date." if same else "."))
+        if same:
+            text = ngettext("Posted {n} label on {day}; {same} already up to date.",
+                            "Posted {n} labels on {day}; {same} already up to date.", len(done))
+        else:
+            text = ngettext("Posted {n} label on {day}.", "Posted {n} labels on {day}.", len(done))
+        click.echo(text.format(n=len(done), day=vn_date(day), same=len(same)))
 
 
 @click.command()
@@ -153,11 +162,12 @@ def takedown(app, codes, batch, day, force, dry_run):
     """Record that labels were taken down from the board: the CODES given (commas or spaces
     between them), or those on the takedown sheet of print batch N.
 
+    \b
     Example: qrproc takedown 1.000775,1.012563 --date 2026-12-15
     Example: qrproc takedown --batch 3 --date 2026-12-15
     """
     if bool(codes) == (batch is not None):
-        raise click.UsageError("give procedure CODES or --batch N (exactly one)")
+        raise click.UsageError(_("give procedure CODES or --batch N (exactly one)"))
     day = day or app.today()
     with app.changing(dry_run) as registry:
         if batch is not None:
@@ -165,8 +175,13 @@ def takedown(app, codes, batch, day, force, dry_run):
         else:
             done, absent = board.take_down(registry, codes, day=day, at=app.now(), force=force)
         for code in absent:
-            warn(f"Warning: {code} was not on the board")
-        click.echo(f"Took down {len(done)} labels on {vn_date(day)}.")
+            warning(_("{code} was not on the board").format(code=code))
+        click.echo(ngettext("Took down {n} label on {day}.", "Took down {n} labels on {day}.",
+                            len(done)).format(n=len(done), day=vn_date(day)))
+
+
+#: What each file of a print batch is (the registry's kinds), as `batches` lists them.
+FILE_KINDS = {"print": N_("print"), "reprint": N_("reprint"), "png": N_("png")}
 
 
 @click.command()
@@ -182,26 +197,36 @@ def batches(app, as_of, show_all):
     day = as_of or app.today()
     states = board.batch_states(app.reader, day, only_open=not show_all)
     if not states:
-        click.echo(f"No open print batch on {vn_date(day)}: everything printed is up, and "
-                   "everything on a takedown sheet is down.")
+        click.echo(_("No open print batch on {day}: everything printed is up, and everything on a "
+                     "takedown sheet is down.").format(day=vn_date(day)))
         return
     for st in states:
         b = st.batch
-        click.echo(f"Batch {b.id}: {b.layout}, printed {b.created_at:%d/%m/%Y %H:%M} for "
-                   f"{vn_date(b.as_of)}, {st.printed} cards ({st.up} up"
-                   + (f", {st.superseded} no longer current" if st.superseded else "") + ")")
+        if st.superseded:
+            text = ngettext("Batch {id}: {layout}, printed {at} for {day}, {n} card ({up} up, "
+                            "{superseded} no longer current)",
+                            "Batch {id}: {layout}, printed {at} for {day}, {n} cards ({up} up, "
+                            "{superseded} no longer current)", st.printed)
+        else:
+            text = ngettext("Batch {id}: {layout}, printed {at} for {day}, {n} card ({up} up)",
+                            "Batch {id}: {layout}, printed {at} for {day}, {n} cards ({up} up)",
+                            st.printed)
+        click.echo(text.format(id=b.id, layout=b.layout, at=f"{b.created_at:%d/%m/%Y %H:%M}",
+                               day=vn_date(b.as_of), n=st.printed, up=st.up,
+                               superseded=st.superseded))
         for f in st.files:
-            click.echo(f"  {f.kind}: {f.path}")
+            click.echo(f"  {_(FILE_KINDS.get(f.kind, f.kind))}: {f.path}")
         if st.to_put_up:
-            click.echo(f"  to put up ({len(st.to_put_up)}): "
-                       + ", ".join(p.code for p in st.to_put_up[:10])
-                       + (" …" if len(st.to_put_up) > 10 else "")
-                       + f"  -> qrproc post --batch {b.id}")
+            click.echo(_("  to put up ({n}): {codes}  -> qrproc post --batch {id}").format(
+                n=len(st.to_put_up), codes=_some_codes(st.to_put_up), id=b.id))
         if st.to_take_down:
-            click.echo(f"  to take down ({len(st.to_take_down)}): "
-                       + ", ".join(p.code for p in st.to_take_down[:10])
-                       + (" …" if len(st.to_take_down) > 10 else "")
-                       + f"  -> qrproc takedown --batch {b.id}")
+            click.echo(_("  to take down ({n}): {codes}  -> qrproc takedown --batch {id}").format(
+                n=len(st.to_take_down), codes=_some_codes(st.to_take_down), id=b.id))
+
+
+def _some_codes(procedures) -> str:
+    """The first ten codes, and '…' when there are more."""
+    return ", ".join(p.code for p in procedures[:10]) + (" …" if len(procedures) > 10 else "")
 
 
 @click.command()
@@ -213,37 +238,52 @@ def status(app, as_of):
     Example: qrproc status
     """
     st = board.status(app.reader, as_of or app.today())
-    click.echo(f"Unit: {st.unit} ({st.province})   registry: {app.reader.path}")
+    click.echo(_("Unit: {unit} ({province})   registry: {path}").format(
+        unit=st.unit, province=st.province, path=app.reader.path))
     view = st.catalogue
     if view:
         s = view.base
-        click.echo(f"Catalogue in force: {s.source}, effective {vn_date(s.effective)}"
-                   f"{', ' + s.decision if s.decision else ''} ({len(view.applicable)} procedures "
-                   f"apply to the unit, {len(view.excluded)} left out of its scope)")
+        click.echo(ngettext(
+            "Catalogue in force: {source}, effective {day}{decision} ({n} procedure applies to the "
+            "unit, {left_out} left out of its scope)",
+            "Catalogue in force: {source}, effective {day}{decision} ({n} procedures apply to the "
+            "unit, {left_out} left out of its scope)", len(view.applicable)).format(
+            source=s.source, day=vn_date(s.effective), decision=_decision(s.decision),
+            n=len(view.applicable), left_out=len(view.excluded)))
         for a in view.amendments:
-            click.echo(f"  amended by {a.source}{', ' + a.decision if a.decision else ''}, "
-                       f"effective {vn_date(a.effective)}")
+            click.echo(_("  amended by {source}{decision}, effective {day}").format(
+                source=a.source, decision=_decision(a.decision), day=vn_date(a.effective)))
     else:
-        click.echo("Catalogue in force: none yet (qrproc import FILE)")
+        click.echo(_("Catalogue in force: none yet (qrproc import FILE)"))
     for up in st.upcoming:
-        click.echo(f"Announced: changes take effect {vn_date(up.effective)}"
-                   f"{', ' + up.decision if up.decision else ''}")
+        click.echo(_("Announced: changes take effect {day}{decision}").format(
+            day=vn_date(up.effective), decision=_decision(up.decision)))
     d = st.diff
     if d is None:
-        click.echo(f"On the board: {st.posted} labels.")
+        click.echo(ngettext("On the board: {n} label.", "On the board: {n} labels.",
+                            st.posted).format(n=st.posted))
     else:
-        click.echo(f"On the board: {st.posted} labels; to print {len(d.to_post)}, to reprint "
-                   f"{len(d.to_reprint)}, to take down {len(d.to_take_down)}, not yet in force "
-                   f"{len(d.not_yet_effective)}.")
-        from qrproc.report import vn_percent
-
+        click.echo(ngettext(
+            "On the board: {n} label; to print {to_print}, to reprint {to_reprint}, to take down "
+            "{to_take_down}, not yet in force {later}.",
+            "On the board: {n} labels; to print {to_print}, to reprint {to_reprint}, to take down "
+            "{to_take_down}, not yet in force {later}.", st.posted).format(
+            n=st.posted, to_print=len(d.to_post), to_reprint=len(d.to_reprint),
+            to_take_down=len(d.to_take_down), later=len(d.not_yet_effective)))
         cov = st.coverage
-        click.echo(f"Coverage on {vn_date(st.coverage.as_of)}: {cov.posted}/{cov.applicable} "
-                   f"({vn_percent(cov.coverage_percent)}) posted, as the report counts it.")
+        click.echo(_("Coverage on {day}: {posted}/{applicable} ({percent}) posted, as the report "
+                     "counts it.").format(day=vn_date(cov.as_of), posted=cov.posted,
+                                          applicable=cov.applicable,
+                                          percent=percent(cov.coverage_percent)))
     open_batches = board.batch_states(app.reader, as_of or app.today())
     if open_batches:
-        click.echo(f"Open print batches: {', '.join(str(b.batch.id) for b in open_batches)} "
-                   "(qrproc batches)")
+        click.echo(_("Open print batches: {ids} (qrproc batches)").format(
+            ids=", ".join(str(b.batch.id) for b in open_batches)))
+
+
+def _decision(decision: str) -> str:
+    """', 2345/QĐ-UBND' after a source, or nothing."""
+    return f", {decision}" if decision else ""
 
 
 @click.command()
@@ -263,24 +303,33 @@ def demo(app, out_dir, silent):
     from qrproc import demo as demomod  # the PDF and report libraries, only when needed
     from qrproc.cli.poster_commands import STAGES
     from qrproc.cli.progress import StageProgress
-    from qrproc.report import vn_percent
 
     progress = StageProgress(STAGES, hidden=silent)
     try:
         r = demomod.run(out_dir, at=app.now(), on_step=warn, on_progress=progress)
     finally:
         progress.close()
-    click.echo(f"Sample unit: {r.unit} ({r.province}); registry {r.db}")
-    click.echo(f"Before the amendment takes effect ({vn_date(r.before.as_of)}): "
-               f"{len(r.before.to_post)} to print, {len(r.before.not_yet_effective)} "
-               "announced changes not yet in force.")
+    click.echo(_("Sample unit: {unit} ({province}); registry {path}").format(
+        unit=r.unit, province=r.province, path=r.db))
+    click.echo(_("Before the amendment takes effect ({day}): {to_print} to print, {later} "
+                 "announced changes not yet in force.").format(
+        day=vn_date(r.before.as_of), to_print=len(r.before.to_post),
+        later=len(r.before.not_yet_effective)))
     _echo_diff(r.after)
-    for label, res in (("Whole board", r.board_pdf), ("Changed labels + takedown sheet", r.changed_pdf)):
-        click.echo(f"{label}: {res.path} ({res.pages} pages, {res.verified} QR codes verified)")
+    for label, res in ((N_("Whole board"), r.board_pdf),
+                       (N_("Changed labels + takedown sheet"), r.changed_pdf)):
+        pages = ngettext("{n} page", "{n} pages", res.pages).format(n=res.pages)
+        verified = ngettext("{n} QR code verified", "{n} QR codes verified",
+                            res.verified).format(n=res.verified)
+        click.echo(_("{label}: {path} ({pages}, {verified})").format(
+            label=_(label), path=res.path, pages=pages, verified=verified))
     cov = r.report.coverage
-    click.echo(f"Changed labels put up on {vn_date(r.posted_on)}; coverage {cov.posted}/{cov.applicable}"
-               f" ({vn_percent(cov.coverage_percent)}), {len(cov.late)} put up late.")
-    click.echo(f"Coverage report: {r.report_path}")
+    click.echo(_("Changed labels put up on {day}; coverage {posted}/{applicable} ({percent}), "
+                 "{late} put up late.").format(day=vn_date(r.posted_on), posted=cov.posted,
+                                               applicable=cov.applicable,
+                                               percent=percent(cov.coverage_percent),
+                                               late=len(cov.late)))
+    click.echo(_("Coverage report: {path}").format(path=r.report_path))
 
 
 def _pairs(values, reason):
@@ -317,7 +366,7 @@ def scope_(app, exclude, include, add, remove, reason, province_received, reset,
                                         remove=_pairs(remove, reason),
                                         province_received=province_received, reset=reset,
                                         at=app.now())
-            click.echo("Scope saved.")
+            click.echo(_("Scope saved."))
             _echo_scope(rules)
     else:
         app.reader.require_initialised()
@@ -327,11 +376,11 @@ def scope_(app, exclude, include, add, remove, reason, province_received, reset,
 def _echo_scope(rules) -> None:
     from qrproc import scope as scopemod
 
-    click.echo(f"Rule: {scopemod.describe_rule(rules)}.")
+    click.echo(_("Rule: {rule}.").format(rule=scopemod.describe_rule(rules)))
     for code, why in rules.added:
-        click.echo(f"  added {code}: {why}")
+        click.echo(_("  added {code}: {reason}").format(code=code, reason=why))
     for code, why in rules.removed:
-        click.echo(f"  removed {code}: {why}")
+        click.echo(_("  removed {code}: {reason}").format(code=code, reason=why))
 
 
 @click.command()
@@ -343,9 +392,9 @@ def log(app):
     """
     changes = app.reader.changes()
     if not changes:
-        click.echo("No change recorded yet.")
+        click.echo(_("No change recorded yet."))
     for c in changes:
-        state = f"  [undone by {c.undone_by}]" if c.undone_by else ""
+        state = _("  [undone by {change}]").format(change=c.undone_by) if c.undone_by else ""
         click.echo(f"{c.id:>4}  {c.at:%d/%m/%Y %H:%M}  {c.command:<9} {c.summary}{state}")
 
 
@@ -362,7 +411,8 @@ def undo(app, change, dry_run):
     """
     with app.changing(dry_run) as registry:
         for c in board.undo(registry, at=app.now(), back_to=change):
-            click.echo(f"Undid change {c.id} ({c.command}): {c.summary}")
+            click.echo(_("Undid change {id} ({command}): {summary}").format(
+                id=c.id, command=c.command, summary=c.summary))
 
 
 @click.command()
@@ -373,7 +423,8 @@ def migrate(app):
     Example: qrproc migrate
     """
     registry = app.registry
-    click.echo(f"Registry {registry.path} is at schema version {registry.schema_version}.")
+    click.echo(_("Registry {path} is at schema version {version}.").format(
+        path=registry.path, version=registry.schema_version))
 
 
 @click.command()
@@ -387,11 +438,11 @@ def codes(app, as_of):
     """
     problems = catalogue.code_problems(app.reader, as_of or app.today())
     if not problems:
-        click.echo("Every row has a valid procedure code.")
+        click.echo(_("Every row has a valid procedure code."))
     for n, p in enumerate(problems, 1):
-        written = f"'{p.raw_code}'" if p.raw_code else "no code"
-        hint = f"; probably {p.suggestion}" if p.suggestion else ""
-        click.echo(f"{n:>3}. {p.origin}: {written} — {p.name}{hint}")
+        written = f"'{p.raw_code}'" if p.raw_code else _("no code")
+        hint = _("; probably {code}").format(code=p.suggestion) if p.suggestion else ""
+        click.echo(f"{n:>3}. {place(p.origin)}: {written} — {p.name}{hint}")
 
 
 @click.command()
@@ -410,9 +461,10 @@ def correct(app, row, code, as_of, dry_run):
     if row.isdigit():
         problems = catalogue.code_problems(app.registry, day)
         if not 1 <= int(row) <= len(problems):
-            raise click.BadParameter(f"{row} is not a number from qrproc codes (1–{len(problems)})",
-                                     param_hint="ROW")
+            raise click.BadParameter(_("{row} is not a number from qrproc codes (1–{last})").format(
+                row=row, last=len(problems)), param_hint="ROW")
         row = problems[int(row) - 1].origin
     with app.changing(dry_run) as registry:
         fixed = catalogue.correct_code(registry, row, code, day=day, at=app.now())
-        click.echo(f"{fixed.origin}: code '{fixed.raw_code or '—'}' corrected to {code.strip()}.")
+        click.echo(_("{row}: code '{old}' corrected to {new}.").format(
+            row=place(fixed.origin), old=fixed.raw_code or "—", new=code.strip()))

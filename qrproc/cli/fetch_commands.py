@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from qrproc import catalogue
-from qrproc.cli import DATE, dry_run_option, echo_import, warn
+from qrproc.cli import DATE, dry_run_option, echo_import, number, warning
 from qrproc.cli.progress import StageProgress
+from qrproc.i18n import N_, _
 from qrproc.http import DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, DEFAULT_RATE, make_session
 from qrproc.sources import legacy, portal
 from qrproc.sources.cache import DEFAULT_DIRNAME, DetailCache
@@ -18,7 +19,7 @@ SOURCES = {
     "portal": (portal.fetch_catalogue, portal.DEFAULT_BASE_URL),
     "legacy": (legacy.fetch_catalogue, legacy.DEFAULT_BASE_URL),
 }
-PROGRESS_LABELS = {"pages": "list pages", "details": "details   "}
+PROGRESS_LABELS = {"pages": N_("list pages"), "details": N_("details")}
 
 
 class ProvinceType(click.ParamType):
@@ -71,13 +72,15 @@ def fetch(app, province, source, base_url, rate, cache_dir, max_age, attempts, b
     setting = app.registry.get_setting("province")
     if province is None:
         if not setting:
-            raise click.UsageError("no --province given and the registry has no province setting")
+            raise click.UsageError(_("no --province given and the registry has no province "
+                                     "setting"))
         province = ProvinceType().convert(setting, None, None)
     elif setting and province.hcode != setting and not other_province:
-        raise click.ClickException(
-            f"this registry is for a unit in {portal.find_province(setting).name} ({setting}), not "
-            f"{province.name} ({province.hcode}); nothing was fetched (to do it on purpose, add "
-            "--other-province)")
+        raise click.ClickException(_(
+            "this registry is for a unit in {name} ({code}), not {other} ({other_code}); nothing "
+            "was fetched (to do it on purpose, add --other-province)").format(
+            name=portal.find_province(setting).name, code=setting, other=province.name,
+            other_code=province.hcode))
     fetch_catalogue, default_url = SOURCES[source]
     base_url = (base_url or default_url).rstrip("/")
     cache = DetailCache(Path(cache_dir) if cache_dir else Path(app.db).resolve().parent / DEFAULT_DIRNAME,
@@ -91,11 +94,14 @@ def fetch(app, province, source, base_url, rate, cache_dir, max_age, attempts, b
                                          accept_drop=accept_drop, other_province=other_province,
                                          at=app.now())
         for w in out.warnings:
-            warn(f"Warning: {w}")
-        click.echo(f"Fetched the catalogue for {province.hcode} {province.name} from {base_url} "
-                   f"({cat.total or 0:,} listed by the portal; {session.requests_sent} requests, "
-                   f"{cache.stored} details downloaded, {cache.hits} taken from the cache).")
-        echo_import(out, "Fetched")
+            warning(w)
+        click.echo(_("Fetched the catalogue for {code} {name} from {url} ({listed} listed by the "
+                     "portal; {requests} requests, {downloaded} details downloaded, {cached} taken "
+                     "from the cache).").format(
+            code=province.hcode, name=province.name, url=base_url, listed=number(cat.total or 0),
+            requests=number(session.requests_sent), downloaded=number(cache.stored),
+            cached=number(cache.hits)))
+        echo_import(out, _("Fetched"))
 
 
 @click.command()
@@ -122,7 +128,7 @@ def links(app, as_of, base_url, rate, cache_dir, quiet, dry_run):
     day = as_of or app.today()
     wanted = catalogue.codes_without_ids(registry, day)
     if not wanted:
-        click.echo("Every procedure already links to its own page on the portal.")
+        click.echo(_("Every procedure already links to its own page on the portal."))
         return
     base_url = (base_url or portal.DEFAULT_BASE_URL).rstrip("/")
     province = ProvinceType().convert(registry.get_setting("province"), None, None)
@@ -134,9 +140,10 @@ def links(app, as_of, base_url, rate, cache_dir, quiet, dry_run):
     plan = catalogue.LinkPlan(found, tuple(ambiguous), tuple(absent))
     with app.changing(dry_run) as registry:
         catalogue.store_links(registry, plan, source=base_url, at=app.now())
-        click.echo(f"Links: {len(found)} of {len(wanted)} procedures now link to their own page on "
-                   f"the portal ({session.requests_sent} requests); {len(ambiguous)} have more than "
-                   f"one possible page and {len(absent)} are not in the portal's list: they keep "
-                   "the search link.")
+        click.echo(_("Links: {found} of {wanted} procedures now link to their own page on the "
+                     "portal ({requests} requests); {ambiguous} have more than one possible page "
+                     "and {absent} are not in the portal's list: they keep the search link.").format(
+            found=len(found), wanted=len(wanted), requests=number(session.requests_sent),
+            ambiguous=len(ambiguous), absent=len(absent)))
         for code in ambiguous:
-            click.echo(f"  several pages: {code}")
+            click.echo(_("  several pages: {code}").format(code=code))

@@ -8,13 +8,15 @@ import re
 import click
 
 from qrproc import board
-from qrproc.cli import DATE, dry_run_option, split_codes, warn
+from qrproc.cli import DATE, dry_run_option, split_codes, warning
 from qrproc.cli.progress import StageProgress
 from qrproc.diff import vn_date
+from qrproc.i18n import N_, _, ngettext
 from qrproc.poster import LAYOUTS, PAPERS, Selection
 from qrproc.poster import payload as payloadmod
 
-STAGES = {"render": "Drawing pages", "verify": "Checking QR codes", "png": "Writing PNG cards"}
+STAGES = {"render": N_("Drawing pages"), "verify": N_("Checking QR codes"),
+          "png": N_("Writing PNG cards")}
 
 
 def _grid(ctx, param, value):
@@ -22,7 +24,7 @@ def _grid(ctx, param, value):
         return None
     m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", value)
     if not m:
-        raise click.BadParameter(f"{value!r} is not COLUMNSxROWS like 3x4")
+        raise click.BadParameter(_("{value!r} is not COLUMNSxROWS like 3x4").format(value=value))
     return int(m.group(1)), int(m.group(2))
 
 
@@ -61,12 +63,12 @@ def posters(app, layout, kind, field_name, codes, batch, no_pdf, as_of, out, pap
     Example: qrproc posters --changed --as-of 2026-12-15 --png posters/png
     """
     if field_name and codes:
-        raise click.UsageError("give --field or --codes, not both")
+        raise click.UsageError(_("give --field or --codes, not both"))
     if no_pdf and not png_dir:
-        raise click.UsageError("--no-pdf needs --png DIR")
+        raise click.UsageError(_("--no-pdf needs --png DIR"))
     if batch is not None and (field_name or codes or kind != "changed" or as_of):
-        raise click.UsageError("--batch N prints that batch as it was: no --all, --field, "
-                               "--codes or --as-of with it")
+        raise click.UsageError(_("--batch N prints that batch as it was: no --all, --field, "
+                                 "--codes or --as-of with it"))
     if field_name:
         selection = Selection.of_field(field_name)
     elif codes:
@@ -81,37 +83,50 @@ def posters(app, layout, kind, field_name, codes, batch, no_pdf, as_of, out, pap
                                          layout=layout if layout != "grid" else None, **options)
         else:
             if no_pdf:
-                raise click.UsageError("--no-pdf exports the cards of a batch: give --batch N")
+                raise click.UsageError(_("--no-pdf exports the cards of a batch: give --batch N"))
             result = board.print_posters(app.registry, layout=layout, selection=selection,
                                          as_of=as_of or app.today(), at=app.now(), **options)
     finally:
         progress.close()
     if result.path is None and not result.png_files:
-        click.echo(f"Nothing to print: the board is up to date with the catalogue in force on "
-                   f"{vn_date(result.as_of)}.")
+        click.echo(_("Nothing to print: the board is up to date with the catalogue in force on "
+                     "{day}.").format(day=vn_date(result.as_of)))
         return
     for w in result.warnings:
-        warn(f"Warning: {w}")
-    sheet = f" and a takedown sheet of {len(result.takedown)}" if result.takedown else ""
+        warning(w)
     if result.report is not None and result.report.expected:
-        click.echo(f"Verified {result.verified} of {result.report.expected} QR codes: each read "
-                   f"back, module by module, to the link printed under it.")
+        click.echo(_("Verified {verified} of {expected} QR codes: each read back, module by "
+                     "module, to the link printed under it.").format(
+            verified=result.verified, expected=result.report.expected))
     if result.procedures:
-        click.echo(f"Links: {result.own_pages} to the procedure's own page on the portal, "
-                   f"{result.searches} to the portal's search by code.")
+        click.echo(_("Links: {own} to the procedure's own page on the portal, {search} to the "
+                     "portal's search by code.").format(own=result.own_pages,
+                                                        search=result.searches))
     if result.path is not None:
-        pages = f"{result.pages} page" + ("s" if result.pages != 1 else "")
-        click.echo(f"Wrote {result.path} ({result.layout}, {result.paper}, {pages}: "
-                   f"{len(result.procedures)} procedures{sheet}).")
+        pages = ngettext("{n} page", "{n} pages", result.pages).format(n=result.pages)
+        n = len(result.procedures)
+        procedures = ngettext("{n} procedure", "{n} procedures", n).format(n=n)
+        if result.takedown:
+            text = _("Wrote {path} ({layout}, {paper}, {pages}: {procedures} and a takedown sheet "
+                     "of {takedown}).")
+        else:
+            text = _("Wrote {path} ({layout}, {paper}, {pages}: {procedures}).")
+        click.echo(text.format(path=result.path, layout=result.layout, paper=result.paper,
+                               pages=pages, procedures=procedures, takedown=len(result.takedown)))
     if result.png_files:
-        click.echo(f"Wrote {len(result.png_files)} PNG cards to {png_dir}.")
+        n = len(result.png_files)
+        click.echo(ngettext("Wrote {n} PNG card to {folder}.", "Wrote {n} PNG cards to {folder}.",
+                            n).format(n=n, folder=png_dir))
     b = result.batch
     if result.reprint:
-        click.echo(f"Recorded as a file of print batch {b.id} (no new batch).")
+        click.echo(_("Recorded as a file of print batch {id} (no new batch).").format(id=b.id))
         return
-    steps = [f"qrproc post --batch {b.id}"] + (
-        [f"qrproc takedown --batch {b.id}"] if result.takedown else [])
-    click.echo(f"Print batch {b.id}; once the sheets are up: {' and '.join(steps)}")
+    post = f"qrproc post --batch {b.id}"
+    if result.takedown:
+        click.echo(_("Print batch {id}; once the sheets are up: {post} and {takedown}").format(
+            id=b.id, post=post, takedown=f"qrproc takedown --batch {b.id}"))
+    else:
+        click.echo(_("Print batch {id}; once the sheets are up: {post}").format(id=b.id, post=post))
 
 
 @click.command()
@@ -138,10 +153,13 @@ def payload(app, template, template_code, allow_hosts, ec, reset, dry_run):
             config = board.set_payload(registry, template=template, template_code=template_code,
                                        allow_hosts=allow_hosts, ec=ec, reset=reset, at=app.now())
             if not dry_run:
-                click.echo("Payload settings saved.")
+                click.echo(_("Payload settings saved."))
     else:
         config = board.payload_config(app.reader)
-    click.echo(f"Link (portal id known): {config.template}")
-    click.echo(f"Link (by code):         {config.template_code}")
-    click.echo(f"Allowed hosts:          {', '.join(sorted(config.allowed_hosts))}")
-    click.echo(f"Error correction:       {config.ec}")
+    rows = [(_("Link (portal id known):"), config.template),
+            (_("Link (by code):"), config.template_code),
+            (_("Allowed hosts:"), ", ".join(sorted(config.allowed_hosts))),
+            (_("Error correction:"), config.ec)]
+    width = max(len(label) for label, _value in rows) + 1
+    for label, value in rows:
+        click.echo(f"{label:<{width}}{value}")

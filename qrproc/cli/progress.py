@@ -6,11 +6,15 @@ import sys
 
 import click
 
+from qrproc.i18n import _
+
 
 class StageProgress:
     """One click progress bar per stage, on stderr; a new bar when the stage or total changes.
 
-    `labels` names the stages ({"verify": "Checking QR codes"}); `hidden` silences it all.
+    `labels` names the stages ({"verify": N_("Checking QR codes")}), in English marked for
+    translation: each is shown in the user's language, padded to the longest so that the bars line
+    up; `hidden` silences it all.
     Usable as a context manager so the last bar is closed on the way out.
     """
 
@@ -27,12 +31,16 @@ class StageProgress:
         if stage != self.stage or self.bar is None or self.bar.length != total:
             self.close()
             self.stage, self.done = stage, 0
-            self.bar = click.progressbar(length=total, label=self.labels.get(stage, stage),
+            self.bar = click.progressbar(length=total, label=self._label(stage),
                                          file=sys.stderr, show_pos=True)
             self.bar.__enter__()
         if done > self.done:
             self.bar.update(done - self.done)
             self.done = done
+
+    def _label(self, stage: str) -> str:
+        width = max((len(_(text)) for text in self.labels.values()), default=0)
+        return _(self.labels.get(stage, stage)).ljust(width)
 
     def close(self) -> None:
         if self.bar is not None:

@@ -10,7 +10,8 @@ import click
 
 from qrproc import board, exchange
 from qrproc import province as provincemod
-from qrproc.cli import DATE, warn
+from qrproc.cli import DATE, number, warning
+from qrproc.i18n import _, ngettext
 
 FORMATS = ("html", "xlsx", "csv", "json")
 KEY_ENV = "QRPROC_BUNDLE_KEY"
@@ -21,7 +22,8 @@ def _key(key_file: str | None) -> bytes | None:
         try:
             return Path(key_file).read_bytes().strip() or None
         except OSError as e:
-            raise click.ClickException(f"cannot read the key file {key_file}: {e.strerror or e}") from e
+            raise click.ClickException(_("cannot read the key file {file}: {error}").format(
+                file=key_file, error=e.strerror or e)) from e
     value = os.environ.get(KEY_ENV, "")
     return value.encode() or None
 
@@ -33,7 +35,8 @@ def _write(path: Path, data: bytes | str) -> None:
         else:
             path.write_text(data, encoding="utf-8", newline="")
     except OSError as e:
-        raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from e
+        raise click.ClickException(_("cannot write {file}: {error}").format(
+            file=path, error=e.strerror or e)) from e
 
 
 @click.group("catalogue")
@@ -58,15 +61,21 @@ def catalogue_export(app, out, as_of):
     """
     path = Path(out)
     if path.suffix.lower() not in (".json", ".xlsx"):
-        raise click.BadParameter(f"{out}: write .json or .xlsx", param_hint="--out")
+        raise click.BadParameter(_("{file}: write .json or .xlsx").format(file=out),
+                                 param_hint="--out")
     export = board.catalogue_export(app.reader, as_of or app.today())
     _write(path, export.to_json() if path.suffix.lower() == ".json" else exchange.catalogue_xlsx(export))
     m = export.manifest
     c = m["counts"]
-    click.echo(f"Wrote {path}: {c['procedures']} procedures for {m['province']} on "
-               f"{export.as_of:%d/%m/%Y} ({c['in_force']} in force, {c['procedures'] - c['in_force']} "
-               f"abolished or not yet in force; {c['with_portal_id']} with their portal id), "
-               f"SHA-256 {m['sha256']}.")
+    click.echo(ngettext(
+        "Wrote {file}: {n} procedure for {province} on {day} ({in_force} in force, {other} "
+        "abolished or not yet in force; {with_id} with their portal id), SHA-256 {sha256}.",
+        "Wrote {file}: {n} procedures for {province} on {day} ({in_force} in force, {other} "
+        "abolished or not yet in force; {with_id} with their portal id), SHA-256 {sha256}.",
+        c["procedures"]).format(
+        file=path, n=c["procedures"], province=m["province"], day=f"{export.as_of:%d/%m/%Y}",
+        in_force=c["in_force"], other=c["procedures"] - c["in_force"],
+        with_id=c["with_portal_id"], sha256=m["sha256"]))
 
 
 @click.command("export")
@@ -83,7 +92,8 @@ def export(app, out, as_of, key_file):
     """
     data = board.commune_bundle(app.reader, as_of or app.today(), key=_key(key_file))
     _write(Path(out), data)
-    click.echo(f"Wrote {out} ({len(data):,} bytes).")
+    click.echo(ngettext("Wrote {file} ({n} byte).", "Wrote {file} ({n} bytes).", len(data)).format(
+        file=out, n=number(len(data))))
 
 
 @click.command("province")
@@ -106,12 +116,13 @@ def province_(bundles, catalogue_file, fmt, out, key_file):
                                        catalogue=Path(catalogue_file) if catalogue_file else None,
                                        key=_key(key_file))
     if not rollup.rows:
-        raise click.UsageError("no bundle (.zip) found in the paths given")
+        raise click.UsageError(_("no bundle (.zip) found in the paths given"))
     for r in rollup.rows:
         if not r.verified:
-            warn(f"Warning: {r.bundle}: does not verify ({r.problem}); listed, not counted")
+            warning(_("{bundle}: does not verify ({problem}); listed, not counted").format(
+                bundle=r.bundle, problem=r.problem))
         elif not r.counted:
-            warn(f"Warning: {r.bundle}: {r.flag_text}")
+            warning(f"{r.bundle}: {r.flag_text}")
     rendered = {"html": provincemod.render_html, "xlsx": provincemod.render_xlsx,
                 "csv": provincemod.render_csv, "json": provincemod.render_json}[fmt](rollup)
     if out is None and fmt in ("html", "xlsx"):
@@ -121,5 +132,8 @@ def province_(bundles, catalogue_file, fmt, out, key_file):
         return
     _write(Path(out), rendered)
     t = rollup.totals
-    click.echo(f"Wrote {out}: {t['communes']} communes ({t['verified']} verified), "
-               f"{t['posted']}/{t['applicable']} procedures posted.")
+    click.echo(ngettext(
+        "Wrote {file}: {n} commune ({verified} verified), {posted}/{applicable} procedures posted.",
+        "Wrote {file}: {n} communes ({verified} verified), {posted}/{applicable} procedures "
+        "posted.", t["communes"]).format(file=out, n=t["communes"], verified=t["verified"],
+                                         posted=t["posted"], applicable=t["applicable"]))

@@ -9,9 +9,22 @@ import click
 
 from qrproc import board
 from qrproc import report as reportmod
-from qrproc.cli import DATE, FiniteFloat, warn
+from qrproc.cli import DATE, FiniteFloat, warn, warning
+from qrproc.diff import vn_date
+from qrproc.i18n import _, language
 
 FORMATS = ("html", "json", "csv", "text")
+
+
+def _day(day) -> str:
+    """A date in a message: 2026-12-31 in English (as --as-of takes it), 31/12/2026 in Vietnamese."""
+    return day.isoformat() if language() == "en" else vn_date(day)
+
+
+def _number(value: float) -> str:
+    """A --fail-under figure: 99.5, or 99,5 in Vietnamese."""
+    text = f"{value:g}"
+    return text if language() == "en" else text.replace(".", ",")
 
 
 def _render(report: reportmod.Report, fmt: str) -> str:
@@ -46,8 +59,8 @@ def report(ctx, as_of, start, fmt, out, fail_under):
     as_of = as_of or app.today()
     rep = board.coverage_report(app.reader, as_of, start=start, today=app.today())
     if rep.future:
-        warn(f"Warning: {as_of.isoformat()} is after today: the figures say what the registry "
-             "expects then, not what is on the wall.")
+        warning(_("{day} is after today: the figures say what the registry expects then, not "
+                  "what is on the wall.").format(day=_day(as_of)))
     content = _render(rep, fmt)
     if fmt == "html" and out is None:
         out = f"bao-cao-niem-yet-{as_of.isoformat()}.html"
@@ -59,15 +72,20 @@ def report(ctx, as_of, start, fmt, out, fail_under):
         try:
             Path(out).write_text(content, encoding=encoding, newline="")
         except OSError as e:
-            raise click.ClickException(f"cannot write {out}: {e.strerror or e}") from e
-        click.echo(out if fmt == "html" else f"Wrote the {fmt} report to {out}")
+            raise click.ClickException(_("cannot write {file}: {error}").format(
+                file=out, error=e.strerror or e)) from e
+        click.echo(out if fmt == "html" else _("Wrote the {format} report to {file}").format(
+            format=fmt, file=out))
     cov = rep.coverage
     if fail_under is not None:
         if cov.ratio is None:
-            warn(f"Coverage is undefined on {as_of.isoformat()} (no applicable procedures); "
-                 f"--fail-under {fail_under:g} is not met.")
+            warn(_("Coverage is undefined on {day} (no applicable procedures); --fail-under {limit} "
+                   "is not met.").format(day=_day(as_of), limit=_number(fail_under)))
             ctx.exit(2)
         if cov.posted * 100 < fail_under * cov.applicable:
-            warn(f"Coverage {cov.posted}/{cov.applicable} ({cov.coverage_percent}%) is below "
-                 f"--fail-under {fail_under:g}%.")
+            shown = f"{cov.coverage_percent}%" if language() == "en" else \
+                reportmod.vn_percent(cov.coverage_percent)
+            warn(_("Coverage {posted}/{applicable} ({percent}) is below --fail-under {limit}%.").format(
+                posted=cov.posted, applicable=cov.applicable, percent=shown,
+                limit=_number(fail_under)))
             ctx.exit(2)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from qrproc.errors import RegistryError
+from qrproc.i18n import _
 
 
 @click.command()
@@ -38,13 +39,17 @@ def serve(app, port, no_browser):
     except OSError as e:
         web.extensions["qrproc"].close()
         raise click.ClickException(
-            f"cannot listen on 127.0.0.1:{port} ({e.strerror or e}); is another "
-            "qrproc serve running? Choose another port with --port N") from e
-    state = "" if Path(path).is_file() else " (no registry yet: set it up on the Cài đặt page)"
-    click.echo(f"Serving {Path(path).resolve()}{state} at {url_of(server)} — press Ctrl+C to stop.")
+            _("cannot listen on 127.0.0.1:{port} ({reason}); is another qrproc serve running? "
+              "Choose another port with --port N").format(port=port, reason=e.strerror or e)) from e
+    where, at = Path(path).resolve(), url_of(server)
+    if Path(path).is_file():
+        click.echo(_("Serving {path} at {url} — press Ctrl+C to stop.").format(path=where, url=at))
+    else:
+        click.echo(_("Serving {path} (no registry yet: set it up on the Cài đặt page) at {url} — "
+                     "press Ctrl+C to stop.").format(path=where, url=at))
     opening = not no_browser and can_open_browser()
     if not no_browser and not opening:
-        click.echo("No graphical session here: open the address above in a browser.", err=True)
+        click.echo(_("No graphical session here: open the address above in a browser."), err=True)
     signal.signal(signal.SIGTERM, _stop)
     run(web, server, open_browser=opening)
 

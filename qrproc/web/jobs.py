@@ -13,7 +13,7 @@ import secrets
 import shutil
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -46,6 +46,16 @@ class Job:
 
     def progress(self, stage: str, done: int, total: int | None) -> None:
         self.stage, self.done, self.total = stage, done, total or 0
+
+    def view(self) -> "Job":
+        """A copy of the job as it is at this moment, for one page to render.
+
+        The worker thread sets `result` before `state`, and the copy reads `state` first, so a
+        page never sees a finished job without its result, however the render and the worker
+        interleave (rendering the live job could read `result` before the job ended and
+        `state` after it).
+        """
+        return replace(self)
 
     @property
     def finished(self) -> bool:

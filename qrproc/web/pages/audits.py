@@ -103,7 +103,7 @@ def _save(d, job: Job):
 
 @bp.get("/<token>")
 def result(token):
-    job = finished_job(KIND, token)
+    job = finished_job(KIND, token).view()  # one moment's state: the worker may finish meanwhile
     return render_template("audit_result.html", job=job, preview=job.result, causes=CAUSES,
                            unknown=UNKNOWN, photo_states=PHOTO_STATES, modes=(PREVIEW, APPLY, RECORD))
 

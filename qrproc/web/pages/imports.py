@@ -118,7 +118,7 @@ def _preview(d, load, job: Job) -> Preview:
 
 @bp.get("/<token>")
 def preview(token):
-    job = finished_job(KIND, token)
+    job = finished_job(KIND, token).view()  # one moment's state: the worker may finish meanwhile
     return render_template("import_preview.html", job=job, preview=job.result,
                            options=job.params["options"], date_sources=DATE_SOURCES,
                            reason_vi=scopemod.reason_vi)

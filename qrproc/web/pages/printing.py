@@ -97,7 +97,7 @@ def _print(d, job: Job):
 
 @bp.get("/<token>")
 def result(token):
-    job = finished_job(KIND, token)
+    job = finished_job(KIND, token).view()  # one moment's state: the worker may finish meanwhile
     return render_template("printing_result.html", job=job, result=job.result,
                            selections=SELECTIONS, layouts=LAYOUTS)
 
