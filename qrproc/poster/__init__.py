@@ -19,6 +19,7 @@ link for one card, to show that verification fails the run).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from dataclasses import dataclass, field
@@ -36,8 +37,8 @@ from qrproc.poster import render_pdf, render_png, verify
 from qrproc.poster.files import reserve, temp_beside
 from qrproc.poster.fonts import Fonts, default_fonts
 from qrproc.poster.layout import Furniture
-from qrproc.poster.payload import Encoder, PayloadConfig
-from qrproc.poster.workers import default_workers
+from qrproc.poster.payload import Encoder, PayloadConfig, QrSymbol
+from qrproc.poster.workers import default_workers, fork_map_async
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +201,34 @@ def _check_glyphs(fonts: Fonts, procs: Sequence[Procedure], takedown: Sequence[I
         check(i.procedure.code, "takedown reason", i.reason_vi)
 
 
+# -- encoding ahead -----------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def encode_meanwhile(specs: Sequence[layoutmod.CardSpec], encoder: Encoder, workers: int):
+    """Start encoding every card's symbol in `workers` processes; the context yields a function
+    that waits for them and returns an encoder answering from those symbols (and from `encoder`
+    for anything else). With one worker nothing starts early: the pages encode as they draw."""
+    if workers <= 1 or len(specs) < 2:
+        yield lambda: encoder
+        return
+    keys = list(dict.fromkeys((s.code, s.payload, s.ec) for s in specs))
+    size = max(1, -(-len(keys) // (4 * workers)))
+    chunks = [keys[i:i + size] for i in range(0, len(keys), size)]
+
+    def task(k: int) -> list[QrSymbol]:
+        return [encoder(*key) for key in chunks[k]]
+
+    with fork_map_async(task, len(chunks), workers) as results:
+        def ready() -> Encoder:
+            done = dict(zip(keys, (s for part in results() for s in part)))
+
+            def known(code: str, payload: str, ec: str) -> QrSymbol:
+                symbol = done.get((code, payload, ec))
+                return symbol if symbol is not None else encoder(code, payload, ec)
+            return known
+        yield ready
+
+
 # -- the whole job ------------------------------------------------------------------------------
 
 def render_posters(procedures: Sequence[Procedure], *, unit: str, config: PayloadConfig,
@@ -257,8 +286,12 @@ def render_posters(procedures: Sequence[Procedure], *, unit: str, config: Payloa
                             None, png_files=tuple(png_files), own_pages=own,
                             searches=len(procs) - own)
 
-    doc = layoutmod.build(layout, specs, unit=unit, as_of=as_of, paper=paper, grid=grid,
-                          measure=fonts.measure, takedown=rows, furniture=furniture)
+    # The symbols are encoded by the workers while this process lays the pages out (the layout
+    # needs only each link's version bound): a third of the drawing work, off the critical path.
+    with encode_meanwhile(specs, encoder, workers) as encoded:
+        doc = layoutmod.build(layout, specs, unit=unit, as_of=as_of, paper=paper, grid=grid,
+                              measure=fonts.measure, takedown=rows, furniture=furniture)
+        encoder = encoded()
     if out is not None:
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)

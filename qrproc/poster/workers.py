@@ -37,6 +37,25 @@ def fork_map(func: Callable[[int], object], n_tasks: int, workers: int) -> Itera
         _TASK = None
 
 
+@contextlib.contextmanager
+def fork_map_async(func: Callable[[int], object], n_tasks: int, workers: int):
+    """Like `fork_map`, but the workers start now and this process goes on meanwhile: the
+    context yields a function that waits for all the results and returns them as a list, in
+    order. With one worker, one task or no fork it runs the tasks when the results are asked
+    for, in this process."""
+    global _TASK
+    if workers <= 1 or n_tasks <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield lambda: [func(i) for i in range(n_tasks)]
+        return
+    _TASK = func
+    try:
+        with multiprocessing.get_context("fork").Pool(min(workers, n_tasks)) as pool:
+            pending = pool.map_async(_run_task, range(n_tasks), chunksize=1)
+            yield pending.get
+    finally:
+        _TASK = None
+
+
 def chunk_size(n_pages: int, workers: int) -> int:
     """Pages per task: at most PAGES_PER_TASK, and at least ~4 tasks per worker so the workers
     finish together on small jobs."""
