@@ -6,15 +6,30 @@ import contextlib
 import math
 import multiprocessing
 import os
+import threading
 from typing import Callable, Iterator
 
 PAGES_PER_TASK = 8
 
 _TASK: Callable[[int], object] | None = None
+# Held while `_TASK` is set and the pool's workers are forked: two threads starting pools at once
+# (two print jobs on the web desk) must not give one pool the other's work.
+_FORKING = threading.Lock()
 
 
 def _run_task(i: int):
     return _TASK(i)  # type: ignore[misc]
+
+
+def _pool(func: Callable[[int], object], processes: int):
+    """A pool of forked workers that run `func`: each worker keeps the `func` of its fork."""
+    global _TASK
+    with _FORKING:
+        _TASK = func
+        try:
+            return multiprocessing.get_context("fork").Pool(processes)  # forks its workers now
+        finally:
+            _TASK = None
 
 
 @contextlib.contextmanager
@@ -25,16 +40,11 @@ def fork_map(func: Callable[[int], object], n_tasks: int, workers: int) -> Itera
     injected encoder), so nothing large is pickled on the way in. With one worker, one task or no
     fork (not Linux), it runs in this process.
     """
-    global _TASK
     if workers <= 1 or n_tasks <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield (func(i) for i in range(n_tasks))
         return
-    _TASK = func
-    try:
-        with multiprocessing.get_context("fork").Pool(min(workers, n_tasks)) as pool:
-            yield pool.imap(_run_task, range(n_tasks))
-    finally:
-        _TASK = None
+    with _pool(func, min(workers, n_tasks)) as pool:
+        yield pool.imap(_run_task, range(n_tasks))
 
 
 @contextlib.contextmanager
@@ -43,17 +53,11 @@ def fork_map_async(func: Callable[[int], object], n_tasks: int, workers: int):
     context yields a function that waits for all the results and returns them as a list, in
     order. With one worker, one task or no fork it runs the tasks when the results are asked
     for, in this process."""
-    global _TASK
     if workers <= 1 or n_tasks <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield lambda: [func(i) for i in range(n_tasks)]
         return
-    _TASK = func
-    try:
-        with multiprocessing.get_context("fork").Pool(min(workers, n_tasks)) as pool:
-            pending = pool.map_async(_run_task, range(n_tasks), chunksize=1)
-            yield pending.get
-    finally:
-        _TASK = None
+    with _pool(func, min(workers, n_tasks)) as pool:
+        yield pool.map_async(_run_task, range(n_tasks), chunksize=1).get
 
 
 def chunk_size(n_pages: int, workers: int) -> int:

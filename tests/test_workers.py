@@ -1,0 +1,42 @@
+"""The fork-based maps the poster pages are built and checked with."""
+
+from __future__ import annotations
+
+import threading
+
+from qrproc.poster.workers import fork_map, fork_map_async
+
+
+def test_each_pool_runs_its_own_work_when_two_threads_start_pools_at_once():
+    """Two print jobs on the desk run in two threads; the workers take their work from a global
+    at fork time, so one pool must never run the other's."""
+    results: dict[str, list] = {}
+    start = threading.Barrier(8)
+
+    def job(tag: str, asynchronous: bool):
+        start.wait(10)
+        for _ in range(5):
+            work = (lambda i, tag=tag: (tag, i))
+            if asynchronous:
+                with fork_map_async(work, 6, 2) as got:
+                    out = got()
+            else:
+                with fork_map(work, 6, 2) as got:
+                    out = list(got)
+            results.setdefault(tag, []).append(out)
+
+    threads = [threading.Thread(target=job, args=(f"job{k}", k % 2 == 0)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert sorted(results) == [f"job{k}" for k in range(8)]
+    for tag, runs in results.items():
+        assert runs == [[(tag, i) for i in range(6)]] * 5
+
+
+def test_one_worker_runs_in_this_process_in_order():
+    with fork_map_async(lambda i: i * i, 4, 1) as got:
+        assert got() == [0, 1, 4, 9]
+    with fork_map(lambda i: -i, 3, 1) as got:
+        assert list(got) == [0, -1, -2]
