@@ -29,7 +29,7 @@ PACKAGE = Path(i18n.__file__).parent
 LOCALE = PACKAGE / "locale" / "vi"
 ALL_SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
 #: The modules whose messages go through the catalogue so far (the sweep goes area by area).
-TRANSLATED = {"qrproc/i18n.py", "qrproc/cli/language.py",
+TRANSLATED = {"qrproc/__init__.py", "qrproc/__main__.py", "qrproc/i18n.py", "qrproc/cli/language.py",
               # the service and output area
               "qrproc/catalogue.py", "qrproc/board.py", "qrproc/registry.py", "qrproc/audit.py",
               "qrproc/diff.py", "qrproc/report.py", "qrproc/province.py", "qrproc/timeline.py",
