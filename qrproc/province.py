@@ -16,15 +16,13 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
-from jinja2 import Environment, PackageLoader
-
 from qrproc.diff import vn_date
 from qrproc.errors import ParseError
 from qrproc.exchange import (Bundle, append_row, applicable_codes, province_codes, read_bundle,
                              read_catalogue_json)
 from qrproc.i18n import _
 from qrproc.model import Procedure
-from qrproc.report import percent, vn_percent
+from qrproc.report import percent, template_environment, vn_percent
 
 # Flags of a commune's row.
 FLAG_NOT_VERIFIED = "not_verified"
@@ -326,16 +324,8 @@ def render_json(rollup: Rollup) -> str:
     return json.dumps(rollup.to_json(), ensure_ascii=False, indent=2)
 
 
-_ENV: Environment | None = None
-
-
 def render_html(rollup: Rollup) -> str:
     """One self-contained Vietnamese page (inline CSS, a few lines of inline script to sort the
     table by a column; no external URL)."""
-    global _ENV
-    if _ENV is None:
-        _ENV = Environment(loader=PackageLoader("qrproc", "templates"), autoescape=True,
-                           trim_blocks=True, lstrip_blocks=True)
-        _ENV.filters["vn_date"] = lambda d: vn_date(d) if d else ""
-        _ENV.filters["vn_percent"] = vn_percent
-    return _ENV.get_template("province.html").render(rollup=rollup, columns=COLUMNS, value=_value)
+    return template_environment().get_template("province.html").render(
+        rollup=rollup, columns=COLUMNS, value=_value)

@@ -775,7 +775,9 @@ def chart_points(history: Sequence[HistoryPoint], *, width: int = 720, height: i
 _ENV: Environment | None = None
 
 
-def _environment() -> Environment:
+def template_environment() -> Environment:
+    """The Jinja environment of the package's templates (autoescaped, with the Vietnamese date
+    and percent filters), shared by the commune report and the province roll-up."""
     global _ENV
     if _ENV is None:
         _ENV = Environment(loader=PackageLoader("qrproc", "templates"), autoescape=True,
@@ -788,6 +790,6 @@ def _environment() -> Environment:
 def render_html(report: Report) -> str:
     """One self-contained Vietnamese HTML page (inline CSS and SVG, no script, no external URL)."""
     c = report.coverage
-    return _environment().get_template("report.html").render(
+    return template_environment().get_template("report.html").render(
         report=report, coverage=c, chart=chart_points(report.history), text=sentence(report),
         no_field=NO_FIELD, MISSING=MISSING, STALE=STALE, ORPHAN=ORPHAN)
