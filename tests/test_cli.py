@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from qrproc.cli import cli
 
 from test_registry import dump
+from cli_runner import cli_runner
 
 HEADER = ["STT", "Mã TTHC", "Tên TTHC", "Lĩnh vực", "Cấp thực hiện", "Ngày hiệu lực", "Tình trạng"]
 ROWS = [
@@ -34,14 +35,7 @@ def write_csv(path, rows, header=HEADER):
 def run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("QRPROC_DB", str(tmp_path / "qrproc.db"))
-    runner = CliRunner()
-
-    def invoke(*args, ok=True):
-        result = runner.invoke(cli, list(args), catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output + result.stderr
-        return result
-    return invoke
+    return cli_runner()
 
 
 @pytest.fixture

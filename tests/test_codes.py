@@ -9,10 +9,9 @@ import csv
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from qrproc.cli import cli
 from qrproc.demo import FIRST_LIST, sample_path
+from cli_runner import cli_runner
 
 TYPOS = {"1.001731": "1,001731", "2.000282": "2.00028", "1.012564": "1.O12564"}
 
@@ -21,14 +20,7 @@ TYPOS = {"1.001731": "1,001731", "2.000282": "2.00028", "1.012564": "1.O12564"}
 def desk(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("QRPROC_DB", raising=False)
-    runner = CliRunner()
-
-    def run(*args, ok=True):
-        result = runner.invoke(cli, list(args), catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output + result.stderr
-        return result
-
+    run = cli_runner()
     run("init", "--unit", "UBND xã Mẫu", "--province", "H31")
     run("import", str(sample_path(FIRST_LIST)))          # the province's list, with its codes
     with sample_path(FIRST_LIST).open(encoding="utf-8-sig", newline="") as f:

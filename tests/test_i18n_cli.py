@@ -7,13 +7,13 @@ import re
 from datetime import datetime
 
 import pytest
-from click.testing import CliRunner
 
-from qrproc.cli import AppContext, cli
+from qrproc.cli import AppContext
 from qrproc.registry import Registry
 
 from test_cli import ROWS, write_csv
 from test_registry import dump
+from cli_runner import cli_runner
 
 AT = datetime(2026, 7, 1, 8, 30)
 
@@ -25,15 +25,7 @@ def run(tmp_path, monkeypatch):
     monkeypatch.setenv("QRPROC_DB", str(tmp_path / "qrproc.db"))
     monkeypatch.setenv("QRPROC_LANG", "vi")
     monkeypatch.setattr(AppContext, "now", staticmethod(lambda: AT))
-    runner = CliRunner()
-
-    def invoke(*args, ok=True):
-        result = runner.invoke(cli, list(args), prog_name="qrproc", terminal_width=80,
-                               catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output + result.stderr
-        return result
-    return invoke
+    return cli_runner(prog_name="qrproc", terminal_width=80)
 
 
 @pytest.fixture

@@ -16,14 +16,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from qrproc.catalogue import import_catalogue
-from qrproc.cli import cli
 from qrproc.model import ABOLISHED, REPLACED, Catalogue, Procedure
 from qrproc.registry import Registry
 
 from test_poster_pdf import decode_pdf, pdftotext, squash
+from cli_runner import cli_runner
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 
@@ -73,13 +72,7 @@ def commune(tmp_path, monkeypatch):
     finally:
         reg.close()
     monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-
-    def run(*args, ok=True):
-        r = runner.invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
-        if ok:
-            assert r.exit_code == 0, r.output
-        return r
+    run = cli_runner(db)
     run.db = db
     return run
 

@@ -27,6 +27,7 @@ from qrproc.demo import AMENDED_LIST, FIRST_LIST, sample_path
 from qrproc.sources import load_file
 
 from test_report_browser import ARGS, CHROMIUM
+from cli_runner import cli_runner
 
 DAY = "2026-12-20"
 
@@ -49,14 +50,7 @@ def office(tmp_path_factory):
 
 
 def runner(db: Path):
-    cli_runner = CliRunner()
-
-    def run(*args, ok=True):
-        r = cli_runner.invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
-        if ok:
-            assert r.exit_code == 0, r.output + r.stderr
-        return r
-    return run
+    return cli_runner(db)
 
 
 def wall_photo(path: Path, codes, catalogue: Path) -> Path:

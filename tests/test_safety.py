@@ -11,13 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from qrproc.cli import cli
 from qrproc.errors import RegistryError
 from qrproc.registry import Registry
 
 from test_registry import dump
+from cli_runner import cli_runner
 
 HEADER = ["STT", "Mã TTHC", "Tên TTHC", "Lĩnh vực", "Cấp thực hiện", "Ngày hiệu lực"]
 ROWS = [["1", "1.001193", "Thủ tục đăng ký khai sinh", "Hộ tịch", "Cấp xã", "01/07/2026"],
@@ -51,14 +50,7 @@ def state(db: Path) -> dict:
 def desk(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("QRPROC_DB", raising=False)
-    runner = CliRunner()
-
-    def run(*args, ok=True):
-        result = runner.invoke(cli, list(args), catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output + result.stderr
-        return result
-
+    run = cli_runner()
     run("init", "--unit", "UBND xã Mẫu", "--province", "H31")
     write_csv(tmp_path / "v1.csv", ROWS)
     return run
