@@ -6,15 +6,16 @@ import contextlib
 import math
 import multiprocessing
 import os
-import threading
 from typing import Callable, Iterator
 
 PAGES_PER_TASK = 8
 
-_TASK: Callable[[int], object] | None = None
-# Held while `_TASK` is set and the pool's workers are forked: two threads starting pools at once
-# (two print jobs on the web desk) must not give one pool the other's work.
-_FORKING = threading.Lock()
+_TASK: Callable[[int], object] | None = None  # in a worker: the work of its pool
+
+
+def _install(func: Callable[[int], object]) -> None:
+    global _TASK
+    _TASK = func
 
 
 def _run_task(i: int):
@@ -22,14 +23,11 @@ def _run_task(i: int):
 
 
 def _pool(func: Callable[[int], object], processes: int):
-    """A pool of forked workers that run `func`: each worker keeps the `func` of its fork."""
-    global _TASK
-    with _FORKING:
-        _TASK = func
-        try:
-            return multiprocessing.get_context("fork").Pool(processes)  # forks its workers now
-        finally:
-            _TASK = None
+    """A pool of forked workers that run `func`. Each worker is handed `func` as it starts (by
+    fork: inherited, never pickled), so two pools started at once from two threads (two print
+    jobs on the web desk) never run each other's work, nor does a worker the pool replaces."""
+    return multiprocessing.get_context("fork").Pool(processes, initializer=_install,
+                                                    initargs=(func,))
 
 
 @contextlib.contextmanager
