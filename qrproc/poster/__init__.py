@@ -365,10 +365,10 @@ def export_png(specs: Sequence[layoutmod.CardSpec], *, unit: str, folder: Path,
         for k, spec in enumerate(specs, start=1):
             page = layoutmod.share_card(spec, unit=unit, measure=fonts.measure)
             card = page.cards[0]
-            image = render_png.render_card(page, width=card.box.w, height=card.box.h, fonts=fonts,
-                                           encoder=encoder, dpi=dpi)
             area = page.qrs[0]
-            symbol = encoder(area.code, area.payload, area.ec)
+            symbol = encoder(area.code, area.payload, area.ec)  # once: drawn, then checked
+            image = render_png.render_card(page, width=card.box.w, height=card.box.h, fonts=fonts,
+                                           encoder=lambda *_key: symbol, dpi=dpi)
             problem = verify.verify_image(image, area, dpi, symbol=symbol,
                                           placement=render_png.qr_placement(area, symbol, dpi / 25.4))
             if problem is not None:
