@@ -27,6 +27,7 @@ from typing import Iterable, Mapping, Sequence
 from qrproc.errors import ParseError
 from qrproc.i18n import _
 from qrproc.model import Procedure
+from qrproc.states import MISSING, POSTED, STALE
 
 CATALOGUE_FORMAT = "qrproc-catalogue/1"
 BUNDLE_FORMAT = "qrproc-bundle/1"
@@ -212,8 +213,10 @@ def read_bundle(data: bytes, name: str, *, key: bytes | None = None) -> Bundle:
                       _("a part is missing or unreadable ({problem})").format(problem=exc))
     if not isinstance(manifest, dict) or not all(isinstance(v, dict) for v in parts.values()):
         return Bundle(name, {}, {}, {}, False, _("a part is not a JSON object"))
-    problem = ""
     files = manifest.get("files") or {}
+    if not isinstance(files, dict):
+        return Bundle(name, {}, {}, {}, False, _("a part is not a JSON object"))
+    problem = ""
     changed = [n for n in BUNDLE_MEMBERS if hashlib.sha256(blobs[n]).hexdigest() != files.get(n)]
     if manifest.get("format") != BUNDLE_FORMAT:
         problem = _("unknown bundle format {format!r}").format(format=manifest.get("format"))
@@ -230,8 +233,9 @@ def read_bundle(data: bytes, name: str, *, key: bytes | None = None) -> Bundle:
 
 def applicable_codes(report_json: Mapping) -> set[str]:
     """The codes a commune's report counts in its denominator."""
-    return {r["code"] for r in report_json.get("procedures", ())
-            if r.get("code") and r.get("state") in ("posted", "stale", "missing")}
+    rows = report_json.get("procedures")
+    return {r["code"] for r in (rows if isinstance(rows, list) else ())
+            if isinstance(r, dict) and r.get("code") and r.get("state") in (POSTED, STALE, MISSING)}
 
 
 def province_codes(export_procedures: Sequence[Procedure], day: date) -> set[str]:

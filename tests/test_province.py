@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import hashlib
 import json
 import os
 import zipfile
@@ -244,6 +245,10 @@ def test_the_html_roll_up_in_chromium(office, communes, tmp_path):
             page.locator("th[data-key=coverage]").click()      # then descending
             top = page.locator("#communes tbody tr").first.locator("td")
             assert top.nth(5).inner_text() == "100%"
+            page.locator("th[data-key=as_of]").click()         # by date: as dates, not as text
+            days = page.locator("#communes tbody tr").evaluate_all(
+                "rows => rows.map(r => r.children[2].dataset.sort)")
+            assert all(len(d) == 8 for d in days) and days == sorted(days)
             c_row = page.locator("#communes tbody tr", has_text="UBND xã C")
             assert "thiếu: 1.013750" in c_row.inner_text()
         finally:
@@ -287,6 +292,28 @@ def test_a_file_that_is_not_a_bundle_is_listed_not_verified(office, tmp_path):
         ("list.zip", False), ("rac.zip", False)]
     assert data["totals"]["counted"] == 0 and data["totals"]["coverage_percent"] is None
     assert r.stderr.count("does not verify") == 2
+
+
+def test_a_hand_made_bundle_of_the_wrong_shapes_is_listed_never_a_crash(office, tmp_path):
+    def bundle(path, manifest_files, report):
+        members = {"report.json": json.dumps(report).encode(), "catalogue.json": b"{}",
+                   "audit.json": b"{}"}
+        if manifest_files is None:  # a manifest that matches its members: anyone can write one
+            manifest_files = {n: hashlib.sha256(d).hexdigest() for n, d in members.items()}
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("manifest.json", json.dumps({"format": "qrproc-bundle/1",
+                                                    "files": manifest_files}))
+            for n, data in members.items():
+                z.writestr(n, data)
+
+    bundle(tmp_path / "danh-sach.zip", ["report.json"], {"unit": "UBND xã D"})
+    bundle(tmp_path / "chu.zip", None, {"unit": "UBND xã E", "province": "H31",
+                                         "as_of": DAY, "procedures": "1.001193"})
+    data, r = roll_up(office, tmp_path)
+    rows = {c["bundle"]: c for c in data["communes"]}
+    assert rows["danh-sach.zip"]["verified"] is False
+    assert rows["danh-sach.zip"]["problem"] == "a part is not a JSON object"
+    assert rows["chu.zip"]["verified"] is True and rows["chu.zip"]["applicable"] == 0
 
 
 def test_a_missing_or_edited_province_catalogue_is_one_line(office, communes, tmp_path):
