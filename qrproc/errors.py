@@ -1,7 +1,7 @@
 """The one error vocabulary of qrproc. The CLI turns these into one-line messages (exit 1), in the
 user's language (`qrproc.i18n`: each message is translated where it is raised)."""
 
-from qrproc.i18n import N_, _
+from qrproc.i18n import N_, _, place
 
 #: What Vietnamese offices call each legacy encoding (TCVN3 is the "ABC" of its fonts).
 ENCODING_NAMES = {"TCVN3": N_("TCVN3"), "VNI": "VNI", "VISCII": "VISCII",
@@ -36,7 +36,7 @@ class LegacyEncodingError(ParseError):
         super().__init__(
             _("{where}: text is in the legacy {encoding} encoding ({sample!r}); "
               "convert the file to Unicode (UTF-8) and import it again").format(
-                where=where, encoding=encoding_name(encoding), sample=sample)
+                where=place(where), encoding=encoding_name(encoding), sample=sample)
         )
 
 

@@ -123,7 +123,8 @@ _PLACES_VI = ((re.compile(r"\btable (\d+) row (\d+)"), r"bảng \1, dòng \2"),
               (re.compile(r"\b(?:row|line) (\d+)"), r"dòng \1"),
               (re.compile(r"\bitem (\d+)"), r"mục \1"),
               (re.compile(r", row$"), ", dòng không có mã"),
-              (re.compile(r" \(replaced\)$"), " (thủ tục được thay thế)"))
+              (re.compile(r" \(replaced\)$"), " (thủ tục được thay thế)"),
+              (re.compile(r" \(id ([^()]+)\)$"), r" (mã định danh \1)"))
 
 
 def place(origin: str, lang: str | None = None) -> str:

@@ -298,6 +298,31 @@ def test_a_rows_origin_is_data_the_same_in_every_language(tmp_path, monkeypatch)
     assert i18n.place("qd-2345.docx, table 2 row 14", "en") == "qd-2345.docx, table 2 row 14"
 
 
+def test_json_items_and_portal_ids_are_origins_the_same_in_every_language(tmp_path, monkeypatch):
+    from qrproc.errors import ParseError
+    from qrproc.sources import load_file
+
+    good = tmp_path / "tthc.json"
+    good.write_text('[{"code": "1.001193", "name": "Thủ tục đăng ký khai sinh"}]', encoding="utf-8")
+    lines = tmp_path / "tthc.jsonl"
+    lines.write_text('{"code": "1.001193", "name": "Thủ tục đăng ký khai sinh"}\n'
+                     '{"code": "1.000894", "name": "Thủ tục đăng ký kết hôn"}\n', encoding="utf-8")
+    bad = tmp_path / "hong.json"
+    bad.write_text('[{"code": "1.001193", "name": "Thủ tục đăng ký khai sinh"}, 7]', encoding="utf-8")
+    origins = {}
+    for lang in ("vi", "en"):
+        monkeypatch.setenv("QRPROC_LANG", lang)
+        origins[lang] = [p.origin for f in (good, lines) for p in load_file(f).procedures]
+        with pytest.raises(ParseError) as refused:
+            load_file(bad)
+        assert str(refused.value).startswith(
+            {"vi": "hong.json, mục 2: ", "en": "hong.json, item 2: "}[lang])
+    assert origins["vi"] == origins["en"] == ["tthc.json, item 1", "tthc.jsonl, line 1",
+                                                "tthc.jsonl, line 2"]
+    url = "https://dichvucong.gov.vn/jsp/rest.jsp (id 019d3c1e)"
+    assert i18n.place(url, "vi") == "https://dichvucong.gov.vn/jsp/rest.jsp (mã định danh 019d3c1e)"
+
+
 def test_no_message_has_two_translations():
     """The PO files of the areas share one namespace: the same English must read the same."""
     seen, conflicts = {}, []

@@ -21,6 +21,7 @@ from typing import Callable, Iterable
 from qrproc import http
 from qrproc.errors import ParseError, SourceError
 from qrproc.i18n import N_, _, ngettext
+from qrproc.i18n import place as shown
 from qrproc.model import FLAG_CODE_FIXED, FLAG_NO_CODE, Catalogue, Procedure
 from qrproc.provinces import PROVINCES, Province, core_name, find_province, names_province  # noqa: F401
 from qrproc.sources.cache import DetailCache, version_key
@@ -57,7 +58,7 @@ def parse_list_page(data: object, where: str = "list") -> ListPage:
     """The `data` of a list response → its items, cursor and the portal's `total`."""
     if not isinstance(data, dict) or not isinstance(data.get("items", []), list):
         raise ParseError(_("{where}: expected {{\"items\": […], \"lastId\": …, \"total\": N}}, "
-                           "got {type}").format(where=where, type=json_type(data)))
+                           "got {type}").format(where=shown(where), type=json_type(data)))
     items = tuple(i for i in data.get("items") or () if isinstance(i, dict) and i.get("id"))
     total = data.get("total")
     try:
@@ -73,7 +74,7 @@ def parse_provinces(data: object, where: str = "provinces") -> dict[str, str]:
     rows = data.get("rows") if isinstance(data, dict) else None
     if not isinstance(rows, list):
         raise ParseError(_("{where}: expected {{\"rows\": [{{\"code\", \"name\"}}…]}}").format(
-            where=where))
+            where=shown(where)))
     return {str(r["code"]).zfill(2): str(r.get("name") or "") for r in rows
             if isinstance(r, dict) and r.get("code")}
 
@@ -82,7 +83,7 @@ def parse_detail(data: object, where: str = "detail") -> dict:
     """The `data` of a detail response, checked to be one procedure."""
     if not isinstance(data, dict) or not data.get("id"):
         raise ParseError(_("{where}: expected one procedure with an 'id', got {type}").format(
-            where=where, type=json_type(data)))
+            where=shown(where), type=json_type(data)))
     return data
 
 
@@ -154,7 +155,7 @@ def fetch_detail(session, base_url: str, proc_id: str) -> dict:
 
 def with_id(url: str, proc_id: str) -> str:
     """'…/get-formality-by-citizen (id 019d…)': where a portal procedure came from."""
-    return _("{url} (id {id})").format(url=url, id=proc_id)
+    return f"{url} (id {proc_id})"  # data, like every origin; i18n.place shows it translated
 
 
 def ended_early(url: str, got: int, total: int, lister: str) -> str:

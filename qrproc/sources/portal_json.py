@@ -30,6 +30,7 @@ import re
 
 from qrproc.errors import ParseError
 from qrproc.i18n import N_, _
+from qrproc.i18n import place as shown
 from qrproc.model import (
     FLAG_CODE_FIXED,
     FLAG_NAME_BROKEN,
@@ -105,12 +106,12 @@ def parse_portal_json(text: str, where: str) -> Catalogue:
     items, total = _items(text, where)
     procedures, warnings, ignored = [], [], []
     levels_given = False
-    for place, obj in items:
+    for spot, obj in items:
         if is_portal_object(obj):
-            proc = procedure_from_portal(obj, f"{where}, {place}")
+            proc = procedure_from_portal(obj, f"{where}, {spot}")
             levels_given = levels_given or any(k in obj for k in LEVEL_KEYS)
         else:
-            proc, unused = procedure_from_record(obj, f"{where}, {place}")
+            proc, unused = procedure_from_record(obj, f"{where}, {spot}")
             ignored.extend(unused)
             levels_given = levels_given or bool(proc.levels)
         procedures.append(proc)
@@ -143,14 +144,14 @@ def procedure_from_portal(obj: dict, where: str) -> Procedure:
     name = strip_list_number(nfc(obj.get("name")))
     if not name:
         raise ParseError(_("{where}: procedure {code!r} has no name").format(
-            where=where, code=nfc(obj.get("code"))))
+            where=shown(where), code=nfc(obj.get("code"))))
     try:
         return _procedure(obj, name, where)
     except (AttributeError, TypeError) as exc:  # a list where an object was expected, etc.
         raise ParseError(_("{where}: unexpected shape of a portal procedure ({problem})").format(
-            where=where, problem=exc)) from None
+            where=shown(where), problem=exc)) from None
     except ValueError as exc:
-        raise ParseError(f"{where}: {exc}") from None
+        raise ParseError(f"{shown(where)}: {exc}") from None
 
 
 #: The Python type of a JSON value, as a message names it (the English is the type's own name).
@@ -166,11 +167,11 @@ def json_type(value: object) -> str:
 
 def not_an_object(where: str, obj: object) -> str:
     return _("{where}: expected a procedure object, found {type}").format(
-        where=where, type=json_type(obj))
+        where=shown(where), type=json_type(obj))
 
 
 def not_a_number(where: str, key: str, value: object) -> str:
-    return _("{where}: '{key}' is not a number: {value!r}").format(where=where, key=key, value=value)
+    return _("{where}: '{key}' is not a number: {value!r}").format(where=shown(where), key=key, value=value)
 
 
 # Boolean keys of crawler indexes that give a level ('isWard': true).
@@ -205,8 +206,8 @@ def procedure_from_record(obj: object, where: str) -> tuple[Procedure, list[str]
         keys = ", ".join(repr(k) for k in list(obj)[:8])
         raise ParseError(_("{where}: procedure {code!r} has no name (looked for 'name', "
                            "'ten_tthc', 'Tên TTHC'…; the object has {keys})").format(
-                               where=where, code=text.get("code", ""), keys=keys))
-    check_cells([name, text.get("field", ""), text.get("agency", "")], where)
+                               where=shown(where), code=text.get("code", ""), keys=keys))
+    check_cells([name, text.get("field", ""), text.get("agency", "")], shown(where))
     decision, decision_date = split_decision(text.get("decision", ""))
     try:
         levels[:0] = parse_levels(text["levels"]) if text.get("levels") else ()
@@ -223,7 +224,7 @@ def procedure_from_record(obj: object, where: str) -> tuple[Procedure, list[str]
             replaced_by=text.get("replaced_by", ""), kind=parse_kind(text.get("kind", "")),
             promulgator=text.get("promulgator", ""))
     except ValueError as exc:
-        raise ParseError(f"{where}: {exc}") from None
+        raise ParseError(f"{shown(where)}: {exc}") from None
     return proc, unused
 
 
@@ -237,7 +238,7 @@ def _record_text(value: object) -> str:
 
 def _procedure(obj: dict, name: str, where: str) -> Procedure:
     field, agency = _field(obj), _agency(obj)
-    check_cells([name, field, agency], where)
+    check_cells([name, field, agency], shown(where))
     proposal = obj.get("procedureProposal") or {}
     code = obj.get("code") or obj.get("codeNotation")
     # Spaces inside the portal's code string are a data-entry slip (' 1.014325'): flag them.
@@ -348,11 +349,12 @@ def _closing(text: str) -> int:
 # --- shapes ---------------------------------------------------------------------------------
 
 
-Items = list[tuple[str, object]]  # (place in the source, object): ('item 3', {...})
+Items = list[tuple[str, object]]  # (place in the source, object): ('item 3', {...}); the place is
+                                  # data, written in English like every origin
 
 
 def _numbered(objs: list) -> Items:
-    return [(_("item {n}").format(n=n), obj) for n, obj in enumerate(objs, 1)]
+    return [(f"item {n}", obj) for n, obj in enumerate(objs, 1)]  # data: shown through place()
 
 
 def _items(text: str, where: str) -> tuple[Items, int | None]:
@@ -362,14 +364,14 @@ def _items(text: str, where: str) -> tuple[Items, int | None]:
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data":
             raise ParseError(_("{where}: not valid JSON (line {line} column {column}: {problem})")
-                             .format(where=where, line=exc.lineno, column=exc.colno,
+                             .format(where=shown(where), line=exc.lineno, column=exc.colno,
                                      problem=exc.msg)) from None
         return _json_lines(text, where), None
     if isinstance(data, list):
         return _numbered(data), None
     if not isinstance(data, dict):
         raise ParseError(_("{where}: expected a JSON object or list, found {type}").format(
-            where=where, type=json_type(data)))
+            where=shown(where), type=json_type(data)))
     if "data" not in data:
         if is_portal_object(data) or any(match_header(str(k)) == "name" for k in data):
             return _numbered([data]), None
@@ -377,7 +379,7 @@ def _items(text: str, where: str) -> tuple[Items, int | None]:
         if len(lists) == 1:  # an index wrapped in one key: {"items": […]}, {"data_gl": […]}
             return _numbered(lists[0]), None
         raise ParseError(_("{where}: not a procedure list (no 'data', no procedure fields, no list "
-                           "of procedures)").format(where=where))
+                           "of procedures)").format(where=shown(where)))
     return _envelope(data, where)
 
 
@@ -385,7 +387,7 @@ def _envelope(envelope: dict, where: str) -> tuple[Items, int | None]:
     if envelope.get("code") not in (ENVELOPE_OK, None):
         message = nfc(envelope.get("message")) or _("no message")
         raise ParseError(_("{where}: the portal answered {code!r}: {message}").format(
-            where=where, code=envelope.get("code"), message=message))
+            where=shown(where), code=envelope.get("code"), message=message))
     data = envelope["data"]
     if isinstance(data, list):
         return _numbered(data), None
@@ -394,7 +396,7 @@ def _envelope(envelope: dict, where: str) -> tuple[Items, int | None]:
     if isinstance(data, dict) and (data.get("name") or data.get("code")):
         return _numbered([data]), None
     raise ParseError(_("{where}: the portal response holds no procedures (expected data.items, a "
-                       "list, or one procedure)").format(where=where))
+                       "list, or one procedure)").format(where=shown(where)))
 
 
 def _json_lines(text: str, where: str) -> Items:
@@ -403,7 +405,7 @@ def _json_lines(text: str, where: str) -> Items:
         if not line.strip():
             continue
         try:
-            items.append((_("line {line}").format(line=number), json.loads(line)))
+            items.append((f"line {number}", json.loads(line)))
         except json.JSONDecodeError as exc:
             raise ParseError(_("{where}: not valid JSON ({problem})").format(
                 where=line_place(where, number), problem=exc.msg)) from None
@@ -460,7 +462,7 @@ def _status(state: object, where: str) -> str:
     if state in (None, "") or state in LIVE_STATES:
         return IN_FORCE
     raise ParseError(_("{where}: unknown portal state {state!r} (known: {known})").format(
-        where=where, state=state, known=", ".join(LIVE_STATES)))
+        where=shown(where), state=state, known=", ".join(LIVE_STATES)))
 
 
 def _method(method: dict) -> str:
