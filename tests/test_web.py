@@ -629,3 +629,28 @@ def test_a_page_sees_a_finished_job_only_with_its_result():
     assert (before.state, before.result, before.finished) == (RUNNING, None, False)
     after = job.view()
     assert (after.state, after.result) == (DONE, "preview") and after is not job
+
+
+def test_photos_handed_to_the_saving_job_survive_the_desk_forgetting_old_jobs(desk, tmp_path,
+                                                                              monkeypatch):
+    """Starting a job forgets the oldest finished ones and removes their uploads; the preview's
+    photos must pass to the job that records them before that happens."""
+    from PIL import Image
+
+    from qrproc.web import jobs
+
+    set_up(desk)
+    imported(desk, sample_path("xa-mau-2026-07.csv"))
+    blank = tmp_path / "tuong-trong.png"
+    Image.new("L", (400, 300), 255).save(blank)
+    with open(blank, "rb") as f:
+        r = desk.post("/kiem-tra/", {"ngay": "01/07/2026"}, files={"anh": (blank.name, f)},
+                      allow_redirects=False)
+    desk.wait(r.headers["Location"])
+    token = r.headers["Location"].rsplit("/", 1)[1]
+    monkeypatch.setattr(jobs, "KEEP", 1)  # the next start forgets the preview's job
+    r = desk.post(f"/kiem-tra/{token}/ghi", {"cach": "record"}, allow_redirects=False)
+    desk.wait(r.headers["Location"])
+    with desk.registry() as reg:
+        files = reg.latest_audit().files
+    assert [(f.status, f.sha256 is not None) for f in files] == [("no_code", True)]

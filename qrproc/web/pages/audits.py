@@ -131,8 +131,10 @@ def save(token):
     d = desk()
     params = {"paths": old.params["paths"], "day": old.params["day"], "mode": mode,
               "mark": preview.mark}
-    job = d.jobs.start(KIND, partial(_save, d), params=params, folder=old.folder)
-    old.folder, old.used = None, mode
+    # the photos pass to the new job before it starts: starting forgets the oldest jobs, and a
+    # forgotten job's folder is removed with it
+    folder, old.folder, old.used = old.folder, None, mode
+    job = d.jobs.start(KIND, partial(_save, d), params=params, folder=folder)
     return redirect(url_for(".result", token=job.id))
 
 

@@ -129,9 +129,12 @@ def again(token):
     old = finished_job(KIND, token)
     if old.params.get("catalogue") is None or old.used:
         raise InputError("Không xem trước lại được bản này; hãy tải tệp lên lại.")
-    job = _start(None, read_options(request.form), source=old.params["source"],
-                 folder=old.folder, catalogue=old.params["catalogue"])
-    old.folder, old.used = None, "replaced"
+    options = read_options(request.form)
+    # the upload passes to the new job before it starts (starting may forget the oldest jobs,
+    # and a forgotten job's folder is removed with it)
+    folder, old.folder, old.used = old.folder, None, "replaced"
+    job = _start(None, options, source=old.params["source"], folder=folder,
+                 catalogue=old.params["catalogue"])
     return redirect(url_for(".preview", token=job.id))
 
 
