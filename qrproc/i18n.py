@@ -109,6 +109,12 @@ def _(message: str) -> str:
     return catalogue(lang).get(message) or message
 
 
+def vietnamese(message: str) -> str:
+    """`message` in Vietnamese whatever the language of the moment: for what is only ever read in
+    Vietnamese (the wall, the signed report, the desk)."""
+    return catalogue("vi").get(message) or message
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The form of a counted message for `n` (Vietnamese has one form)."""
     lang = language()
@@ -146,4 +152,4 @@ def N_(message: str) -> str:
 
 
 __all__ = ["N_", "_", "begin", "place", "catalogue", "end", "language", "ngettext", "set_language",
-           "speaking"]
+           "speaking", "vietnamese"]

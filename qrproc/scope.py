@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from qrproc.i18n import N_, _
+from qrproc.i18n import N_, _, vietnamese
 from qrproc.model import (
     FLAG_LEVEL_ASSUMED,
     KIND_INTERNAL,
@@ -64,23 +64,6 @@ CAUSES_IN = (IN_COMMUNE, IN_SHARED, IN_COMMUNE_AGENCY, IN_OWN_LIST, IN_PROVINCE_
 CAUSES_OUT = (OUT_PROVINCE_LEVEL, OUT_DISTRICT_LEVEL, OUT_CENTRAL_LEVEL, OUT_OTHER_LEVEL,
               OUT_NO_LEVEL, OUT_OTHER_PROVINCE, OUT_INTERNAL, OUT_EXCLUDED_AGENCY, OUT_REMOVED)
 
-_REASONS_VI = {
-    IN_COMMUNE: "TTHC cấp xã",
-    IN_SHARED: "TTHC áp dụng chung cho các cấp (gồm cấp xã)",
-    IN_COMMUNE_AGENCY: "cơ quan thực hiện là cơ quan cấp xã",
-    IN_OWN_LIST: "có trong danh mục riêng của đơn vị",
-    IN_PROVINCE_RECEIVED: "TTHC cấp tỉnh tiếp nhận tại Trung tâm Phục vụ hành chính công xã",
-    IN_ADDED: "đơn vị bổ sung vào phạm vi",
-    OUT_PROVINCE_LEVEL: "TTHC cấp tỉnh",
-    OUT_DISTRICT_LEVEL: "TTHC cấp huyện",
-    OUT_CENTRAL_LEVEL: "TTHC cấp trung ương",
-    OUT_OTHER_LEVEL: "TTHC do cơ quan khác thực hiện",
-    OUT_NO_LEVEL: "nguồn không ghi cấp thực hiện",
-    OUT_OTHER_PROVINCE: "TTHC riêng của tỉnh khác",
-    OUT_INTERNAL: "TTHC nội bộ",
-    OUT_EXCLUDED_AGENCY: "cơ quan thực hiện được đơn vị loại khỏi phạm vi",
-    OUT_REMOVED: "đơn vị loại khỏi phạm vi",
-}
 _REASONS_EN = {
     IN_COMMUNE: N_("commune level"),
     IN_SHARED: N_("applies at every level, the commune included"),
@@ -174,7 +157,7 @@ class Verdict:
 
     @property
     def reason_vi(self) -> str:
-        base = _REASONS_VI[self.cause]
+        base = vietnamese(_REASONS_EN[self.cause])
         return f"{base} ({self.detail})" if self.detail else base
 
     @property
@@ -295,4 +278,4 @@ def describe_rule(rules: ScopeRules, unit: str = "") -> str:
 
 def reason_vi(cause: str) -> str:
     """The Vietnamese words for a cause (without detail)."""
-    return _REASONS_VI[cause]
+    return vietnamese(_REASONS_EN[cause])
