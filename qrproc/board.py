@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Iterable
 
 from qrproc import diff as diffmod
-from qrproc.catalogue import (CatalogueView, catalogue_on, reason_text, required_catalogue,
+from qrproc.catalogue import (CatalogueView, catalogue_on, required_catalogue,
                               upcoming)
 from qrproc.diff import shown_date
 from qrproc.errors import RegistryError
@@ -41,7 +41,7 @@ def current_versions(registry: Registry, codes: Iterable[str], day: date,
         p = current.get(code)
         if p is None and code in left_out:
             raise RegistryError(_("{code} is not in the unit's scope on {day} ({reason})").format(
-                code=code, day=shown_date(day), reason=reason_text(left_out[code])))
+                code=code, day=shown_date(day), reason=left_out[code].reason_text))
         if p is None:
             raise RegistryError(_("{code} is not in the catalogue in force on {day}").format(
                 code=code, day=shown_date(day)))

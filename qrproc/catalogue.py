@@ -22,7 +22,7 @@ from datetime import date, datetime
 from qrproc import scope as scopemod
 from qrproc.diff import Upcoming, shown_date, vn_date
 from qrproc.errors import ImportRefused, QrprocError, RegistryError
-from qrproc.i18n import N_, _, language, ngettext, place
+from qrproc.i18n import N_, _, ngettext, place
 from qrproc.model import (
     FLAG_CODE_CORRECTED,
     FLAG_CODE_FIXED,
@@ -84,11 +84,6 @@ class CatalogueView:
     def applicable(self) -> tuple[Procedure, ...]:
         """Coded procedures in scope that apply on `day`."""
         return tuple(p for p in self.included if p.code and p.applies_on(self.day))
-
-
-def reason_text(verdict: scopemod.Verdict) -> str:
-    """A scope verdict's reason in the current language."""
-    return verdict.reason if language() == "en" else verdict.reason_vi
 
 
 def scope_rules(registry: Registry) -> ScopeRules:
@@ -432,7 +427,7 @@ def _refuse_scope(new: Catalogue, split: Split, rules: ScopeRules, unit: str, *,
                 source=new.source, other=other, n=len(specific), province=prov.name,
                 unit=unit or _("a unit"), hcode=prov.hcode))
     if not any(p.code for p in split.included):
-        why = ", ".join(f"{n} {scopemod.reason_vi(c)}" for c, n in out.items()) or _("no procedures")
+        why = ", ".join(f"{n} {scopemod.reason_words(c)}" for c, n in out.items()) or _("no procedures")
         raise ImportRefused(ngettext(
             "{source}: its only procedure is not received at the commune ({why}); nothing was "
             "imported",

@@ -276,6 +276,11 @@ def describe_rule(rules: ScopeRules, unit: str = "") -> str:
     return text + ("; " + "; ".join(parts) if parts else "")
 
 
+def reason_words(cause: str) -> str:
+    """The words for a cause (without detail) in the current language."""
+    return _(_REASONS_EN[cause])
+
+
 def reason_vi(cause: str) -> str:
     """The Vietnamese words for a cause (without detail)."""
     return vietnamese(_REASONS_EN[cause])

@@ -235,7 +235,7 @@ def test_a_file_from_which_nothing_applies_is_refused(db_path):
     with pytest.raises(ImportRefused) as e:
         import_catalogue(reg, catalogue(province, internal, source="tinh.docx"), at=AT)
     assert str(e.value) == ("tinh.docx: none of its 2 procedures is received at the commune "
-                            "(1 TTHC cấp tỉnh, 1 TTHC nội bộ); nothing was imported")
+                            "(1 province level, 1 internal procedure); nothing was imported")
     reg.close()
 
 

@@ -183,7 +183,7 @@ def test_a_province_level_only_annex_gives_nothing_to_a_commune(tmp_path):
     with pytest.raises(ImportRefused) as e:
         import_catalogue(reg, load_file(path), effective=date(2022, 3, 18), at=AT)
     assert str(e.value) == ("qd-378.docx: none of its 10 procedures is received at the commune "
-                            "(10 TTHC cấp tỉnh); nothing was imported")
+                            "(10 province level); nothing was imported")
 
 
 # -- portal details (JSON) -------------------------------------------------------------------------

@@ -360,7 +360,9 @@ def echo_import(outcome, what: str) -> None:
                                   no_code=c["no_code"]))
     out = plan.split.counts_out()
     if out:
-        parts = ", ".join(f"{n} {scope_reason(cause)}" for cause, n in out.items())
+        from qrproc.scope import reason_words
+
+        parts = ", ".join(f"{n} {reason_words(cause)}" for cause, n in out.items())
         click.echo(_("  Left out of the scope: {n} ({reasons}).").format(n=c["out_of_scope"],
                                                                          reasons=parts))
     if plan.links_own or plan.links_search:
@@ -368,14 +370,6 @@ def echo_import(outcome, what: str) -> None:
                      "the portal's search by code.").format(own=plan.links_own,
                                                              search=plan.links_search))
     echo_comparison(outcome)
-
-
-def scope_reason(cause: str) -> str:
-    """Why the scope leaves a procedure out, in the user's language (no detail)."""
-    from qrproc import scope as scopemod
-
-    verdict = scopemod.Verdict(included=False, cause=cause)
-    return in_language(verdict.reason, verdict.reason_vi)
 
 
 def _quiet_stdout() -> None:
