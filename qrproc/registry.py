@@ -836,12 +836,6 @@ class Registry:
         return [BatchFile(r["batch_id"], r["path"], r["layout"], r["kind"],
                           datetime.fromisoformat(r["at"])) for r in rows]
 
-    def batch_notes(self, batch_id: int) -> dict[str, str]:
-        """{code: the card's note} of a batch."""
-        rows = self.conn.execute("SELECT code, note FROM batch_items WHERE batch_id = ? AND note != ''",
-                                 (batch_id,))
-        return {r["code"]: r["note"] for r in rows}
-
     def batch_takedowns(self, batch_id: int) -> list[BatchTakedown]:
         """The batch's takedown sheet, in the order it was printed."""
         self.batch(batch_id)
@@ -853,12 +847,8 @@ class Registry:
                               Procedure.from_dict(json.loads(r["data"]))) for r in rows]
 
     def batch_procedures(self, batch_id: int) -> list[Procedure]:
-        self.batch(batch_id)
-        rows = self.conn.execute(
-            "SELECT v.data FROM batch_items b JOIN versions v "
-            "ON v.code = b.code AND v.content_hash = b.content_hash WHERE b.batch_id = ? ORDER BY b.rowid",
-            (batch_id,))
-        return [Procedure.from_dict(json.loads(r["data"])) for r in rows]
+        """The procedures of a batch's cards, as printed, in order."""
+        return [p for p, _payload, _note in self.batch_cards(batch_id)]
 
     def batch_cards(self, batch_id: int) -> list[tuple[Procedure, str, str]]:
         """(procedure as printed, its QR payload, its note) of every card of a batch, in order."""
@@ -995,6 +985,10 @@ class Registry:
                        _shown(r["summary"], r["undo"]), r["reverts"], undone.get(r["id"]))
                 for r in rows]
 
+    def open_changes(self) -> list[Change]:
+        """The changes still in force (neither an undo nor undone), in order."""
+        return [c for c in self.changes() if c.reverts is None and c.undone_by is None]
+
     def _summary_form(self, change_id: int) -> "Summary | str":
         row = self.conn.execute("SELECT summary, undo FROM changes WHERE id = ?",
                                 (change_id,)).fetchone()
@@ -1005,7 +999,7 @@ class Registry:
         first), in one transaction; each undo is a change of its own in the journal and the
         event log. Returns the changes reverted."""
         with self.transaction():
-            open_ = [c for c in self.changes() if c.reverts is None and c.undone_by is None]
+            open_ = self.open_changes()
             if back_to is not None:
                 if not any(c.id == back_to for c in open_):
                     raise RegistryError(_("change {id} is not in the log or was already undone "

@@ -42,17 +42,13 @@ class Plan:
     names: dict | None = None
 
 
-def open_changes(registry) -> list:
-    return [c for c in registry.changes() if c.reverts is None and c.undone_by is None]
-
-
 @bp.get("/")
 def index():
     registry = reader()
     day = read_date(request.args.get("ngay"), desk().today(), what="Ngày")
     diff = board.board_diff(registry, day) if catalogue_on(registry, day) else None
     changes = registry.changes()
-    last = open_changes(registry)[-1:] or [None]
+    last = registry.open_changes()[-1:] or [None]
     return render_template("marking.html", day=day, diff=diff,
                            open_batches=board.batch_states(registry, day),
                            last=last[0], changes=list(reversed(changes))[:8], commands=COMMANDS)
@@ -92,7 +88,7 @@ def _record(registry, action, day, codes, number) -> Plan:
     elif action == "go-lo":
         done, same = board.take_down_batch(registry, number, day=day, at=at)
     else:
-        latest = open_changes(registry)[-1:]
+        latest = registry.open_changes()[-1:]
         if not latest or latest[0].id != number:
             raise InputError("Thay đổi gần nhất không còn là thay đổi trang đã hiện (vừa có thay "
                              "đổi mới, hoặc đã hoàn tác rồi). Hãy tải lại trang.")
