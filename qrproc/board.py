@@ -153,9 +153,10 @@ def take_down(registry: Registry, codes: Iterable[str], *, day: date, at: dateti
                     "it then counts as missing until it is put up again")
             else:
                 message = _(
-                    "{code} and {more} more is still in force on {day}{decision}: its label "
-                    "belongs on the board, so nothing was taken down. If it really came down "
-                    "(torn, lost), use --force: it then counts as missing until it is put up again")
+                    "{code} and {more} more are still in force on {day}{decision}: their labels "
+                    "belong on the board, so nothing was taken down. If they really came down "
+                    "(torn, lost), use --force: they then count as missing until they are put up "
+                    "again")
             raise RegistryError(message.format(code=still[0], more=len(still) - 1,
                                                day=shown_date(day), decision=decision))
     with registry.change("takedown", at=at) as change:
