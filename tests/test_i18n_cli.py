@@ -65,7 +65,8 @@ def test_import_warns_in_vietnamese_and_an_amendment_says_so(run, tmp_path):
     write_csv(tmp_path / "qd.csv", [["1", "1.000656", "Thủ tục đăng ký khai tử", "Hộ tịch", "Cấp xã",
                                      "15/12/2026", "Bãi bỏ"]])
     r = run("import", "qd.csv", "--amend", "--decision", "2345/QĐ-UBND", "--dry-run")
-    assert r.stdout.splitlines()[0] == (
+    assert r.stdout.splitlines()[0] == "Chạy thử: những gì lệnh sẽ làm, chưa lưu gì vào sổ đăng ký:"
+    assert r.stdout.splitlines()[1] == (
         "Đã nhập qd.csv: đã lưu 1 dòng dưới dạng danh mục sửa đổi, bổ sung, Quyết định công bố "
         "2345/QĐ-UBND; có hiệu lực từ 15/12/2026 (theo ngày ghi trên từng dòng).")
     assert r.stdout.endswith("\nChạy thử: không có gì thay đổi.\n")
@@ -118,7 +119,8 @@ def test_takedown_of_a_procedure_still_in_force_is_refused_and_changes_nothing(r
     assert "--force" in r.stderr
     assert dump(board / "qrproc.db") == before
     r = run("takedown", "1.001193", "--date", "2026-08-01", "--force", "--dry-run")
-    assert r.stdout == "Đã gỡ 1 thẻ khỏi bảng ngày 01/08/2026.\nChạy thử: không có gì thay đổi.\n"
+    assert r.stdout == ("Chạy thử: những gì lệnh sẽ làm, chưa lưu gì vào sổ đăng ký:\n"
+                        "Đã gỡ 1 thẻ khỏi bảng ngày 01/08/2026.\nChạy thử: không có gì thay đổi.\n")
     assert dump(board / "qrproc.db") == before
 
 

@@ -60,7 +60,8 @@ def test_a_dry_run_of_every_changing_command_changes_nothing(desk, tmp_path):
     db = tmp_path / "qrproc.db"
     before = dump(db)
     r = desk("import", "v1.csv", "--dry-run")
-    assert r.stdout.startswith("Imported v1.csv: 4 rows stored as a list")
+    assert r.stdout.startswith("Dry run: what the command would do, without saving anything:\n"
+                               "Imported v1.csv: 4 rows stored as a list")
     assert r.stdout.endswith("Dry run: nothing was changed.\n")
     assert dump(db) == before
     desk("import", "v1.csv")
@@ -72,11 +73,13 @@ def test_a_dry_run_of_every_changing_command_changes_nothing(desk, tmp_path):
         assert r.stdout.endswith("Dry run: nothing was changed.\n"), args
         assert dump(db) == before, args
     assert desk("post", "--all-pending", "--date", "2026-07-01", "--dry-run").stdout == (
+        "Dry run: what the command would do, without saving anything:\n"
         "Posted 4 labels on 01/07/2026.\nDry run: nothing was changed.\n")
     desk("post", "--all-pending", "--date", "2026-07-01")
     before = dump(db)
     r = desk("takedown", "1.001193", "--date", "2026-08-01", "--force", "--dry-run")
-    assert r.stdout == "Took down 1 label on 01/08/2026.\nDry run: nothing was changed.\n"
+    assert r.stdout == ("Dry run: what the command would do, without saving anything:\n"
+                        "Took down 1 label on 01/08/2026.\nDry run: nothing was changed.\n")
     assert dump(db) == before
 
 

@@ -168,6 +168,8 @@ class AppContext:
         if not dry_run:
             yield registry
             return
+        # said first, so that "Posted 4 labels" below reads as what would be done, not as done
+        click.echo(_("Dry run: what the command would do, without saving anything:"))
         with registry.dry_run():
             yield registry
         click.echo(_("Dry run: nothing was changed."))
