@@ -40,3 +40,25 @@ def test_one_worker_runs_in_this_process_in_order():
         assert got() == [0, 1, 4, 9]
     with fork_map(lambda i: -i, 3, 1) as got:
         assert list(got) == [0, -1, -2]
+
+
+def test_ending_a_pool_prints_nothing_when_the_parent_turns_sigterm_into_an_interrupt():
+    """`qrproc serve` raises KeyboardInterrupt on SIGTERM; forked workers inherited that, and
+    the SIGTERM a pool ends its workers with printed a traceback per worker on the desk's
+    console."""
+    import subprocess
+    import sys
+
+    script = (
+        "import signal, time\n"
+        "from qrproc.poster.workers import fork_map\n"
+        "def stop(signum, frame):\n"
+        "    raise KeyboardInterrupt\n"
+        "signal.signal(signal.SIGTERM, stop)\n"
+        "for k in range(5):\n"
+        "    with fork_map(lambda i: i, 4, 2) as got:\n"
+        "        assert list(got) == [0, 1, 2, 3]\n"
+        "        time.sleep(0.2)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and done.stderr == ""

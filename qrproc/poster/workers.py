@@ -6,6 +6,7 @@ import contextlib
 import math
 import multiprocessing
 import os
+import signal
 from typing import Callable, Iterator
 
 PAGES_PER_TASK = 8
@@ -14,8 +15,13 @@ _TASK: Callable[[int], object] | None = None  # in a worker: the work of its poo
 
 
 def _install(func: Callable[[int], object]) -> None:
+    """A worker's start: its work, and the default signal handling. A fork inherits the
+    parent's handlers: under `qrproc serve`, SIGTERM raises KeyboardInterrupt (to stop the
+    server), and the SIGTERM with which a pool ends its workers printed a traceback per worker."""
     global _TASK
     _TASK = func
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
 
 
 def _run_task(i: int):
