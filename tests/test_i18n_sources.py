@@ -61,7 +61,7 @@ def test_a_row_without_a_code_is_kept_with_a_vietnamese_warning(tmp_path):
     assert catalogue.procedures[0].origin == "danh-muc.csv, row 2"
     assert catalogue.warnings == (
         "danh-muc.csv, dòng 4: không có mã TTHC cho 'Chứng thực chữ ký người dịch'; vẫn giữ lại "
-        "và gắn cờ no-code",)
+        "trong danh mục, đánh dấu là dòng thiếu mã (no-code)",)
 
 
 def test_a_code_listed_twice_with_different_names(tmp_path):
@@ -201,7 +201,7 @@ def test_a_docx_row_without_a_code_names_its_table_and_row(tmp_path):
     d.save(tmp_path / "qd-1766.docx")
     assert load_file(tmp_path / "qd-1766.docx").warnings == (
         "qd-1766.docx, bảng 1, dòng 3: không có mã TTHC cho 'Thủ tục đăng ký khai tử'; vẫn giữ lại "
-        "và gắn cờ no-code",)
+        "trong danh mục, đánh dấu là dòng thiếu mã (no-code)",)
 
 
 def test_a_file_that_is_not_a_workbook(tmp_path):
