@@ -267,8 +267,6 @@ def audit_board(registry: Registry, photos, *, day: date, apply: bool = False, f
     to a procedure, or (unless `force`) the change would close postings of fields no photo shows.
     `on_progress('decode', done, total)` follows the photos.
     """
-    import dataclasses
-
     from qrproc import audit as auditmod
     from qrproc.poster.payload import PayloadConfig
 
@@ -292,6 +290,23 @@ def audit_board(registry: Registry, photos, *, day: date, apply: bool = False, f
                 {"id": record.id, "day": diffmod.vn_date(day), "posted": len(result.to_post),
                  "closed": len(result.to_close)})
     return dataclasses.replace(result, audit_id=record.id)
+
+
+def preview_audit(registry: Registry, photos, *, day: date, at: datetime, on_progress=None,
+                  force: bool = False):
+    """What `audit_board` would find, changing nothing: (the result, why applying it would be
+    refused, or None when it may be applied). The photos are decoded once."""
+    from qrproc import audit as auditmod
+    from qrproc.errors import AuditError
+
+    with registry.dry_run():
+        result = audit_board(registry, photos, day=day, apply=False, at=at,
+                             on_progress=on_progress)
+    try:
+        auditmod.apply_changes(result, force=force)
+    except AuditError as e:
+        return result, str(e)
+    return result, None
 
 
 # -- printing: the poster service ------------------------------------------------------------------

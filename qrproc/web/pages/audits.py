@@ -13,7 +13,6 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from qrproc import audit as auditmod
 from qrproc import board
-from qrproc.errors import AuditError
 from qrproc.web.desk import (InputError, desk, ensure_unchanged, finished_job, journal_mark,
                              read_date, reader)
 from qrproc.web.jobs import DONE, Job
@@ -79,17 +78,8 @@ def _preview(d, job: Job) -> AuditPreview:
     paths, day = job.params["paths"], job.params["day"]
     with closing(d.open_registry()) as registry:
         mark = journal_mark(registry)
-        error, result = None, None
-        with registry.dry_run():
-            try:
-                result = board.audit_board(registry, paths, day=day, apply=True, at=d.now(),
-                                           on_progress=job.progress)
-            except AuditError as e:
-                error = str(e)
-        if result is None:  # applying is refused: show what the photos show all the same
-            with registry.dry_run():
-                result = board.audit_board(registry, paths, day=day, apply=False, at=d.now(),
-                                           on_progress=job.progress)
+        result, error = board.preview_audit(registry, paths, day=day, at=d.now(),
+                                            on_progress=job.progress)
     return AuditPreview(result, error, mark)
 
 
