@@ -192,9 +192,10 @@ def status(registry: Registry, day: date) -> Status:
 
     view = catalogue_on(registry, day)
     board_then = registry.posted(on=day)
+    diff = board_diff(registry, day, view) if view else None
     return Status(unit=s.get("unit", ""), province=s.get("province", ""), catalogue=view,
-                  upcoming=tuple(upcoming(registry, day)), posted=len(board_then),
-                  diff=board_diff(registry, day) if view else None,
+                  upcoming=tuple(upcoming(registry, day)),
+                  posted=len(board_then), diff=diff,
                   coverage=reportmod.compute_coverage(view.included, board_then, day) if view else None)
 
 
