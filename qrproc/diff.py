@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
-from qrproc.i18n import language, place
+from qrproc.i18n import place
 from qrproc.model import ABOLISHED, REPLACED, Procedure, vi_sort_key
+from qrproc.vntext import date_text as shown_date  # noqa: F401 - the name messages use
 
 if TYPE_CHECKING:  # the scope module imports nothing from here; only the type is needed
     from qrproc.scope import Verdict
@@ -27,12 +28,6 @@ FIELD_LABELS = {
 def vn_date(day: date) -> str:
     """28/11/2026."""
     return day.strftime("%d/%m/%Y")
-
-
-def shown_date(day: date) -> str:
-    """A date as a message shows it: 28/11/2026 in Vietnamese; 2026-11-28 in English, as the
-    command line's options are written."""
-    return day.isoformat() if language() == "en" else vn_date(day)
 
 
 @dataclass(frozen=True)

@@ -468,5 +468,6 @@ def line_place(where: str, line: int) -> str:
 
 
 def date_text(day: date) -> str:
-    """A date in a message: 28/11/2026 in Vietnamese, 2026-11-28 in English."""
+    """A date in a message: 28/11/2026 in Vietnamese; 2026-11-28 in English, as the command
+    line's options are written."""
     return day.strftime("%d/%m/%Y") if language() == "vi" else day.isoformat()

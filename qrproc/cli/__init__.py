@@ -294,8 +294,9 @@ def warning(message: str) -> None:
 
 def number(n: int) -> str:
     """A count with thousands grouped as the language writes them: 1,234 or 1.234."""
-    text = f"{n:,}"
-    return text if language() == "en" else text.replace(",", ".")
+    from qrproc.vntext import number as grouped
+
+    return grouped(n)
 
 
 def percent(value: float | None) -> str:

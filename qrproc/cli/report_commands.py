@@ -10,21 +10,11 @@ import click
 from qrproc import board
 from qrproc import report as reportmod
 from qrproc.cli import DATE, FiniteFloat, warn, warning
-from qrproc.diff import vn_date
+from qrproc.diff import shown_date
 from qrproc.i18n import _, language
+from qrproc.vntext import number
 
 FORMATS = ("html", "json", "csv", "text")
-
-
-def _day(day) -> str:
-    """A date in a message: 2026-12-31 in English (as --as-of takes it), 31/12/2026 in Vietnamese."""
-    return day.isoformat() if language() == "en" else vn_date(day)
-
-
-def _number(value: float) -> str:
-    """A --fail-under figure: 99.5, or 99,5 in Vietnamese."""
-    text = f"{value:g}"
-    return text if language() == "en" else text.replace(".", ",")
 
 
 def _render(report: reportmod.Report, fmt: str) -> str:
@@ -60,7 +50,7 @@ def report(ctx, as_of, start, fmt, out, fail_under):
     rep = board.coverage_report(app.reader, as_of, start=start, today=app.today())
     if rep.future:
         warning(_("{day} is after today: the figures say what the registry expects then, not "
-                  "what is on the wall.").format(day=_day(as_of)))
+                  "what is on the wall.").format(day=shown_date(as_of)))
     content = _render(rep, fmt)
     if fmt == "html" and out is None:
         out = f"bao-cao-niem-yet-{as_of.isoformat()}.html"
@@ -80,12 +70,12 @@ def report(ctx, as_of, start, fmt, out, fail_under):
     if fail_under is not None:
         if cov.ratio is None:
             warn(_("Coverage is undefined on {day} (no applicable procedures); --fail-under {limit} "
-                   "is not met.").format(day=_day(as_of), limit=_number(fail_under)))
+                   "is not met.").format(day=shown_date(as_of), limit=number(fail_under, "g")))
             ctx.exit(2)
         if cov.posted * 100 < fail_under * cov.applicable:
             shown = f"{cov.coverage_percent}%" if language() == "en" else \
                 reportmod.vn_percent(cov.coverage_percent)
             warn(_("Coverage {posted}/{applicable} ({percent}) is below --fail-under {limit}%.").format(
                 posted=cov.posted, applicable=cov.applicable, percent=shown,
-                limit=_number(fail_under)))
+                limit=number(fail_under, "g")))
             ctx.exit(2)
