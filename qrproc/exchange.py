@@ -26,7 +26,7 @@ from typing import Iterable, Mapping, Sequence
 
 from qrproc.errors import ParseError
 from qrproc.i18n import _
-from qrproc.model import Procedure
+from qrproc.model import CELL_WORDS_VI, Procedure
 from qrproc.states import MISSING, POSTED, STALE
 
 CATALOGUE_FORMAT = "qrproc-catalogue/1"
@@ -83,21 +83,14 @@ XLSX_COLUMNS = (("Mã TTHC", "code"), ("Tên TTHC", "name"), ("Lĩnh vực", "fi
                 ("Phí, lệ phí", "fees"), ("Quyết định công bố", "decision"),
                 ("Ngày quyết định", "decision_date"), ("Ngày hiệu lực", "effective"),
                 ("Tình trạng", "status"), ("Loại TTHC", "kind"), ("Cơ quan ban hành", "promulgator"))
-_LEVEL_WORDS = {"commune": "Cấp xã", "province": "Cấp tỉnh", "district": "Cấp huyện",
-                "central": "Cấp trung ương", "other": "Cơ quan khác", "shared": "Áp dụng chung"}
-_STATUS_WORDS = {"in_force": "Còn hiệu lực", "abolished": "Bãi bỏ", "replaced": "Được thay thế"}
-_KIND_WORDS = {"national": "TTHC thống nhất toàn quốc", "specific": "TTHC riêng của tỉnh",
-               "internal": "TTHC nội bộ", "": ""}
-
-
 def _cell(p: Procedure, name: str) -> object:
     value = getattr(p, name)
     if name == "levels":
-        return ", ".join(_LEVEL_WORDS.get(v, v) for v in value)
+        return ", ".join(CELL_WORDS_VI["levels"].get(v, v) for v in value)
     if name == "status":
-        return _STATUS_WORDS[value]
+        return CELL_WORDS_VI["status"][value]
     if name == "kind":
-        return _KIND_WORDS.get(value, value)
+        return CELL_WORDS_VI["kind"].get(value, value)
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     return value or ""

@@ -573,3 +573,16 @@ class PostedLabel(Protocol):
 
     @property
     def posted_on(self) -> date: ...
+
+
+#: How a Vietnamese list writes the model's levels, statuses, kinds and changes: messages in
+#: Vietnamese and the files qrproc writes quote these (as a province's file would say it).
+CELL_WORDS_VI = {
+    "levels": {"commune": "Cấp xã", "district": "Cấp huyện", "province": "Cấp tỉnh",
+               "central": "Cấp trung ương", "other": "Cơ quan khác", "shared": "Áp dụng chung"},
+    "status": {"in_force": "Còn hiệu lực", "abolished": "Bãi bỏ", "replaced": "Được thay thế"},
+    "kind": {"national": "TTHC thống nhất toàn quốc", "specific": "TTHC riêng của tỉnh",
+             "internal": "TTHC nội bộ"},
+    "change": {"new": "Ban hành mới", "amended": "Sửa đổi, bổ sung", "replacing": "Thay thế",
+               "replaced": "Được thay thế", "abolished": "Bãi bỏ"},
+}

@@ -27,6 +27,7 @@ from qrproc.errors import ParseError
 from qrproc.i18n import place, _, language, ngettext
 from qrproc.model import (
     ABOLISHED,
+    CELL_WORDS_VI,
     CHANGE_REPLACED,
     CHANGE_STATUS,
     FLAG_CODE_FIXED,
@@ -794,23 +795,10 @@ def _place(source: str, proc: Procedure) -> str:
     return place(proc.origin[len(prefix):] if proc.origin.startswith(prefix) else proc.origin)
 
 
-#: How a Vietnamese list writes the model's levels, statuses, kinds and changes: a message in
-#: Vietnamese quotes these (as the file would say it), one in English the model's own code.
-_CELL_WORDS = {
-    "levels": {"commune": "Cấp xã", "district": "Cấp huyện", "province": "Cấp tỉnh",
-               "central": "Cấp trung ương", "other": "Cơ quan khác", "shared": "Áp dụng chung"},
-    "status": {"in_force": "Còn hiệu lực", "abolished": "Bãi bỏ", "replaced": "Được thay thế"},
-    "kind": {"national": "TTHC thống nhất toàn quốc", "specific": "TTHC riêng của tỉnh",
-             "internal": "TTHC nội bộ"},
-    "change": {"new": "Ban hành mới", "amended": "Sửa đổi, bổ sung", "replacing": "Thay thế",
-               "replaced": "Được thay thế", "abolished": "Bãi bỏ"},
-}
-
-
 def _show(proc: Procedure, field: str) -> str:
     """One field of a procedure as a message quotes it."""
     value = getattr(proc, field)
-    words = _CELL_WORDS.get(field, {}) if language() == "vi" else {}
+    words = CELL_WORDS_VI.get(field, {}) if language() == "vi" else {}
     if isinstance(value, tuple):
         return ", ".join(words.get(v, v) for v in value)
     if isinstance(value, str) and value in words:
