@@ -203,8 +203,7 @@ def payload_for(code: str, portal_id: str, config: PayloadConfig, kind: str = ""
     is known, or the template needs only {code}), else `config.template_code`, searching the
     list of the procedure's `kind` (Procedure.kind). Checked against the allow-list; raises
     PayloadError naming the procedure."""
-    uses = set(_PLACEHOLDER.findall(config.template))
-    template = config.template if ("id" not in uses or portal_id) else config.template_code
+    template = config.template if links_to_own_page(portal_id, config) else config.template_code
     needs = set(_PLACEHOLDER.findall(template))
     if "code" in needs and not code:
         raise PayloadError(_("{who}: no procedure code to put in {template!r}").format(
