@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 
@@ -173,3 +174,10 @@ def test_a_link_too_long_for_any_card_is_refused_with_the_code():
     with pytest.raises(PayloadError, match="1.001193"):
         L.build("labels", [spec("1.001193", "Thủ tục đăng ký khai sinh", payload=url)], unit="UBND xã Mẫu",
                 as_of=AS_OF, measure=MEASURE)
+    with pytest.raises(PayloadError) as refused:
+        L.build("labels", [spec("1.001193", "Thủ tục đăng ký khai sinh", payload=url)], unit="UBND xã Mẫu",
+                as_of=AS_OF, measure=MEASURE)
+    # the figures it gives agree with the refusal: what the code needs is more than the room
+    need, room = (float(x) for x in re.search(
+        r": ([\d.]+) mm at the minimum module size .* more than the ([\d.]+) mm", str(refused.value)).groups())
+    assert need > room and "qrproc links" in str(refused.value)

@@ -531,10 +531,13 @@ def fit_card(spec: CardSpec, cell_w: float, cell_h: float, gap: float, max_span:
     if need > cell_h - 1.0:
         raise PayloadError(_(
             "{code}: its link needs QR version {version} ({modules} modules): {need} mm at the "
-            "minimum module size {module} mm, more than a {card} mm card; shorten the link (qrproc "
-            "payload --template) or use --layout single").format(
+            "minimum module size {module} mm, more than the {room} mm a {card} mm card has for it. "
+            "A link to the procedure's own page is shorter (qrproc links finds the portal ids of "
+            "the codes); or shorten the link (qrproc payload --template), or use --layout "
+            "single").format(
                 code=spec.code, version=spec.version, modules=17 + 4 * spec.version,
-                need=f"{need:.0f}", module=style.min_module, card=f"{cell_h:.0f}"))
+                need=f"{need:.1f}", module=style.min_module, room=f"{cell_h - 1.0:.1f}",
+                card=f"{cell_h:.0f}"))
     raise QrprocError(_(
         "{code}: the name ({n} characters) does not fit even a card {span} cells wide at {size} pt; "
         "use --layout single: {name}…").format(code=spec.code, n=len(spec.name), span=max_span,
