@@ -59,6 +59,27 @@ STATES = (STALE, ORPHAN, NOT_SEEN, CURRENT)
 # Why a payload is not mapped to a procedure (the first three come from payload.read_payload).
 UNKNOWN_PROCEDURE = "unknown_procedure"  # a procedure link, but no such id or code is known
 
+#: What each finding means for the board, and why a code seen maps to no procedure: the command
+#: line shows them in the user's language, the desk in Vietnamese.
+CAUSE_WORDS = {
+    UP_TO_DATE: N_("current version"),
+    LABEL_CHANGED: N_("the posted label is an older version: reprint"),
+    LINK_CHANGED: N_("the code links to an older version's page: reprint"),
+    ABOLISHED: N_("abolished: take it down"),
+    REPLACED: N_("replaced: take it down"),
+    NOT_YET_IN_FORCE: N_("not yet in force: take it down until it is"),
+    NOT_LISTED: N_("not in the catalogue in force: take it down"),
+    NOT_ON_BOARD: N_("not on the board: print and post it"),
+    POSTED_NOT_SEEN: N_("on record as posted, not in the photos"),
+}
+UNKNOWN_WORDS = {
+    NOT_A_LINK: N_("not a link"),
+    OTHER_HOST: N_("host {host} is neither the portal nor an allowed host"),
+    UNRECOGNISED_LINK: N_("a {host} link that is not a procedure page of the unit's "
+                                   "template"),
+    UNKNOWN_PROCEDURE: N_("no procedure with {detail} is known"),
+}
+
 # Photo status (as the registry stores it).
 PHOTO_OK = "ok"
 PHOTO_NO_CODE = "no_code"

@@ -13,24 +13,6 @@ from qrproc.cli.progress import StageProgress
 from qrproc.diff import vn_date
 from qrproc.i18n import N_, _, ngettext
 
-CAUSES = {
-    auditmod.UP_TO_DATE: N_("current version"),
-    auditmod.LABEL_CHANGED: N_("the posted label is an older version: reprint"),
-    auditmod.LINK_CHANGED: N_("the code links to an older version's page: reprint"),
-    auditmod.ABOLISHED: N_("abolished: take it down"),
-    auditmod.REPLACED: N_("replaced: take it down"),
-    auditmod.NOT_YET_IN_FORCE: N_("not yet in force: take it down until it is"),
-    auditmod.NOT_LISTED: N_("not in the catalogue in force: take it down"),
-    auditmod.NOT_ON_BOARD: N_("not on the board: print and post it"),
-    auditmod.POSTED_NOT_SEEN: N_("on record as posted, not in the photos"),
-}
-REASONS = {
-    auditmod.NOT_A_LINK: N_("not a link"),
-    auditmod.OTHER_HOST: N_("host {host} is neither the portal nor an allowed host"),
-    auditmod.UNRECOGNISED_LINK: N_("a {host} link that is not a procedure page of the unit's "
-                                   "template"),
-    auditmod.UNKNOWN_PROCEDURE: N_("no procedure with {detail} is known"),
-}
 STAGES = {"decode": N_("Reading photos")}
 
 
@@ -40,7 +22,7 @@ def _findings(title: str, items, show_cause: bool = True) -> None:
     click.echo(f"{_(title)} ({len(items)}):")
     for f in items:
         copies = f"  ×{f.copies}" if f.copies > 1 else ""
-        cause = f"  — {_(CAUSES.get(f.cause, f.cause))}" if show_cause else ""
+        cause = f"  — {_(auditmod.CAUSE_WORDS.get(f.cause, f.cause))}" if show_cause else ""
         if f.replaced_by and f.cause == auditmod.REPLACED:
             cause += _(" (replaced by {code})").format(code=f.replaced_by)
         click.echo(f"  {f.code:<24} {f.name}{copies}{cause}")
@@ -68,7 +50,7 @@ def _echo(result: auditmod.AuditResult) -> None:
     if result.unknown:
         click.echo(_("Seen but unknown ({n}):").format(n=len(result.unknown)))
         for u in result.unknown:
-            why = _(REASONS.get(u.reason, u.reason)).format(host=u.host or "?",
+            why = _(auditmod.UNKNOWN_WORDS.get(u.reason, u.reason)).format(host=u.host or "?",
                                                             detail=u.detail or _("it"))
             click.echo(f"  {u.payload}  — {why}" + (f"  ×{u.copies}" if u.copies > 1 else ""))
     _findings(N_("Applicable but not seen"), result.not_seen)

@@ -13,6 +13,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from qrproc import audit as auditmod
 from qrproc import board
+from qrproc.i18n import vietnamese
 from qrproc.web.desk import (InputError, desk, ensure_unchanged, finished_job, journal_mark,
                              read_date, reader)
 from qrproc.web.jobs import DONE, Job
@@ -22,23 +23,8 @@ bp = Blueprint("audits", __name__, url_prefix="/kiem-tra")
 KIND = "audit"
 PREVIEW, APPLY, RECORD = "preview", "apply", "record"
 
-CAUSES = {
-    auditmod.UP_TO_DATE: "đúng phiên bản hiện hành",
-    auditmod.LABEL_CHANGED: "nhãn đang dán là phiên bản cũ: cần in lại",
-    auditmod.LINK_CHANGED: "mã QR dẫn tới trang của phiên bản cũ: cần in lại",
-    auditmod.ABOLISHED: "đã bị bãi bỏ: cần gỡ xuống",
-    auditmod.REPLACED: "đã được thay thế: cần gỡ xuống",
-    auditmod.NOT_YET_IN_FORCE: "chưa có hiệu lực: gỡ xuống cho đến ngày có hiệu lực",
-    auditmod.NOT_LISTED: "không có trong danh mục đang có hiệu lực: cần gỡ xuống",
-    auditmod.NOT_ON_BOARD: "chưa có trên bảng: cần in và dán",
-    auditmod.POSTED_NOT_SEEN: "sổ ghi là đang niêm yết nhưng không thấy trong ảnh",
-}
-UNKNOWN = {
-    auditmod.NOT_A_LINK: "không phải một đường liên kết",
-    auditmod.OTHER_HOST: "tên miền {host} không phải Cổng Dịch vụ công hay tên miền được phép",
-    auditmod.UNRECOGNISED_LINK: "liên kết {host} không phải trang thủ tục theo mẫu của đơn vị",
-    auditmod.UNKNOWN_PROCEDURE: "không có thủ tục nào ứng với {detail}",
-}
+CAUSES = {cause: vietnamese(words) for cause, words in auditmod.CAUSE_WORDS.items()}
+UNKNOWN = {reason: vietnamese(words) for reason, words in auditmod.UNKNOWN_WORDS.items()}
 PHOTO_STATES = {
     auditmod.PHOTO_OK: "đọc được",
     auditmod.PHOTO_NO_CODE: "không tìm thấy mã QR nào",
