@@ -473,7 +473,7 @@ def test_printing_nothing_says_so_and_a_field_prints_only_that_field(desk):
     r = desk.post("/in/", {"chon": "all", "kieu": "grid", "giay": "A4", "ngay": "01/07/2026"},
                   allow_redirects=False)
     page = desk.wait(r.headers["Location"])
-    batch = re.search(r"lô (\d+)", page).group(1)
+    batch = re.search(r"đợt in số (\d+)", page).group(1)
     r = desk.post("/danh-dau/xem-truoc", {"viec": "lo", "lo": batch, "ngay": "01/07/2026"})
     mark = re.search(r'name="moc" value="(\d+)"', r.text).group(1)
     desk.post("/danh-dau/ghi", {"viec": "lo", "lo": batch, "ngay": "01/07/2026", "moc": mark})
@@ -588,7 +588,7 @@ def test_a_print_batch_is_ticked_as_a_whole_up_and_its_takedown_sheet_down(desk)
     r = desk.post("/in/", {"chon": "changed", "kieu": "grid", "giay": "A4", "ngay": "15/12/2026"},
                   allow_redirects=False)
     page = desk.wait(r.headers["Location"])
-    batch = re.search(r"lô (\d+)", page).group(1)
+    batch = re.search(r"đợt in số (\d+)", page).group(1)
     page = desk.get("/danh-dau/?ngay=15/12/2026").text
     assert f'data-testid="post-batch-{batch}"' in page and f'data-testid="take-down-batch-{batch}"' in page
 
@@ -599,7 +599,7 @@ def test_a_print_batch_is_ticked_as_a_whole_up_and_its_takedown_sheet_down(desk)
         r = desk.post("/danh-dau/ghi", {"viec": action, "lo": batch, "ngay": "15/12/2026",
                                         "moc": mark})
         assert f"Đã ghi nhận {said} ngày 15/12/2026." in r.text
-    assert "Không có lô in nào còn thẻ chưa dán hay nhãn chưa gỡ." in r.text
+    assert "Không có đợt in nào còn thẻ chưa dán hay nhãn chưa gỡ." in r.text
     with desk.registry() as reg:
         after = board.board_diff(reg, DEC)
     assert on_dec.to_post and after.is_clean

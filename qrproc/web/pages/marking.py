@@ -68,7 +68,7 @@ def _read(form) -> tuple[str, object, tuple[str, ...], int | None]:
         try:
             number = int(form.get("lo", ""))
         except ValueError:
-            raise InputError("Hãy chọn lô in đã dán.") from None
+            raise InputError("Hãy chọn đợt in đã dán.") from None
     if action == "hoan-tac":
         try:
             number = int(form.get("thay_doi", ""))  # the change the page showed as the latest
