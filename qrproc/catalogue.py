@@ -123,6 +123,29 @@ def set_scope(registry: Registry, *, exclude: tuple[tuple[str, str], ...] = (),
     return rules
 
 
+@dataclass(frozen=True)
+class ExclusionEffect:
+    """What one of the unit's agency exclusions leaves out of the catalogue in force: `matched`
+    procedures name the agency; `no_agency` of the catalogue's procedures name none at all (a
+    list without an agency column), so no exclusion can reach them."""
+
+    exclusion: scopemod.Exclusion
+    matched: int
+    no_agency: int
+
+
+def exclusion_effects(registry: Registry, day: date) -> list[ExclusionEffect]:
+    """For each agency exclusion of the unit, how many procedures of the catalogue in force on
+    `day` it leaves out (empty without exclusions or without a catalogue in force)."""
+    view = catalogue_on(registry, day)
+    if view is None or not view.rules.exclusions:
+        return []
+    procs = list(view.included) + [p for p, _v in view.excluded]
+    no_agency = sum(1 for p in procs if not p.agency.strip())
+    return [ExclusionEffect(e, sum(1 for p in procs if e.matches(p.agency)), no_agency)
+            for e in view.rules.exclusions]
+
+
 def timeline(registry: Registry) -> tuple[Timeline, dict[int, Snapshot]]:
     """Every stored import composed by date (with the codes corrected by hand applied), and the
     snapshots by id."""

@@ -2,6 +2,7 @@
 
 import csv
 import json
+from datetime import date
 
 import click
 import pytest
@@ -247,3 +248,23 @@ def test_scope_excludes_an_agency_with_a_reason_and_the_diff_follows(board, run)
                                       "reason": "removed from the scope by the unit "
                                                 "(niêm yết tại Công an xã)"}]
     assert "1.001193" not in {i["code"] for i in after["to_post"]}
+
+
+def test_an_agency_exclusion_says_what_it_leaves_out_and_warns_when_nothing(board, run, tmp_path):
+    """A list without an agency column: excluding 'Công an cấp xã' leaves nothing out, and the
+    report's rule would claim it does; the scope command says so."""
+    r = run("scope", "--exclude-agency", "Công an cấp xã", "--reason", "Công an xã niêm yết riêng")
+    day = date.today().isoformat()
+    assert f"  'Công an cấp xã': 0 procedures of the catalogue in force on {day} name it and are " \
+           "left out\n" in r.stdout
+    assert r.stderr == (
+        "Warning: no procedure of the catalogue in force names 'Công an cấp xã' as its agency, so "
+        "the exclusion leaves nothing out (5 procedures name no agency at all: the list may have no "
+        "agency column; a portal fetch or its detail JSON has one)\n")
+    header = HEADER + ["Cơ quan thực hiện"]
+    rows = [row + ["Công an cấp xã" if row[1] == "1.001193" else "Ủy ban nhân dân cấp xã"]
+            for row in ROWS]
+    run("import", str(write_csv(tmp_path / "v2.csv", rows, header=header)))
+    r = run("scope")
+    assert f"  'Công an cấp xã': 1 procedure of the catalogue in force on {day} names it and is " \
+           "left out\n" in r.stdout and r.stderr == ""

@@ -10,7 +10,7 @@ import click
 from qrproc import board, catalogue
 from qrproc.cli import (CODE, DATE, dry_run_option, echo_import, in_language, percent, split_codes,
                         warn, warning)
-from qrproc.diff import Diff, vn_date
+from qrproc.diff import Diff, shown_date, vn_date
 from qrproc.i18n import N_, _, ngettext, place
 from qrproc.provinces import find_province
 from qrproc.sources import load_file
@@ -368,9 +368,31 @@ def scope_(app, exclude, include, add, remove, reason, province_received, reset,
                                         at=app.now())
             click.echo(_("Scope saved."))
             _echo_scope(rules)
+            _echo_exclusions(catalogue.exclusion_effects(registry, app.today()), app.today())
     else:
         app.reader.require_initialised()
         _echo_scope(catalogue.scope_rules(app.reader))
+        _echo_exclusions(catalogue.exclusion_effects(app.reader, app.today()), app.today())
+
+
+def _echo_exclusions(effects, day) -> None:
+    """What each agency exclusion leaves out today, and a warning where it leaves out nothing
+    (the report's rule would otherwise claim an exclusion that excludes nothing)."""
+    for e in effects:
+        click.echo(ngettext("  '{agency}': {n} procedure of the catalogue in force on {day} "
+                            "names it and is left out",
+                            "  '{agency}': {n} procedures of the catalogue in force on {day} "
+                            "name it and are left out", e.matched).format(
+                                agency=e.exclusion.agency, n=e.matched, day=shown_date(day)))
+        if not e.matched:
+            warning(ngettext(
+                "no procedure of the catalogue in force names '{agency}' as its agency, so the "
+                "exclusion leaves nothing out ({n} procedure names no agency at all: the list may "
+                "have no agency column; a portal fetch or its detail JSON has one)",
+                "no procedure of the catalogue in force names '{agency}' as its agency, so the "
+                "exclusion leaves nothing out ({n} procedures name no agency at all: the list may "
+                "have no agency column; a portal fetch or its detail JSON has one)",
+                e.no_agency).format(agency=e.exclusion.agency, n=e.no_agency))
 
 
 def _echo_scope(rules) -> None:
