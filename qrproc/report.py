@@ -33,6 +33,7 @@ turn a `Report` into JSON, HTML (a Jinja2 template with autoescape), CSV or one 
 from __future__ import annotations
 
 import csv
+import json
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -694,6 +695,11 @@ def sentence(report: Report) -> str:
     if todo:
         text += "; còn " + "; ".join(todo) + " (danh sách kèm theo)"
     return text + "."
+
+
+def render_json(report: Report) -> str:
+    """The report for machines (stable English keys), as the CLI prints it and the desk offers it."""
+    return json.dumps(to_json(report), ensure_ascii=False, indent=2) + "\n"
 
 
 def render_text(report: Report) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -19,7 +18,7 @@ FORMATS = ("html", "json", "csv", "text")
 
 def _render(report: reportmod.Report, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(reportmod.to_json(report), ensure_ascii=False, indent=2) + "\n"
+        return reportmod.render_json(report)
     if fmt == "csv":
         return reportmod.render_csv(report)
     if fmt == "text":

@@ -3,7 +3,6 @@ JSON) and the sentence for the periodic report, with a copy button."""
 
 from __future__ import annotations
 
-import json
 
 from flask import Blueprint, Response, render_template, request
 from werkzeug.exceptions import NotFound
@@ -19,8 +18,7 @@ bp = Blueprint("reports", __name__, url_prefix="/bao-cao")
 FORMATS = {
     "html": (reportmod.render_html, "text/html; charset=utf-8"),
     "csv": (reportmod.render_csv, "text/csv; charset=utf-8"),
-    "json": (lambda rep: json.dumps(reportmod.to_json(rep), ensure_ascii=False, indent=2) + "\n",
-             "application/json; charset=utf-8"),
+    "json": (reportmod.render_json, "application/json; charset=utf-8"),
 }
 
 
