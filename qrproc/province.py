@@ -8,7 +8,6 @@ verify is listed as such and left out of the totals, never merged silently.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass, field, replace
@@ -22,7 +21,7 @@ from qrproc.exchange import (Bundle, append_row, applicable_codes, province_code
                              read_catalogue_json)
 from qrproc.i18n import _
 from qrproc.model import Procedure
-from qrproc.report import percent, template_environment, vn_percent
+from qrproc.report import csv_text, percent, template_environment, vn_percent
 
 # Flags of a commune's row.
 FLAG_NOT_VERIFIED = "not_verified"
@@ -276,20 +275,9 @@ def _value(r: CommuneRow, key: str) -> object:
 
 
 def render_csv(rollup: Rollup) -> str:
-    """One row per commune, Vietnamese headers, UTF-8 with a BOM (so Excel reads Vietnamese)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([h for h, _ in COLUMNS])
-    for r in rollup.rows:
-        writer.writerow([_csv_safe(_value(r, k)) for _, k in COLUMNS])
-    return "\ufeff" + out.getvalue()
-
-
-def _csv_safe(value: object) -> object:
-    # a commune's name is the commune's own text: never let a spreadsheet read it as a formula
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """One row per commune, Vietnamese headers, UTF-8 with a BOM (so Excel reads Vietnamese); a
+    commune's name is its own text, never read as a formula (report.csv_text)."""
+    return csv_text([h for h, _ in COLUMNS], ([_value(r, k) for _, k in COLUMNS] for r in rollup.rows))
 
 
 def render_xlsx(rollup: Rollup) -> bytes:

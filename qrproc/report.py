@@ -648,23 +648,29 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def render_csv(report: Report) -> str:
-    """One row per procedure (and per orphan label) with its state; header in CSV_COLUMNS.
-
-    The text starts with a UTF-8 byte-order mark, so that Excel reads the Vietnamese right
-    wherever the CSV is written (a file, or stdout redirected to one), and cells that a
-    spreadsheet would take for formulas are neutralised (`FORMULA_STARTS`)."""
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A CSV for spreadsheets: a UTF-8 byte-order mark first, so that Excel reads the Vietnamese
+    right wherever it is written (a file, or stdout redirected to one); CRLF line ends; cells a
+    spreadsheet would take for formulas neutralised (`FORMULA_STARTS`)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in report.coverage.rows:
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
+
+
+def render_csv(report: Report) -> str:
+    """One row per procedure (and per orphan label) with its state; header in CSV_COLUMNS (see
+    `csv_text`)."""
+    def cells(r: Row) -> list:
         d = r.to_dict()
         d["late"] = "yes" if r.late else ""
         d["late_days"] = r.late_days or ""
         d["on_board"] = " ".join(r.on_board)
-        writer.writerow([_cell(d[k]) for k in CSV_COLUMNS])
-    return out.getvalue()
+        return [d[k] for k in CSV_COLUMNS]
+    return csv_text(CSV_COLUMNS, (cells(r) for r in report.coverage.rows))
 
 
 def sentence(report: Report) -> str:
