@@ -277,7 +277,8 @@ def _value(r: CommuneRow, key: str) -> object:
 def render_csv(rollup: Rollup) -> str:
     """One row per commune, Vietnamese headers, UTF-8 with a BOM (so Excel reads Vietnamese); a
     commune's name is its own text, never read as a formula (report.csv_text)."""
-    return csv_text([h for h, _ in COLUMNS], ([_value(r, k) for _, k in COLUMNS] for r in rollup.rows))
+    return csv_text([h for h, _ in COLUMNS],
+                    ([_value(r, k) for _, k in COLUMNS] for r in rollup.rows))
 
 
 def render_xlsx(rollup: Rollup) -> bytes:
