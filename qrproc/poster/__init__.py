@@ -36,7 +36,7 @@ from qrproc.poster import payload as payloadmod
 from qrproc.poster import render_pdf, render_png, verify
 from qrproc.poster.files import reserve, temp_beside
 from qrproc.poster.fonts import Fonts, default_fonts
-from qrproc.poster.layout import Furniture
+from qrproc.poster.layout import UNVERIFIED, Furniture  # noqa: F401 - UNVERIFIED re-exported
 from qrproc.poster.payload import Encoder, PayloadConfig, QrSymbol
 from qrproc.poster.workers import default_workers, fork_map_async
 
@@ -49,8 +49,6 @@ OUT_DIR = Path("posters")
 SELECTION_STEMS = {"changed": "thay-doi", "all": "bang-niem-yet", "field": "linh-vuc",
                    "codes": "thu-tuc-chon"}
 LAYOUT_SUFFIX = {"grid": "", "single": "-tung-thu-tuc", "labels": "-nhan-qr"}
-#: Printed for a processing time or fee the source does not state.
-UNVERIFIED = "Chưa xác minh"
 SELECTIONS = ("changed", "all", "field", "codes")
 
 ProgressFn = Callable[[str, int, int], None]

@@ -158,6 +158,11 @@ class QrArea:
                       self.quiet)
 
 
+#: Printed for a processing time or fee the source does not state (never "none": a zero fee the
+#: council sets, or a time in an unknown unit, is left empty by the importers).
+UNVERIFIED = "Chưa xác minh"
+
+
 @dataclass(frozen=True)
 class CardSpec:
     """What goes on one card (the layout's input). `note` says, on a changes document, what the
@@ -1023,8 +1028,8 @@ def _single_page(spec: CardSpec, fr: _Frame, unit: str, measure: Measure) -> _Dr
     # The details table under the QR: label | value rows, values shrunk together to fit.
     label_w = 48.0 * scale
     rows = [("Mã thủ tục", spec.code), ("Lĩnh vực", spec.field or NO_FIELD),
-            ("Thời hạn giải quyết", spec.processing_time or "Xem chi tiết trên Cổng Dịch vụ công"),
-            ("Phí, lệ phí", spec.fees or "Xem chi tiết trên Cổng Dịch vụ công")]
+            ("Thời hạn giải quyết", spec.processing_time or UNVERIFIED),
+            ("Phí, lệ phí", spec.fees or UNVERIFIED)]
     q_min = qr_side(spec.version, WALL_MODULE, 0)
     caption_size = 10 * scale
     caption_gap = ink_clearance(caption_size)  # keeps its diacritics out of the quiet zone
