@@ -239,11 +239,11 @@ def run_vi(*args: str, lang: str = "vi") -> subprocess.CompletedProcess:
 def test_click_usage_errors_and_help_headings_are_vietnamese(tmp_path):
     r = run_vi("--db", str(tmp_path / "x.db"), "status", "--bogus")
     assert r.returncode == 2
-    assert r.stderr == ("Cách dùng: qrproc status [OPTIONS]\n"
+    assert r.stderr == ("Cách dùng: qrproc status [TÙY CHỌN]\n"
                         "Xem hướng dẫn: 'qrproc status --help'.\n\n"
                         "Lỗi: Không có tùy chọn '--bogus'.\n")
     head = run_vi("--help").stdout
-    assert head.startswith("Cách dùng: qrproc [OPTIONS] COMMAND [ARGS]...") and "\nTùy chọn:\n" in head
+    assert head.startswith("Cách dùng: qrproc [TÙY CHỌN] COMMAND [ARGS]...") and "\nTùy chọn:\n" in head
     assert "\nCác lệnh:\n" in head
     english = run_vi("status", "--bogus", lang="en")
     assert english.stderr.endswith("Error: No such option '--bogus'.\n")

@@ -128,7 +128,7 @@ def test_usage_errors_are_vietnamese(run, board):
     r = run("post", "1.001193", "--date", "2026-07-011", ok=False)
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr == (
-        "Cách dùng: qrproc post [OPTIONS] [CODES]...\n"
+        "Cách dùng: qrproc post [TÙY CHỌN] [CODES]...\n"
         "Xem hướng dẫn: 'qrproc post --help'.\n\n"
         "Lỗi: Giá trị không hợp lệ cho '--date': '2026-07-011' không phải là ngày hợp lệ; hãy viết "
         "theo dạng 2026-11-28 hoặc 28/11/2026\n")
@@ -221,7 +221,7 @@ def test_help_is_vietnamese(run, monkeypatch):
     monkeypatch.setenv("QRPROC_LANG", "vi")
     r = run("takedown", "--help")
     assert r.stdout.splitlines()[:8] == [
-        "Cách dùng: qrproc takedown [OPTIONS] [CODES]...",
+        "Cách dùng: qrproc takedown [TÙY CHỌN] [CODES]...",
         "",
         "  Ghi nhận các thẻ đã được gỡ khỏi bảng: các mã CODES đã cho (cách nhau bằng dấu",
         "  phẩy hoặc dấu cách), hoặc các thẻ trong danh sách cần gỡ của đợt in số N.",
@@ -303,3 +303,10 @@ def test_audit_reports_in_vietnamese(run, tmp_path):
         "Đã ghi nhận là lần kiểm tra ảnh số 1; nếu dùng --apply sẽ ghi nhận 1 lượt niêm yết mới và "
         "đóng 1 lượt niêm yết.",
     ]
+
+
+def test_the_usage_line_and_required_options_read_vietnamese(run):
+    out = run("init", "--help").stdout
+    assert out.startswith("Cách dùng: qrproc init [TÙY CHỌN]\n")
+    assert " ".join(out.split()).count("[bắt buộc]") == 2  # --unit and --province (click wraps)
+    assert "[OPTIONS]" not in out and "required" not in out

@@ -44,7 +44,8 @@ def translate_help(command: click.Command) -> click.Command:
     texts = getattr(command, _ORIGINAL, None)
     if texts is None:
         texts = {"help": command.help, "short_help": command.short_help, "epilog": command.epilog,
-                 "params": [getattr(p, "help", None) for p in command.params]}
+                 "params": [getattr(p, "help", None) for p in command.params],
+                 "options_metavar": command.options_metavar}
         setattr(command, _ORIGINAL, texts)
     for key in ("help", "short_help", "epilog"):
         if texts[key]:
@@ -52,6 +53,8 @@ def translate_help(command: click.Command) -> click.Command:
     for param, text in zip(command.params, texts["params"]):
         if text:
             param.help = _(text)
+    if texts["options_metavar"] == "[OPTIONS]":  # click writes it in the usage line as it is
+        command.options_metavar = _("[OPTIONS]")
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             translate_help(sub)
