@@ -553,7 +553,9 @@ def test_settings_change_the_scope_and_the_links_with_reasons(desk):
         assert board.payload_config(reg).extra_hosts == ("dichvucong.hungyen.gov.vn",)
 
 
-def test_an_audit_whose_photo_shows_no_code_cannot_be_applied(desk, tmp_path):
+def blank_photo_audited(desk, tmp_path):
+    """The sample list imported, and a photo of a blank wall sent to the audit page: the page's
+    address once the preview is read."""
     from PIL import Image
 
     set_up(desk)
@@ -563,11 +565,16 @@ def test_an_audit_whose_photo_shows_no_code_cannot_be_applied(desk, tmp_path):
     with open(blank, "rb") as f:
         r = desk.post("/kiem-tra/", {"ngay": "01/07/2026"}, files={"anh": (blank.name, f)},
                       allow_redirects=False)
-    page = desk.wait(r.headers["Location"])
+    return r.headers["Location"]
+
+
+def test_an_audit_whose_photo_shows_no_code_cannot_be_applied(desk, tmp_path):
+    where = blank_photo_audited(desk, tmp_path)
+    page = desk.wait(where)
     assert 'data-testid="apply-refused"' in page and "không tìm thấy mã QR nào" in page
     assert 'data-testid="apply"' not in page
     assert "không tìm thấy mã QR nào" in page
-    token = r.headers["Location"].rsplit("/", 1)[1]
+    token = where.rsplit("/", 1)[1]
     r = desk.post(f"/kiem-tra/{token}/ghi", {"cach": "apply"})
     assert "Không áp dụng được kết quả kiểm tra này." in r.text
     with desk.registry() as reg:
@@ -635,19 +642,11 @@ def test_photos_handed_to_the_saving_job_survive_the_desk_forgetting_old_jobs(de
                                                                               monkeypatch):
     """Starting a job forgets the oldest finished ones and removes their uploads; the preview's
     photos must pass to the job that records them before that happens."""
-    from PIL import Image
-
     from qrproc.web import jobs
 
-    set_up(desk)
-    imported(desk, sample_path("xa-mau-2026-07.csv"))
-    blank = tmp_path / "tuong-trong.png"
-    Image.new("L", (400, 300), 255).save(blank)
-    with open(blank, "rb") as f:
-        r = desk.post("/kiem-tra/", {"ngay": "01/07/2026"}, files={"anh": (blank.name, f)},
-                      allow_redirects=False)
-    desk.wait(r.headers["Location"])
-    token = r.headers["Location"].rsplit("/", 1)[1]
+    where = blank_photo_audited(desk, tmp_path)
+    desk.wait(where)
+    token = where.rsplit("/", 1)[1]
     monkeypatch.setattr(jobs, "KEEP", 1)  # the next start forgets the preview's job
     r = desk.post(f"/kiem-tra/{token}/ghi", {"cach": "record"}, allow_redirects=False)
     desk.wait(r.headers["Location"])
