@@ -38,6 +38,7 @@ from qrproc.poster.files import reserve, temp_beside
 from qrproc.poster.fonts import Fonts, default_fonts
 from qrproc.poster.layout import UNVERIFIED, Furniture  # noqa: F401 - UNVERIFIED re-exported
 from qrproc.poster.payload import Encoder, PayloadConfig, QrSymbol
+from qrproc.poster.qr_geometry import with_paths
 from qrproc.poster.workers import default_workers, fork_map_async
 
 log = logging.getLogger(__name__)
@@ -203,18 +204,22 @@ def _check_glyphs(fonts: Fonts, procs: Sequence[Procedure], takedown: Sequence[I
 
 @contextlib.contextmanager
 def encode_meanwhile(specs: Sequence[layoutmod.CardSpec], encoder: Encoder, workers: int):
-    """Start encoding every card's symbol in `workers` processes; the context yields a function
-    that waits for them and returns an encoder answering from those symbols (and from `encoder`
-    for anything else). With one worker nothing starts early: the pages encode as they draw."""
+    """Start encoding every card's symbol, and making its path, in `workers` processes; the
+    context yields a function that waits for them and returns an encoder answering from those
+    symbols (and from `encoder` for anything else). With one worker nothing starts early: the
+    pages encode as they draw."""
     if workers <= 1 or len(specs) < 2:
         yield lambda: encoder
         return
     keys = list(dict.fromkeys((s.code, s.payload, s.ec) for s in specs))
-    size = max(1, -(-len(keys) // (4 * workers)))
+    # One share per worker, sent back once at the end: a worker sending a share while this
+    # process lays pages out waits for it to read the pipe (it reads between layout steps, when
+    # it gets the GIL), 15-20 ms a share for 50 symbols and their paths.
+    size = max(1, -(-len(keys) // workers))
     chunks = [keys[i:i + size] for i in range(0, len(keys), size)]
 
     def task(k: int) -> list[QrSymbol]:
-        return [encoder(*key) for key in chunks[k]]
+        return with_paths(payloadmod.encode_all(encoder, chunks[k]))
 
     with fork_map_async(task, len(chunks), workers) as results:
         def ready() -> Encoder:
@@ -284,8 +289,8 @@ def render_posters(procedures: Sequence[Procedure], *, unit: str, config: Payloa
                             None, png_files=tuple(png_files), own_pages=own,
                             searches=len(procs) - own)
 
-    # The symbols are encoded by the workers while this process lays the pages out (the layout
-    # needs only each link's version bound): a third of the drawing work, off the critical path.
+    # The symbols are encoded, and their paths made, by the workers while this process lays the
+    # pages out (the layout needs only each link's version bound).
     with encode_meanwhile(specs, encoder, workers) as encoded:
         doc = layoutmod.build(layout, specs, unit=unit, as_of=as_of, paper=paper, grid=grid,
                               measure=fonts.measure, takedown=rows, furniture=furniture)

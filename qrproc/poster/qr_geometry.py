@@ -6,6 +6,7 @@ rendering at every module of it).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import TYPE_CHECKING, Sequence
 
@@ -92,6 +93,15 @@ def qr_paths(matrices: Sequence) -> list[bytes]:
     offsets = np.concatenate([[0], np.cumsum(lengths)])  # byte offset of each rectangle's line
     cuts = offsets[np.concatenate([[0], np.cumsum(np.bincount(which, minlength=len(matrices)))])]
     out = [text[int(a):int(b)] for a, b in zip(cuts[:-1], cuts[1:])]
+    return out
+
+
+def with_paths(symbols: Sequence[QrSymbol]) -> list[QrSymbol]:
+    """The symbols, each with its path (`qr_paths`): made in one pass for those without one."""
+    out = list(symbols)
+    todo = [i for i, s in enumerate(out) if not s.path]
+    for i, path in zip(todo, qr_paths([out[i].dark for i in todo])):
+        out[i] = dataclasses.replace(out[i], path=path)
     return out
 
 

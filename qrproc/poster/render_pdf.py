@@ -3,24 +3,25 @@
 `render` builds the pages' content streams in worker processes (`workers.fork_map`) while the
 main process subsets the fonts (`fonts`), then writes the file (`pdf_writer`). A page's content
 is its rectangles, its lines of text (solid black, in the two faces) and its QR symbols, each one
-filled vector path placed by `qr_geometry`. It returns the symbols it drew, which is what the
-verifier compares the rendering with.
+filled vector path placed by `qr_geometry` (a symbol's path is made once, in module units, and
+placed with a ``cm``: `poster.encode_meanwhile` makes the paths while the layout is built). It
+returns the symbols it drew, which is what the verifier compares the rendering with.
 
 The names other modules have imported from here stay importable (fonts, workers, geometry).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
 from qrproc.poster.fonts import FONT_FILES, Fonts, TrueTypeFont, default_fonts, font_dir  # noqa: F401
 from qrproc.poster.layout import Document, Page
-from qrproc.poster.payload import Encoder, QrSymbol, default_encoder
+from qrproc.poster.payload import Encoder, QrSymbol, default_encoder, encode_all
 from qrproc.poster.pdf_writer import flate, write_pdf
-from qrproc.poster.qr_geometry import qr_paths, symbol_geometry
+from qrproc.poster.qr_geometry import symbol_geometry, with_paths
 from qrproc.poster.workers import chunk_size, default_workers, fork_map  # noqa: F401
 
 K = 72 / 25.4  # points per millimetre
@@ -57,15 +58,16 @@ def page_content(page: Page, height: float, fonts: Fonts,
                        % (t.x * K, (height - t.baseline) * K, fonts.faces[t.bold].encode(t.text)))
         out.append(b"ET\n")
     symbols: dict[str, QrSymbol] = {}
-    drawn = [encoder(area.code, area.payload, area.ec) for area in page.qrs]
-    for area, symbol, path in zip(page.qrs, drawn, qr_paths([d.dark for d in drawn])):
+    drawn = with_paths(encode_all(encoder, [(area.code, area.payload, area.ec) for area in page.qrs]))
+    for area, symbol in zip(page.qrs, drawn):
         x, y, module = symbol_geometry(area, symbol)
         # One unit = one module, y flipped so that row 0 is the top row. The module and the
         # corner are whole 600 dpi dots (0.12 pt) from the top-left corner of the page.
         out.append(b"q 0 g %.2f 0 0 %.2f %.2f %.4f cm\n" % (module * K, -module * K, x * K, (height - y) * K))
-        out.append(path)
+        out.append(symbol.path)
         out.append(b"f Q\n")
-        symbols[area.code] = symbol
+        # what the verifier compares with; the path stays here (it is in the page)
+        symbols[area.code] = replace(symbol, path=b"")
     return b"".join(out), symbols
 
 
