@@ -770,9 +770,21 @@ class Registry:
         return done, absent
 
     # -- print batches ---------------------------------------------------------------------
-    def _store_version(self, p: Procedure) -> None:
-        self.conn.execute("INSERT OR IGNORE INTO versions (code, content_hash, data) VALUES (?, ?, ?)",
-                          (p.code, p.content_hash, json.dumps(p.to_dict(), ensure_ascii=False)))
+    def _store_versions(self, procs: Iterable[Procedure]) -> None:
+        """Keep each procedure's version (code, content hash, fields) for later reprints; those
+        already stored (most, after an import) are not serialised again."""
+        procs = list(procs)
+        codes = sorted({p.code for p in procs})
+        stored: set[tuple[str, str]] = set()
+        for i in range(0, len(codes), 500):  # SQLite's limit of bound parameters is 999 at least
+            part = codes[i:i + 500]
+            stored.update((r[0], r[1]) for r in self.conn.execute(
+                f"SELECT code, content_hash FROM versions WHERE code IN ({','.join('?' * len(part))})",
+                part))
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO versions (code, content_hash, data) VALUES (?, ?, ?)",
+            [(p.code, p.content_hash, json.dumps(p.to_dict(), ensure_ascii=False))
+             for p in procs if (p.code, p.content_hash) not in stored])
 
     def add_batch(self, *, layout: str, path: str, as_of: date, items: Iterable[tuple[Procedure, str]],
                   at: datetime, selection: str = "", notes: dict[str, str] | None = None,
@@ -788,13 +800,14 @@ class Registry:
                 (at.isoformat(timespec="seconds"), layout, path, as_of.isoformat(), len(items),
                  selection))
             bid = cur.lastrowid
-            for p, payload in items:
-                self._store_version(p)
-                self.conn.execute(
-                    "INSERT INTO batch_items (batch_id, code, content_hash, payload, note) "
-                    "VALUES (?, ?, ?, ?, ?)", (bid, p.code, p.content_hash, payload, notes.get(p.code, "")))
+            self._store_versions(p for p, _payload in items)
+            self.conn.executemany(
+                "INSERT INTO batch_items (batch_id, code, content_hash, payload, note) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(bid, p.code, p.content_hash, payload, notes.get(p.code, "")) for p, payload in items])
+            takedown = list(takedown)
+            self._store_versions(p for p, _reason in takedown)
             for p, reason in takedown:
-                self._store_version(p)
                 self.conn.execute(
                     "INSERT OR IGNORE INTO batch_takedowns (batch_id, code, content_hash, reason) "
                     "VALUES (?, ?, ?, ?)", (bid, p.code, p.content_hash, reason))
