@@ -202,9 +202,14 @@ def _check_glyphs(fonts: Fonts, procs: Sequence[Procedure], takedown: Sequence[I
 
 # -- encoding ahead -----------------------------------------------------------------------------
 
+#: Symbols a worker encodes before it sends them back, and how many it takes at once.
+ENCODE_SHARE = 512
+ENCODE_SLICE = 64
+
+
 @contextlib.contextmanager
 def encode_meanwhile(specs: Sequence[layoutmod.CardSpec], encoder: Encoder, workers: int):
-    """Start encoding every card's symbol, and making its path, in `workers` processes; the
+    """Start encoding every card's symbol (and making its path) in `workers` processes; the
     context yields a function that waits for them and returns an encoder answering from those
     symbols (and from `encoder` for anything else). With one worker nothing starts early: the
     pages encode as they draw."""
@@ -212,14 +217,23 @@ def encode_meanwhile(specs: Sequence[layoutmod.CardSpec], encoder: Encoder, work
         yield lambda: encoder
         return
     keys = list(dict.fromkeys((s.code, s.payload, s.ec) for s in specs))
-    # One share per worker, sent back once at the end: a worker sending a share while this
-    # process lays pages out waits for it to read the pipe (it reads between layout steps, when
-    # it gets the GIL), 15-20 ms a share for 50 symbols and their paths.
-    size = max(1, -(-len(keys) // workers))
+    # Few, large shares (one per worker on a commune's board): a worker sending a share while
+    # this process lays pages out waits for it to read the pipe (it reads between layout steps,
+    # when it gets the GIL), 15-20 ms a share. Each share is encoded and drawn in slices, so
+    # numpy's working arrays stay small.
+    size = max(1, min(ENCODE_SHARE, -(-len(keys) // workers)))
     chunks = [keys[i:i + size] for i in range(0, len(keys), size)]
+    # The paths too, for a board of a commune's size: for the whole catalogue they would hold
+    # 28 MB more in this process while the pages are drawn (the page workers make them then).
+    paths = len(keys) <= ENCODE_SHARE * workers
 
     def task(k: int) -> list[QrSymbol]:
-        return with_paths(payloadmod.encode_all(encoder, chunks[k]))
+        share = chunks[k]
+        out: list[QrSymbol] = []
+        for i in range(0, len(share), ENCODE_SLICE):
+            part = payloadmod.encode_all(encoder, share[i:i + ENCODE_SLICE])
+            out += with_paths(part) if paths else part
+        return out
 
     with fork_map_async(task, len(chunks), workers) as results:
         def ready() -> Encoder:
