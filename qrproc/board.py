@@ -123,9 +123,26 @@ def post_pending(registry: Registry, *, day: date, at: datetime) -> tuple[list[s
     return post_codes(registry, codes, day=day, at=at)
 
 
+#: Layouts printed for the counter, not the wall board: their modules are too small to scan
+#: from a step away (poster.module_warnings), so they never count as posted.
+COUNTER_LAYOUTS = ("labels",)
+
+
+def for_the_wall(files) -> bool:
+    """Whether a batch's files (registry.BatchFile) include one for the wall board: a grid or
+    single-procedure print or reprint, or PNG cards."""
+    return any(f.layout not in COUNTER_LAYOUTS for f in files)
+
+
 def post_batch(registry: Registry, batch_id: int, *, day: date, at: datetime) -> tuple[list[str], list[str]]:
-    """Mark a print batch as put up: each label exactly as printed in that batch."""
+    """Mark a print batch as put up: each label exactly as printed in that batch. Refuses a
+    batch of counter labels only (reprinted for the wall, it can be marked)."""
     registry.require_initialised()
+    if not for_the_wall(registry.batch_files(batch_id)):
+        raise RegistryError(_(
+            "print batch {batch} holds only counter labels, which are too small for the notice "
+            "board and do not count as posted; reprint the batch in the grid or single layout, "
+            "put that up, then mark it").format(batch=batch_id))
     procs = registry.batch_procedures(batch_id)
     return _post(registry, procs, day=day, at=at, batch_id=batch_id)
 
@@ -473,6 +490,11 @@ class BatchState:
     def open(self) -> bool:
         return bool(self.to_put_up or self.to_take_down)
 
+    @property
+    def wall(self) -> bool:
+        """False for a batch of counter labels only: nothing of it is to go up on the board."""
+        return for_the_wall(self.files)
+
 
 def batch_states(registry: Registry, day: date, *, only_open: bool = True) -> list[BatchState]:
     """Every print batch (the open ones by default), newest first: what is printed but not yet
@@ -484,15 +506,17 @@ def batch_states(registry: Registry, day: date, *, only_open: bool = True) -> li
     out = []
     for batch in reversed(registry.batches()):
         cards = registry.batch_procedures(batch.id)
+        files = tuple(registry.batch_files(batch.id))
         up = [p for p in cards if p.code in posted and posted[p.code].content_hash == p.content_hash]
         waiting = [p for p in cards if p not in up and p.code in current
                    and current[p.code].content_hash == p.content_hash]
         still = [t.procedure for t in registry.batch_takedowns(batch.id)
                  if t.code in posted and posted[t.code].content_hash == t.content_hash]
         order = lambda p: (vi_sort_key(p.field), p.code)  # noqa: E731 - as on the sheets
-        state = BatchState(batch, tuple(registry.batch_files(batch.id)), len(cards), len(up),
-                           tuple(sorted(waiting, key=order)), tuple(sorted(still, key=order)),
-                           len(cards) - len(up) - len(waiting))
+        # counter labels are never to go up: only their takedown sheet keeps them open
+        state = BatchState(batch, files, len(cards), len(up),
+                           tuple(sorted(waiting, key=order)) if for_the_wall(files) else (),
+                           tuple(sorted(still, key=order)), len(cards) - len(up) - len(waiting))
         if state.open or not only_open:
             out.append(state)
     return out

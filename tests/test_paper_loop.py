@@ -163,6 +163,28 @@ def test_batches_post_batch_and_takedown_batch_close_the_loop(commune):
     assert "to take down (2)" in commune("batches", "--as-of", "2026-12-15").output
 
 
+def test_counter_labels_are_not_marked_as_posted_until_reprinted_for_the_wall(commune):
+    """Labels (0.55 mm modules) are for the counter: marking them as put up would count cards
+    the board does not have, and the coverage figure would say so."""
+    commune("payload", "--template-code", "https://dichvucong.gov.vn/tt/{code}")  # short enough for a label
+    r = commune("posters", "--layout", "labels", "--as-of", "2026-12-15", "--silent")
+    assert ("Print batch 1: labels for the counter, not for the notice board (they do not count "
+            "as posted).") in r.output
+    assert "Once the labels on its takedown sheet are down: qrproc takedown --batch 1" in r.output
+    assert "qrproc post --batch" not in r.output
+    listed = commune("batches", "--as-of", "2026-12-15").output
+    assert "to put up" not in listed and "to take down (2)" in listed
+    r = commune("post", "--batch", "1", "--date", "2026-12-15", ok=False)
+    assert r.exit_code == 1
+    assert "Error: print batch 1 holds only counter labels" in r.output
+    assert "1/4 TTHC" in commune("report", "--as-of", "2026-12-15", "--format", "text").output
+    # reprinted for the wall, the same batch can be marked
+    commune("posters", "--batch", "1", "--layout", "grid", "--silent")
+    assert "to put up (3)" in commune("batches", "--as-of", "2026-12-15").output
+    commune("post", "--batch", "1", "--date", "2026-12-15")
+    assert "4/4 TTHC (100%)" in commune("report", "--as-of", "2026-12-15", "--format", "text").output
+
+
 def test_takedown_takes_codes_or_a_batch_not_both(commune):
     r = commune("takedown", "1.000656", "--batch", "1", ok=False)
     assert r.exit_code == 2 and "give procedure CODES or --batch N (exactly one)" in r.output

@@ -612,6 +612,24 @@ def test_a_print_batch_is_ticked_as_a_whole_up_and_its_takedown_sheet_down(desk)
     assert on_dec.to_post and after.is_clean
 
 
+def test_counter_labels_printed_on_the_desk_are_not_offered_for_the_board(desk):
+    """A batch of counter labels is not to go up: no 'put up' button, and the print page says why."""
+    set_up(desk)
+    imported(desk, sample_path("xa-mau-2026-07.csv"))
+    imported(desk, sample_path("xa-mau-2026-12.csv"), hieu_luc="15/12/2026", quyet_dinh="2345/QĐ-UBND")
+    with Registry(desk.db) as reg:  # links short enough for a label
+        reg.set_settings({"payload_template_code": "https://dichvucong.gov.vn/tt/{code}"},
+                         at=datetime(2026, 7, 1, 12))
+    r = desk.post("/in/", {"chon": "changed", "kieu": "labels", "giay": "A4", "ngay": "15/12/2026"},
+                  allow_redirects=False)
+    page = desk.wait(r.headers["Location"])
+    batch = re.search(r"đợt in số (\d+)", page).group(1)
+    assert f'data-testid="post-batch-{batch}"' not in desk.get("/danh-dau/?ngay=15/12/2026").text
+    assert "nhãn nhỏ dán tại quầy, không tính là đã niêm yết" in desk.get("/in/?ngay=15/12/2026").text
+    r = desk.post("/danh-dau/xem-truoc", {"viec": "lo", "lo": batch, "ngay": "15/12/2026"})
+    assert f"đợt in số {batch} chỉ có nhãn nhỏ dán tại quầy" in r.text
+
+
 def test_a_page_sees_a_finished_job_only_with_its_result():
     """The race CI met: a page read `result` (None, still running), the job then finished, and
     the template saw a finished job without its result. A view is one moment's state."""

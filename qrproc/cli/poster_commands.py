@@ -79,8 +79,11 @@ def posters(app, layout, kind, field_name, codes, batch, no_pdf, as_of, out, pap
     options = dict(out=out, paper=paper, png_dir=png_dir, on_progress=progress, grid=grid)
     try:
         if batch is not None:
+            # the batch's own layout, unless --layout was given (even --layout grid, the default)
+            given = click.get_current_context().get_parameter_source("layout") \
+                is not click.core.ParameterSource.DEFAULT
             result = board.reprint_batch(app.registry, batch, at=app.now(), pdf=not no_pdf,
-                                         layout=layout if layout != "grid" else None, **options)
+                                         layout=layout if given else None, **options)
         else:
             if no_pdf:
                 raise click.UsageError(_("--no-pdf exports the cards of a batch: give --batch N"))
@@ -122,6 +125,13 @@ def posters(app, layout, kind, field_name, codes, batch, no_pdf, as_of, out, pap
         click.echo(_("Recorded as a file of print batch {id} (no new batch).").format(id=b.id))
         return
     post = f"qrproc post --batch {b.id}"
+    if result.layout in board.COUNTER_LAYOUTS:
+        click.echo(_("Print batch {id}: labels for the counter, not for the notice board (they "
+                     "do not count as posted).").format(id=b.id))
+        if result.takedown:
+            click.echo(_("Once the labels on its takedown sheet are down: {takedown}").format(
+                takedown=f"qrproc takedown --batch {b.id}"))
+        return
     if result.takedown:
         click.echo(_("Print batch {id}; once the sheets are up: {post} and {takedown}").format(
             id=b.id, post=post, takedown=f"qrproc takedown --batch {b.id}"))
