@@ -4,8 +4,9 @@
 main process subsets the fonts (`fonts`), then writes the file (`pdf_writer`). A page's content
 is its rectangles, its lines of text (solid black, in the two faces) and its QR symbols, each one
 filled vector path placed by `qr_geometry` (a symbol's path is made once, in module units, and
-placed with a ``cm``: `poster.encode_meanwhile` makes the paths while the layout is built). It
-returns the symbols it drew, which is what the verifier compares the rendering with.
+placed with a ``cm``; for a commune's board `poster.encode_meanwhile` has made them while the
+layout was built, otherwise the page workers make them). It returns the symbols it drew,
+which is what the verifier compares the rendering with.
 
 The names other modules have imported from here stay importable (fonts, workers, geometry).
 """
