@@ -180,6 +180,14 @@ _NO_GLYPH = {
 def _check_glyphs(fonts: Fonts, procs: Sequence[Procedure], takedown: Sequence[Item],
                   texts: Mapping[str, str], layout: str) -> None:
     """Fail early, naming the procedure, on a character the font cannot print."""
+    every = [*texts.values()]
+    for p in procs:
+        every += [p.name, p.field] + ([p.processing_time, p.fees] if layout == "single" else [])
+    for i in takedown:
+        every += [i.procedure.name, i.reason_vi]
+    if not fonts.missing("".join(set("".join(every)))):
+        return  # the usual case, in one look at each distinct character
+
     def check(code: str | None, what: str, text: str) -> None:
         missing = fonts.missing(text)
         if missing:
