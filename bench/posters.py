@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     checks.append(("PDF size (MB)", f"{ours['size'] / mb:.2f}", ours["size"] / mb <= TARGETS["pdf_mb"],
                    f"≤ {TARGETS['pdf_mb']:.0f}"))
     checks.append(("400-procedure board, library, median (s)", f"{b400['wall']:.2f}",
-                   b400["wall"] <= TARGETS["board400_s"], f"< {TARGETS['board400_s']:.0f}"))
+                   b400["wall"] < TARGETS["board400_s"], f"< {TARGETS['board400_s']:.0f}"))
     print(f"400-procedure board: {b400['pages']} pages, {b400['verified']}/{b400['expected']} codes "
           f"verified, library median {b400['wall']:.2f} s (runs, the first cold: "
           f"{', '.join(f'{w:.2f}' for w in b400['walls'])}), whole CLI process {b400_cli['wall']:.2f} s "
