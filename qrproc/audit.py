@@ -46,7 +46,8 @@ from qrproc import model
 from qrproc.i18n import N_, _, ngettext
 from qrproc.model import AuditFile, PostedLabel, Procedure, normalise_code
 from qrproc.states import (ABOLISHED, CURRENT, LABEL_CHANGED, LINK_CHANGED, NOT_LISTED,  # noqa: F401
-                           NOT_ON_BOARD, NOT_SEEN, NOT_YET_IN_FORCE, ORPHAN, POSTED_NOT_SEEN,
+                           NOT_ON_BOARD, NOT_SEEN, NOT_YET_IN_FORCE, ORPHAN, OUT_OF_SCOPE,
+                           POSTED_NOT_SEEN,
                            REPLACED, STALE, UP_TO_DATE)
 from qrproc.poster.payload import (NOT_A_LINK, OTHER_HOST, UNRECOGNISED_LINK,  # noqa: F401
                                    PayloadConfig, PayloadRef, payload_for, read_payload, templates)
@@ -69,6 +70,7 @@ CAUSE_WORDS = {
     REPLACED: N_("replaced: take it down"),
     NOT_YET_IN_FORCE: N_("not yet in force: take it down until it is"),
     NOT_LISTED: N_("not in the catalogue in force: take it down"),
+    OUT_OF_SCOPE: N_("in the catalogue, but outside the unit's scope: take it down"),
     NOT_ON_BOARD: N_("not on the board: print and post it"),
     POSTED_NOT_SEEN: N_("on record as posted, not in the photos"),
 }
@@ -557,8 +559,10 @@ def _label(refs: Sequence[PayloadRef], base: Procedure, posted: Procedure | None
     return base, False
 
 
-def _why_not_applicable(p: Procedure, as_of: date, listed: bool) -> str:
+def _why_not_applicable(p: Procedure, as_of: date, listed: bool, out_of_scope: bool = False) -> str:
     if not listed:
+        if out_of_scope:
+            return OUT_OF_SCOPE
         return NOT_YET_IN_FORCE if p.effective and p.effective > as_of else NOT_LISTED
     if p.status == model.ABOLISHED:
         return ABOLISHED
@@ -569,14 +573,16 @@ def _why_not_applicable(p: Procedure, as_of: date, listed: bool) -> str:
 
 def classify(seen_payloads: Iterable[str], catalogue: Sequence[Procedure],
              posted: Mapping[str, PostedLabel], as_of: date, template: PayloadConfig | str, *,
-             history: Sequence[Procedure] = ()) -> AuditResult:
+             history: Sequence[Procedure] = (), out_of_scope: Iterable[str] = ()) -> AuditResult:
     """Pure: sort the payloads seen (one per label; repeat a payload for each copy) against the
     catalogue in force on `as_of` in the unit's scope (`catalogue.catalogue_on`) and the open postings (`Registry.posted()`).
 
     `template` is the unit's `PayloadConfig` (or just its URL template, whose host is then
     allowed). `history` holds
     procedure versions from other catalogues (newest last): they identify links by an older
-    portal id, and procedures not listed now or not yet in force.
+    portal id, and procedures not listed now or not yet in force. `out_of_scope` holds the codes
+    of the catalogue in force that the unit's scope leaves out: a label of one is an orphan for
+    that reason.
     """
     if isinstance(template, PayloadConfig):
         config = template
@@ -584,6 +590,7 @@ def classify(seen_payloads: Iterable[str], catalogue: Sequence[Procedure],
         host = (urlsplit(template).hostname or "").lower()
         config = PayloadConfig(template=template, extra_hosts=(host,) if host else ())
     cat = {p.code: p for p in catalogue if p.code}
+    scoped_out = set(out_of_scope)
     known: dict[str, Procedure] = {}
     for p in history:
         if p.code:
@@ -631,7 +638,7 @@ def classify(seen_payloads: Iterable[str], catalogue: Sequence[Procedure],
                 state, cause = STALE, LINK_CHANGED if rebuilt else LABEL_CHANGED
         else:
             state, cause = ORPHAN, _why_not_applicable(current or known.get(code, base), as_of,
-                                                       current is not None)
+                                                       current is not None, code in scoped_out)
         findings.append(Finding(code, base.name, base.field, state, cause, applies,
                                 tuple(dict.fromkeys(r.payload for r in rs)), len(rs),
                                 label_up.posted_on if label_up is not None else None,

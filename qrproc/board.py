@@ -213,7 +213,14 @@ def status(registry: Registry, day: date) -> Status:
     return Status(unit=s.get("unit", ""), province=s.get("province", ""), catalogue=view,
                   upcoming=tuple(upcoming(registry, day)),
                   posted=len(board_then), diff=diff,
-                  coverage=reportmod.compute_coverage(view.included, board_then, day) if view else None)
+                  coverage=reportmod.compute_coverage(view.included, board_then, day,
+                                                      out_of_scope=_scope_reasons(view))
+                  if view else None)
+
+
+def _scope_reasons(view: CatalogueView | None) -> dict[str, str]:
+    """Code -> why the unit's scope leaves it out (Vietnamese), for the catalogue in `view`."""
+    return {p.code: v.reason_vi for p, v in view.excluded if p.code} if view else {}
 
 
 # -- the coverage report and the board audit: registry reads and writes around pure modules ----
@@ -262,7 +269,7 @@ def coverage_report(registry: Registry, as_of: date, *, start: date | None = Non
         history=reportmod.coverage_history(samples, as_of),
         audit=registry.latest_audit(on_or_before=as_of), tracked_since=tl.first_day(),
         known_codes={p.code for p in _versions(registry) if p.code}, period=period, today=today,
-        sign_off=sign_off, centre=settings.get(SETTING_CENTRE, ""))
+        sign_off=sign_off, centre=settings.get(SETTING_CENTRE, ""), out_of_scope=_scope_reasons(view))
 
 
 def _versions(registry: Registry) -> list[Procedure]:
@@ -289,11 +296,12 @@ def audit_board(registry: Registry, photos, *, day: date, apply: bool = False, f
     from qrproc.poster.payload import PayloadConfig
 
     registry.require_initialised()
-    procs = required_catalogue(registry, day).included
+    view = required_catalogue(registry, day)
     results, warnings = auditmod.read_photos(photos, thorough=thorough, on_progress=on_progress)
     config = PayloadConfig.from_settings(registry.settings())
-    result = auditmod.classify(auditmod.labels_seen_per_photo(results), procs, registry.posted(), day,
-                               config, history=_versions(registry))
+    result = auditmod.classify(auditmod.labels_seen_per_photo(results), view.included,
+                               registry.posted(), day, config, history=_versions(registry),
+                               out_of_scope={p.code for p, _v in view.excluded if p.code})
     result = dataclasses.replace(result, photos=tuple(results), warnings=warnings, applied=apply)
     if apply:
         auditmod.apply_changes(result, force=force)

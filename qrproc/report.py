@@ -49,7 +49,7 @@ from qrproc.i18n import place
 from qrproc.model import PostedLabel, Procedure, vi_sort_key
 from qrproc.states import NO_FIELD
 from qrproc.states import (ABOLISHED, LABEL_CHANGED, MISSING, NO_VALID_CODE, NOT_APPLICABLE,
-                           NOT_LISTED, NOT_ON_BOARD,
+                           NOT_LISTED, NOT_ON_BOARD, OUT_OF_SCOPE,
                            NOT_YET_IN_FORCE, ORPHAN, POSTED, REPLACED, REPLACES_POSTED, STALE,
                            UP_TO_DATE)
 
@@ -258,13 +258,16 @@ def _late_days(p: Procedure, posted_on: date, tracked_since: date | None) -> int
 
 def compute_coverage(applicable_catalogue: Sequence[Procedure], posted: Mapping[str, PostedLabel],
                      as_of: date, *, tracked_since: date | None = None,
-                     known_codes: Iterable[str] = ()) -> Coverage:
+                     known_codes: Iterable[str] = (),
+                     out_of_scope: Mapping[str, str] | None = None) -> Coverage:
     """Pure: the state of every procedure on `as_of`.
 
     `applicable_catalogue` is the catalogue applicable to the unit on that date: every row of the
     catalogue in force, in scope (`CatalogueView.included`), abolished, replaced and
     not-yet-effective rows included;
-    which rows apply on `as_of` is decided here. `posted` maps a code to the label on the board
+    which rows apply on `as_of` is decided here. `out_of_scope` maps the codes of the catalogue
+    in force that the unit's scope leaves out to why (in Vietnamese): a label of one of them is
+    an orphan for that reason, not "not in the catalogue". `posted` maps a code to the label on the board
     at the end of `as_of` (`Registry.posted(on=as_of)`).
 
     A posted label is late when it went up after the version's effective date. `tracked_since`
@@ -339,9 +342,14 @@ def compute_coverage(applicable_catalogue: Sequence[Procedure], posted: Mapping[
         if code in by_code:
             continue
         p = label.procedure
-        rows.append(Row(code=code, name=p.name, field=p.field, state=ORPHAN, cause=NOT_LISTED,
-                        note="không có trong danh mục đang áp dụng, nhãn vẫn đang niêm yết",
-                        effective=p.effective, posted_on=label.posted_on, on_board=(code,)))
+        why = (out_of_scope or {}).get(code)
+        if why is not None:
+            cause, note = OUT_OF_SCOPE, f"ngoài phạm vi tiếp nhận của đơn vị ({why}), nhãn vẫn đang niêm yết"
+        else:
+            cause, note = NOT_LISTED, "không có trong danh mục đang áp dụng, nhãn vẫn đang niêm yết"
+        rows.append(Row(code=code, name=p.name, field=p.field, state=ORPHAN, cause=cause,
+                        note=note, effective=p.effective, posted_on=label.posted_on,
+                        on_board=(code,)))
 
     rows.extend(no_code)
     order = {s: i for i, s in enumerate(STATES)}
@@ -569,10 +577,11 @@ def make_report(*, as_of: date, unit: str, province: str, catalogue: CatalogueIn
                 history: Sequence[HistoryPoint], audit: "Audit | None" = None,
                 tracked_since: date | None = None, known_codes: Iterable[str] = (),
                 period: Period | None = None, today: date | None = None,
-                sign_off: SignOff = SignOff(), centre: str = "") -> Report:
+                sign_off: SignOff = SignOff(), centre: str = "",
+                out_of_scope: Mapping[str, str] | None = None) -> Report:
     """Pure: the report for `as_of` from plain values (`board.coverage_report` gathers them)."""
     coverage = compute_coverage(procedures, posted, as_of, tracked_since=tracked_since,
-                                known_codes=known_codes)
+                                known_codes=known_codes, out_of_scope=out_of_scope)
     return Report(as_of=as_of, unit=unit, province=province, catalogue=catalogue,
                   coverage=coverage, history=tuple(history),
                   audit=AuditInfo.from_audit(audit, as_of) if audit else None, period=period,

@@ -24,6 +24,7 @@ ABOLISHED = "abolished"
 REPLACED = "replaced"
 NOT_YET_IN_FORCE = "not_yet_in_force"
 NOT_LISTED = "not_listed"
+OUT_OF_SCOPE = "out_of_scope"                  # in the catalogue, but the unit's scope leaves it out
 POSTED_NOT_SEEN = "posted_not_seen"            # audit: on record as posted, in no photo
 NO_VALID_CODE = "no_valid_code"                # report: applicable, but its row has no valid code
 

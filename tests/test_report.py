@@ -382,3 +382,44 @@ def test_report_agrees_with_the_diff(registry):
     assert cov.stale == tuple(sorted(i.code for i in d.to_reprint))
     stand_ins = {c for r in cov.rows_in("stale") for c in r.on_board if c != r.code}
     assert set(cov.orphan) | stand_ins == {i.code for i in d.to_take_down}
+
+
+def test_a_label_the_scope_leaves_out_is_an_orphan_for_that_reason_not_unlisted(tmp_path):
+    """The list still names the procedure, but at district level now: the report, the diff and
+    the audit say it is outside the unit's scope (the officer will find it in the list), and a
+    label of a procedure no list names still says it is not listed."""
+    from qrproc import audit as auditmod
+    from qrproc.poster.payload import PayloadConfig, payload_for
+
+    reg = Registry(tmp_path / "qrproc.db")
+    try:
+        reg.set_settings({"unit": "UBND xã Mẫu", "province": "H31"}, at=AT)
+        moved = Procedure(levels=("commune",), code="1.000020", name="Cấp phép đào đường",
+                          field="Giao thông")
+        import_catalogue(reg, Catalogue("qd-1234.xlsx", (A, moved)), effective=D0,
+                         decision="1234/QĐ-UBND", at=AT)
+        board.post_codes(reg, [A.code, moved.code], day=D0, at=AT)
+        reg.post([STRAY], day=D0, at=AT)  # a label of another list
+        import_catalogue(reg, Catalogue("qd-2345.xlsx", (moved.replace(levels=("district",)), B)),
+                         effective=D1, decision="2345/QĐ-UBND", amend=True, at=AT)
+
+        rows = {r.code: r for r in board.coverage_report(reg, D1).coverage.rows}
+        assert (rows[moved.code].state, rows[moved.code].cause) == ("orphan", "out_of_scope")
+        assert "ngoài phạm vi tiếp nhận của đơn vị" in rows[moved.code].note
+        assert (rows[STRAY.code].state, rows[STRAY.code].cause) == ("orphan", "not_listed")
+        assert set(board.status(reg, D1).coverage.orphan) == {moved.code, STRAY.code}
+
+        gone = {i.code: i.reason_vi for i in board.board_diff(reg, D1).to_take_down}
+        assert gone[moved.code].startswith("Ngoài phạm vi niêm yết của đơn vị")
+
+        view = catalogue_on(reg, D1)
+        config = PayloadConfig()
+        seen = [payload_for(p.code, p.portal_id, config) for p in (A, moved, STRAY)]
+        result = auditmod.classify(seen, view.included, reg.posted(), D1, config,
+                                   history=[moved, STRAY],
+                                   out_of_scope={p.code for p, _v in view.excluded})
+        causes = {f.code: f.cause for f in result.findings}
+        assert causes == {A.code: "up_to_date", moved.code: "out_of_scope",
+                          STRAY.code: "not_listed", B.code: "not_on_board"}
+    finally:
+        reg.close()
