@@ -138,6 +138,7 @@ def post_batch(registry: Registry, batch_id: int, *, day: date, at: datetime) ->
     """Mark a print batch as put up: each label exactly as printed in that batch. Refuses a
     batch of counter labels only (reprinted for the wall, it can be marked)."""
     registry.require_initialised()
+    registry.batch(batch_id)  # "no print batch N" for one that does not exist
     if not for_the_wall(registry.batch_files(batch_id)):
         raise RegistryError(_(
             "print batch {batch} holds only counter labels, which are too small for the notice "

@@ -177,6 +177,8 @@ def test_counter_labels_are_not_marked_as_posted_until_reprinted_for_the_wall(co
     r = commune("post", "--batch", "1", "--date", "2026-12-15", ok=False)
     assert r.exit_code == 1
     assert "Error: print batch 1 holds only counter labels" in r.output
+    r = commune("post", "--batch", "7", "--date", "2026-12-15", ok=False)
+    assert r.exit_code == 1 and "no print batch 7" in r.output
     assert "1/4 TTHC" in commune("report", "--as-of", "2026-12-15", "--format", "text").output
     # reprinted for the wall, the same batch can be marked
     commune("posters", "--batch", "1", "--layout", "grid", "--silent")
