@@ -721,13 +721,13 @@ class Registry:
         A code already up with another version is replaced (its old posting closes on `day`).
         """
         done, same = [], []
+        procedures = list(procedures)
         with self.transaction():
             for p in procedures:
                 if not p.code:
                     raise RegistryError(f"cannot post a procedure without a code: {p.name!r}")  # developers only
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO versions (code, content_hash, data) VALUES (?, ?, ?)",
-                    (p.code, p.content_hash, json.dumps(p.to_dict(), ensure_ascii=False)))
+            self._store_versions(procedures)
+            for p in procedures:
                 open_ = self.conn.execute(
                     "SELECT id, content_hash, posted_on FROM postings "
                     "WHERE code = ? AND taken_down_on IS NULL", (p.code,)).fetchone()
