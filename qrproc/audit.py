@@ -581,8 +581,8 @@ def classify(seen_payloads: Iterable[str], catalogue: Sequence[Procedure],
     allowed). `history` holds
     procedure versions from other catalogues (newest last): they identify links by an older
     portal id, and procedures not listed now or not yet in force. `out_of_scope` holds the codes
-    of the catalogue in force that the unit's scope leaves out: a label of one is an orphan for
-    that reason.
+    of the catalogue in force that the unit's scope leaves out (any iterable of codes, such as
+    the code -> reason map the report takes): a label of one is an orphan for that reason.
     """
     if isinstance(template, PayloadConfig):
         config = template

@@ -8,8 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Iterable
 
 from qrproc import diff as diffmod
-from qrproc.catalogue import (CatalogueView, catalogue_on, required_catalogue,
-                              upcoming)
+from qrproc.catalogue import CatalogueView, catalogue_on, required_catalogue, upcoming
 from qrproc.diff import shown_date
 from qrproc.errors import RegistryError
 from qrproc.i18n import N_, _
@@ -302,7 +301,7 @@ def audit_board(registry: Registry, photos, *, day: date, apply: bool = False, f
     config = PayloadConfig.from_settings(registry.settings())
     result = auditmod.classify(auditmod.labels_seen_per_photo(results), view.included,
                                registry.posted(), day, config, history=_versions(registry),
-                               out_of_scope={p.code for p, _v in view.excluded if p.code})
+                               out_of_scope=_scope_reasons(view))
     result = dataclasses.replace(result, photos=tuple(results), warnings=warnings, applied=apply)
     if apply:
         auditmod.apply_changes(result, force=force)
