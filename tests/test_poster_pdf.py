@@ -9,6 +9,7 @@ import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pypdfium2 as pdfium
 import click
 import pytest
@@ -222,6 +223,83 @@ def test_a_missing_module_is_caught_even_though_the_code_still_decodes(tmp_path)
     assert f"row {row}, column {col}" in problem.describe()
     (bad,) = [r for r in report.results if not r.ok]
     assert bad.code == code and bad.decoded and bad.wrong == 1
+
+
+def test_a_hairline_seam_between_dark_modules_is_caught(tmp_path):
+    """A light line a tenth of a module wide between two dark modules (a rectangle of the path
+    cut in two) is what a seam looks like; the code still decodes, the check names it."""
+    reg = new_registry()
+    result = board.print_posters(reg, selection=Selection.all(), as_of=JUL, out=tmp_path / "b.pdf", at=AT)
+    assert result.report.ok
+    qdf = tmp_path / "qdf.pdf"
+    subprocess.run(["qpdf", "--qdf", "--object-streams=disable", str(tmp_path / "b.pdf"), str(qdf)],
+                   check=True)
+    data = qdf.read_bytes()
+    start, end = qr_paths_of_page(data, 2)[0]
+    tall = [m for m in re.finditer(rb"^(\d+) (\d+) 1 ([2-9]) re$", data[start:end], re.M)
+            if 10 <= int(m.group(1)) <= 34 and 10 <= int(m.group(2)) <= 30][0]
+    col, row, height = (int(v) for v in tall.groups())
+    split = b"%d %d 1 0.95 re\n%d %.2f 1 %.2f re" % (col, row, col, row + 1.05, height - 1.05)
+    cut = data[:start + tall.start()] + split + data[start + tall.end():]
+    fixed = subprocess.run(["fix-qdf"], input=cut, capture_output=True, check=True).stdout
+    qdf.write_bytes(fixed)
+    code = result.document.pages[1].qrs[0].code
+    assert sorted(decode_pdf(qdf)) == sorted(result.payloads)
+    report = verify.verify_pdf(qdf, result.document)
+    (problem,) = report.problems
+    assert (problem.code, problem.kind, problem.page) == (code, "modules", 2)
+    (bad,) = [r for r in report.results if not r.ok]
+    assert bad.decoded and bad.wrong == 0 and bad.seams == 2  # the modules above and below it
+    assert f"row {row}, column {col}" in problem.describe()
+
+
+def test_the_check_renders_each_symbol_on_its_modules_own_pixel_grid(tmp_path):
+    """Whole pixels per module, at least 150 dpi: grid modules of 21 dots (0.889 mm) are checked
+    at 6 pixels (171 dpi), and the report gives that resolution."""
+    reg = new_registry()
+    result = board.print_posters(reg, selection=Selection.all(), as_of=JUL, out=tmp_path / "b.pdf", at=AT)
+    modules = {round(r.module, 4) for r in result.report.results}
+    assert modules == {round(21 / 600 * 25.4, 4)}
+    assert verify.pixels_per_module(21 / 600 * 25.4) == 6
+    assert result.report.dpi == pytest.approx(6 / (21 / 600), rel=1e-6)
+    assert verify.pixels_per_module(13 / 600 * 25.4) == 4  # counter labels: 3.25 at 150 dpi
+    assert verify.pixels_per_module(0.2) == 3  # never fewer than 3
+
+
+def blown_up(dark, pixels, quiet=4):
+    full = np.pad(dark, quiet)
+    return np.where(np.kron(full, np.ones((pixels, pixels), dtype=bool)), 0, 255).astype(np.uint8)
+
+
+def test_check_blocks_looks_at_every_pixel_of_every_module():
+    symbol = pl.encode("https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193", "M")
+    dark = symbol.dark
+    clean = blown_up(dark, 6)
+    assert verify.check_blocks(clean, dark, 6).ok
+    # one module's colour flipped: a wrong module, where it is
+    flipped = clean.copy()
+    r, c = 12, 20
+    flipped[(r + 4) * 6:(r + 5) * 6, (c + 4) * 6:(c + 5) * 6] ^= 255
+    check = verify.check_blocks(flipped, dark, 6)
+    assert (check.wrong, check.seams, check.first) == (1, 0, (r, c))
+    # a one-pixel speck off the centre of a light module: not wrong, but not clean either
+    light = [(i, j) for i in range(10, 30) for j in range(10, 30) if not dark[i, j]][0]
+    speck = clean.copy()
+    speck[(light[0] + 4) * 6, (light[1] + 4) * 6] = 0
+    check = verify.check_blocks(speck, dark, 6)
+    assert (check.wrong, check.seams, check.first) == (0, 1, light)
+    # grey within the thresholds' margin is clean; beyond it is not
+    soft = clean.copy()
+    soft[soft == 0] = verify.DARK_MAX
+    assert verify.check_blocks(soft, dark, 6).ok
+    soft[0, 0] = verify.LIGHT_MIN - 1  # the quiet zone's corner
+    assert verify.check_blocks(soft, dark, 6).first == (-4, -4)
+    # the whole symbol a pixel off the grid: every edge between a dark and a light module fails
+    shifted = np.roll(clean, 1, axis=1)
+    check = verify.check_blocks(shifted, dark, 6)
+    assert not check.ok and check.wrong == 0 and check.seams > 100
+    # a picture that stops short of the symbol
+    assert verify.check_blocks(clean[:-6], dark, 6).wrong == dark.shape[0] + 8
 
 
 def test_labels_are_counter_labels_and_say_so(tmp_path):

@@ -1,18 +1,27 @@
 """Check a written poster PDF: render every QR code of every page, decode it, and compare it
 module by module with the symbol that was meant to be printed.
 
-For each QR area the layout placed, pdfium rasterises that area of the page (quiet zone
-included; in-process, greyscale, at the printed resolution: at least 150 dpi and 3 pixels per
-module), and then:
+For each QR area the layout placed, pdfium rasterises the symbol with its quiet zone
+(in-process, greyscale, anti-aliased like a viewer) on a pixel grid the modules fit exactly: a
+whole number of pixels per module, at least 150 dpi and 3 pixels, the symbol's corner on a pixel
+corner (`SymbolRenderer`). Then:
 
-* zxing-cpp decodes it (first as a "pure" symbol, fast because the crop holds nothing else, then
-  with its full detector); a code that cannot be read, reads as another payload or was printed at
-  another error-correction level is a `Problem`;
-* `check_modules` samples the picture at the centre of every module, quiet zone included, and on
-  every edge and corner between modules of the same colour, and compares with the module matrix.
-  A module on the wrong side, or a light seam between dark modules, is a `Problem` even when the
-  code still decodes: error correction hides a few wrong modules from the decoder, but they use up
-  the margin a scuffed or badly lit label needs.
+* zxing-cpp decodes it (first as a "pure" symbol, fast because the picture holds nothing else,
+  then with its full detector); a code that cannot be read, reads as another payload or was
+  printed at another error-correction level is a `Problem`;
+* `check_blocks` looks at every pixel of every module, quiet zone included: on that grid a
+  correct rendering is pure black or white in every pixel, so a module whose centre is the wrong
+  colour is a wrong module, and any other pixel that is not its module's colour is a seam, a
+  speck or a misplaced edge. Either is a `Problem` even when the code still decodes: error
+  correction hides a few wrong modules from the decoder, but they use up the margin a scuffed or
+  badly lit label needs.
+
+Rendering on the modules' own grid is also what keeps this within the time of the decode-only
+check it replaced (`bench/verify_budget.py`): pdfium's anti-aliasing rasteriser does a third less
+work when every edge lies on a pixel boundary. It hides nothing: a path that strays from the
+grid by a tenth of a module turns a row of pixels grey. Pictures rendered elsewhere, at any
+resolution (the test suite's other engines, the PNG cards), are compared by `check_modules`,
+which samples the centre, edges and corners of every module.
 
 A file with the wrong number of pages is a problem too. The result is a report with one line per
 procedure; raising `VerificationError` is the caller's choice.
@@ -27,7 +36,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from qrproc.i18n import _, ngettext
-from qrproc.poster.layout import Box, Document, Page, QrArea
+from qrproc.poster.layout import Document, Page, QrArea
 from qrproc.poster.payload import QrSymbol, encode
 from qrproc.poster.qr_geometry import symbol_geometry
 from qrproc.poster.workers import chunk_size, fork_map
@@ -47,10 +56,11 @@ class ModuleCheck:
     """How a rendered symbol compares with its module matrix.
 
     `wrong`: modules (quiet zone included) whose centre is not clearly their colour; `seams`:
-    edges or corners between modules of one colour that are not that colour (a light line between
-    dark modules, a dark speck between light ones); `first`: (row, column) of the module at the
-    first wrong point, counted from the symbol's top-left module (the quiet zone is at -1 …
-    -quiet).
+    what else is not its colour (a light line between dark modules, a dark speck between light
+    ones, an edge out of place): for `check_modules` the edges and corners between modules of one
+    colour, for `check_blocks` the modules with such a pixel; `first`: (row, column) of the module
+    at the first wrong point, counted from the symbol's top-left module (the quiet zone is at
+    -1 … -quiet).
     """
 
     wrong: int
@@ -129,11 +139,11 @@ class VerificationReport:
         return "\n".join(lines)
 
 
-def choose_dpi(doc: Document) -> float:
-    """The printed resolution to check at: at least MIN_DPI, and MIN_PIXELS_PER_MODULE pixels for
-    the smallest module the layout allows."""
-    dpi = MIN_PIXELS_PER_MODULE * 25.4 / doc.min_module
-    return float(min(600, max(MIN_DPI, math.ceil(dpi / 10) * 10)))
+def pixels_per_module(module: float, min_dpi: float = MIN_DPI) -> int:
+    """Whole pixels per module of `module` mm for a check at `min_dpi` or more: at least
+    MIN_PIXELS_PER_MODULE."""
+    return max(math.ceil(MIN_PIXELS_PER_MODULE),
+               math.ceil(min_dpi * module / 25.4 - 1e-9))
 
 
 # -- comparing a picture with a module matrix -------------------------------------------------------
@@ -195,6 +205,44 @@ def check_modules(gray, dark, *, left: float, top: float, step_x: float, step_y:
     return ModuleCheck(wrong, seams, (math.floor(half[i]), math.floor(half[j])))
 
 
+def check_blocks(gray, dark, pixels: int, quiet: int = 4) -> ModuleCheck:
+    """Compare `gray`, a rendering of the symbol `dark` (True = dark, row 0 at the top) with its
+    quiet zone on a grid of `pixels` × `pixels` pixels per module (the outer corner at pixel
+    (0, 0)), pixel by pixel: every pixel of a dark module must be at most DARK_MAX, every pixel of
+    a light one at least LIGHT_MIN. `wrong` counts modules whose centre fails, `seams` the
+    modules whose centre is right but some other pixel is not (a seam, a speck, an edge out of
+    place). A picture smaller than the symbol counts its missing modules as wrong."""
+    import numpy as np
+
+    n = dark.shape[0] + 2 * quiet
+    side = n * pixels
+    g = np.asarray(gray)
+    if g.shape[0] < side or g.shape[1] < side:
+        g = np.pad(g[:side, :side], ((0, max(0, side - g.shape[0])), (0, max(0, side - g.shape[1]))),
+                   constant_values=128)  # neither dark nor light: off the picture is wrong
+    g = g[:side, :side]
+    full = np.zeros((n, n), dtype=bool)
+    full[quiet:n - quiet, quiet:n - quiet] = dark
+    c = pixels // 2
+    rows = g.reshape(n, pixels, side)  # each module row's pixel rows
+    middle = rows[:, c, :]  # the pixel row through the modules' centres
+    # Nearly always a correct rendering on this grid is pure black and white, the module matrix
+    # blown up: two comparisons settle that, and the pixel-by-pixel pass below is not needed.
+    exact = np.where(full, np.uint8(0), np.uint8(255)).repeat(pixels, axis=1)
+    if (middle == exact).all() and (rows == middle[:, None, :]).all():
+        return ModuleCheck(0, 0)
+    darkest = rows.min(axis=1).reshape(n, n, pixels).min(axis=2)
+    lightest = rows.max(axis=1).reshape(n, n, pixels).max(axis=2)
+    bad = np.where(full, lightest > DARK_MAX, darkest < LIGHT_MIN)
+    if not bad.any():
+        return ModuleCheck(0, 0)
+    centre = g[c::pixels, c::pixels][:n, :n]
+    wrong_centre = np.where(full, centre > DARK_MAX, centre < LIGHT_MIN)
+    i, j = np.argwhere(bad)[0]
+    return ModuleCheck(int(wrong_centre.sum()), int((bad & ~wrong_centre).sum()),
+                       (int(i) - quiet, int(j) - quiet))
+
+
 def describe_check(check: ModuleCheck, size: int, quiet: int = 4) -> str:
     """What went wrong, for a symbol of `size` modules across (quiet zone excluded)."""
     n = size
@@ -246,15 +294,25 @@ def decode_problem(gray, area: QrArea, page_number: int) -> Problem | None:
     return None
 
 
-def check_area(gray, area: QrArea, symbol: QrSymbol, page_number: int, *, left: float, top: float,
-               step_x: float, step_y: float, module: float) -> tuple[CodeResult, list[Problem]]:
-    """Decode and compare one symbol in `gray`; (the procedure's result, its problems)."""
+def check_area(gray, area: QrArea, symbol: QrSymbol, page_number: int, *, pixels: int,
+               module: float) -> tuple[CodeResult, list[Problem]]:
+    """Decode one symbol rendered by `SymbolRenderer` (`pixels` per module) and compare it pixel
+    by pixel; (the procedure's result, its problems)."""
+    import numpy as np
+
     problems = []
-    problem = decode_problem(gray, area, page_number)
+    check = check_blocks(gray, symbol.dark, pixels, area.quiet)
+    problem = None
+    if check.ok:
+        # Every pixel is its module's colour, so the picture with one pixel per module holds all
+        # of it, and zxing-cpp reads that a third faster.
+        c = pixels // 2
+        problem = decode_problem(np.ascontiguousarray(gray[c::pixels, c::pixels]), area,
+                                 page_number)
+    if problem is not None or not check.ok:
+        problem = decode_problem(gray, area, page_number)
     if problem is not None:
         problems.append(problem)
-    check = check_modules(gray, symbol.dark, left=left, top=top, step_x=step_x, step_y=step_y,
-                          quiet=area.quiet)
     if not check.ok:
         problems.append(Problem(area.code, page_number, "modules", area.payload,
                                 describe_check(check, symbol.size, area.quiet)))
@@ -264,63 +322,60 @@ def check_area(gray, area: QrArea, symbol: QrSymbol, page_number: int, *, left: 
 
 # -- the PDF -----------------------------------------------------------------------------------------
 
-class AreaRenderer:
-    """Rasterises one area of a pdfium page at a time, in greyscale, into a reused buffer.
+class SymbolRenderer:
+    """Rasterises one QR symbol of a pdfium page at a time, with its quiet zone, in greyscale,
+    into a reused buffer, on the modules' own pixel grid.
 
-    pdfium skips what lies outside the area, so this is much cheaper than rendering the whole
-    page (0.07 ms for an empty area, about 0.6 ms for a version 7 code at 150 dpi), and going
-    through pdfium's C API with one buffer per size saves pypdfium2's bitmap objects (0.1 ms).
-    The picture returned is only valid until the next call."""
+    pdfium draws only what meets the picture, so this costs about 0.5 ms for a version 7 code at
+    150 dpi, and going through pdfium's C API with one buffer per size saves pypdfium2's bitmap
+    objects (0.1 ms). The picture returned is only valid until the next call."""
 
     FLAGS = 0  # anti-aliased, like a viewer
 
-    def __init__(self, dpi: float):
-        self.scale = dpi / 72
-        self.buffers: dict[tuple[int, int], tuple[object, object]] = {}
+    def __init__(self, min_dpi: float = MIN_DPI):
+        self.min_dpi = min_dpi
+        self.buffers: dict[int, tuple[object, object]] = {}
 
-    def render(self, pdf_page, box: Box):
-        """`box` (mm, from the page's top-left corner) as (gray, sx, sy, left, top): a point x mm
-        from the page's left edge and y mm from its top lies at pixel (x·sx − left, y·sy − top)."""
+    def render(self, pdf_page, x: float, y: float, module: float, across: int):
+        """The square of `across` modules whose top-left corner is `x` mm from the page's left
+        edge and `y` mm from its top, modules of `module` mm: (gray, pixels per module)."""
         import ctypes
 
         import numpy as np
         import pypdfium2.raw as pdfium_c
 
-        width, height = pdf_page.get_size()
-        # The page is drawn on ceil(size·scale) pixels, like pypdfium2's own render().
-        full_w, full_h = math.ceil(width * self.scale), math.ceil(height * self.scale)
-        left = max(0, math.floor(box.x * K * full_w / width))
-        top = max(0, math.floor(box.y * K * full_h / height))
-        right = min(full_w, math.ceil(box.right * K * full_w / width))
-        bottom = min(full_h, math.ceil(box.bottom * K * full_h / height))
-        size = (right - left, bottom - top)
-        if size not in self.buffers:
-            array = np.empty((size[1], size[0]), dtype=np.uint8)
-            bitmap = pdfium_c.FPDFBitmap_CreateEx(size[0], size[1], pdfium_c.FPDFBitmap_Gray,
-                                                  array.ctypes.data_as(ctypes.c_void_p), size[0])
-            self.buffers[size] = (array, bitmap)
-        array, bitmap = self.buffers[size]
+        pixels = pixels_per_module(module, self.min_dpi)
+        side = across * pixels
+        if side not in self.buffers:
+            array = np.empty((side, side), dtype=np.uint8)
+            bitmap = pdfium_c.FPDFBitmap_CreateEx(side, side, pdfium_c.FPDFBitmap_Gray,
+                                                  array.ctypes.data_as(ctypes.c_void_p), side)
+            self.buffers[side] = (array, bitmap)
+        array, bitmap = self.buffers[side]
         array.fill(255)
-        pdfium_c.FPDF_RenderPageBitmap(bitmap, pdf_page.raw, -left, -top, full_w, full_h, 0,
-                                       self.FLAGS)
-        return array, full_w / width * K, full_h / height * K, left, top
+        # pdfium maps the page to points from its top-left corner, then applies this matrix
+        scale = pixels / (module * K)  # pixels per point
+        matrix = pdfium_c.FS_MATRIX(scale, 0, 0, scale, -x * K * scale, -y * K * scale)
+        clip = pdfium_c.FS_RECTF(0, 0, side, side)
+        pdfium_c.FPDF_RenderPageBitmapWithMatrix(bitmap, pdf_page.raw, matrix, clip, self.FLAGS)
+        return array, pixels
 
     def close(self) -> None:
         import pypdfium2.raw as pdfium_c
 
-        for _size, bitmap in self.buffers.values():
+        for _array, bitmap in self.buffers.values():
             pdfium_c.FPDFBitmap_Destroy(bitmap)
         self.buffers.clear()
 
 
-def _check_pages(path: str, pages: Sequence[Page], indexes: Sequence[int], dpi: float,
+def _check_pages(path: str, pages: Sequence[Page], indexes: Sequence[int], min_dpi: float,
                  symbols: Mapping[str, QrSymbol] | None) -> tuple[list[CodeResult], list[Problem]]:
     import pypdfium2 as pdfium
 
     results: list[CodeResult] = []
     problems: list[Problem] = []
     pdf = pdfium.PdfDocument(path)
-    renderer = AreaRenderer(dpi)
+    renderer = SymbolRenderer(min_dpi)
     try:
         for i in indexes:
             page = pages[i]
@@ -330,10 +385,10 @@ def _check_pages(path: str, pages: Sequence[Page], indexes: Sequence[int], dpi: 
             for area in page.qrs:
                 symbol = symbols[area.code] if symbols is not None else encode(area.payload, area.ec)
                 x, y, module = symbol_geometry(area, symbol)
-                gray, sx, sy, left, top = renderer.render(pdf_page, area.box)
-                result, found = check_area(gray, area, symbol, i + 1, left=x * sx - left,
-                                           top=y * sy - top, step_x=module * sx,
-                                           step_y=module * sy, module=module)
+                q = area.quiet
+                gray, pixels = renderer.render(pdf_page, x - q * module, y - q * module, module,
+                                               symbol.size + 2 * q)
+                result, found = check_area(gray, area, symbol, i + 1, pixels=pixels, module=module)
                 results.append(result)
                 problems.extend(found)
             pdf_page.close()
@@ -353,15 +408,15 @@ def page_count(path: str | Path) -> int:
         pdf.close()
 
 
-def verify_pdf(path: str | Path, doc: Document, *, workers: int = 1, dpi: float | None = None,
+def verify_pdf(path: str | Path, doc: Document, *, workers: int = 1, dpi: float = MIN_DPI,
                symbols: Mapping[str, QrSymbol] | None = None,
                on_progress: Callable[[str, int, int], None] | None = None) -> VerificationReport:
     """Render every page of the PDF at `path` and check every QR area `doc` placed.
 
     `symbols` (procedure code -> the symbol drawn, as `render_pdf.render` returns them) are what
-    the modules are compared with; without them each payload is encoded again."""
+    the modules are compared with; without them each payload is encoded again. Each symbol is
+    rendered at `dpi` or a little more (`SymbolRenderer`); the report gives the lowest."""
     path = str(path)
-    dpi = dpi or choose_dpi(doc)
     expected = doc.qr_count
     n = page_count(path)
     if n != len(doc.pages):
@@ -384,8 +439,10 @@ def verify_pdf(path: str | Path, doc: Document, *, workers: int = 1, dpi: float 
             done += len(chunks[k])
             if on_progress:
                 on_progress("verify", done, n)
-    return VerificationReport(path, n, expected, sum(r.ok for r in results), dpi, tuple(problems),
-                              tuple(results))
+    lowest = min((pixels_per_module(r.module, dpi) * 25.4 / r.module for r in results),
+                 default=float(dpi))
+    return VerificationReport(path, n, expected, sum(r.ok for r in results), lowest,
+                              tuple(problems), tuple(results))
 
 
 def verify_image(image, area: QrArea, dpi: float, *, symbol: QrSymbol | None = None,
