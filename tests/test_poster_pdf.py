@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import unicodedata
+from dataclasses import astuple
 from datetime import date, datetime
 from pathlib import Path
 
@@ -271,35 +272,44 @@ def blown_up(dark, pixels, quiet=4):
     return np.where(np.kron(full, np.ones((pixels, pixels), dtype=bool)), 0, 255).astype(np.uint8)
 
 
-def test_check_blocks_looks_at_every_pixel_of_every_module():
+def padded(picture):
+    """The picture with light columns added to a multiple of 8 pixels, as SymbolRenderer's."""
+    extra = -picture.shape[1] % 8 or 8
+    return np.pad(picture, ((0, 0), (0, extra)), constant_values=255)
+
+
+@pytest.mark.parametrize("shape", [lambda p: p, padded], ids=["exact width", "padded rows"])
+def test_check_blocks_looks_at_every_pixel_of_every_module(shape):
     symbol = pl.encode("https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193", "M")
     dark = symbol.dark
     clean = blown_up(dark, 6)
-    assert verify.check_blocks(clean, dark, 6).ok
+
+    def check(picture):
+        return verify.check_blocks(shape(picture), dark, 6)
+
+    assert check(clean).ok
     # one module's colour flipped: a wrong module, where it is
     flipped = clean.copy()
     r, c = 12, 20
     flipped[(r + 4) * 6:(r + 5) * 6, (c + 4) * 6:(c + 5) * 6] ^= 255
-    check = verify.check_blocks(flipped, dark, 6)
-    assert (check.wrong, check.seams, check.first) == (1, 0, (r, c))
+    assert astuple(check(flipped)) == (1, 0, (r, c))
     # a one-pixel speck off the centre of a light module: not wrong, but not clean either
     light = [(i, j) for i in range(10, 30) for j in range(10, 30) if not dark[i, j]][0]
     speck = clean.copy()
     speck[(light[0] + 4) * 6, (light[1] + 4) * 6] = 0
-    check = verify.check_blocks(speck, dark, 6)
-    assert (check.wrong, check.seams, check.first) == (0, 1, light)
+    assert astuple(check(speck)) == (0, 1, light)
     # grey within the thresholds' margin is clean; beyond it is not
     soft = clean.copy()
     soft[soft == 0] = verify.DARK_MAX
-    assert verify.check_blocks(soft, dark, 6).ok
+    assert check(soft).ok
     soft[0, 0] = verify.LIGHT_MIN - 1  # the quiet zone's corner
-    assert verify.check_blocks(soft, dark, 6).first == (-4, -4)
+    assert check(soft).first == (-4, -4)
     # the whole symbol a pixel off the grid: every edge between a dark and a light module fails
     shifted = np.roll(clean, 1, axis=1)
-    check = verify.check_blocks(shifted, dark, 6)
-    assert not check.ok and check.wrong == 0 and check.seams > 100
+    result = check(shifted)
+    assert not result.ok and result.wrong == 0 and result.seams > 100
     # a picture that stops short of the symbol
-    assert verify.check_blocks(clean[:-6], dark, 6).wrong == dark.shape[0] + 8
+    assert check(clean[:-6]).wrong == dark.shape[0] + 8
 
 
 def test_labels_are_counter_labels_and_say_so(tmp_path):
