@@ -3,7 +3,7 @@
 
 `render_posters` lays the cards out (`layout`), writes a vector PDF (`render_pdf`) to a
 temporary file with an unpredictable name beside the target, renders every QR code at the
-printed resolution, decodes it and compares it module by module with the symbol drawn
+printed resolution, decodes it and compares it pixel by pixel with the symbol drawn
 (`verify`), and only then moves the file into place. A code that is missing, unreadable, decodes
 to another payload or has a wrong module raises `VerificationError` naming the procedures, and no
 PDF is left behind. Codes with modules too small for the wall (labels) come with a warning.
