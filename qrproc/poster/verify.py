@@ -6,22 +6,24 @@ For each QR area the layout placed, pdfium rasterises the symbol with its quiet 
 whole number of pixels per module, at least 150 dpi and 3 pixels, the symbol's corner on a pixel
 corner (`SymbolRenderer`). Then:
 
-* zxing-cpp decodes it (first as a "pure" symbol, fast because the picture holds nothing else,
-  then with its full detector); a code that cannot be read, reads as another payload or was
-  printed at another error-correction level is a `Problem`;
 * `check_blocks` looks at every pixel of every module, quiet zone included: on that grid a
   correct rendering is pure black or white in every pixel, so a module whose centre is the wrong
   colour is a wrong module, and any other pixel that is not its module's colour is a seam, a
   speck or a misplaced edge. Either is a `Problem` even when the code still decodes: error
   correction hides a few wrong modules from the decoder, but they use up the margin a scuffed or
-  badly lit label needs.
+  badly lit label needs;
+* zxing-cpp decodes it, as a "pure" symbol first (the picture holds nothing else), then with its
+  full detector; when every pixel was its module's colour it reads the picture with one pixel a
+  module, which then holds all of it. A code that cannot be read, reads as another payload or
+  was printed at another error-correction level is a `Problem`.
 
-Rendering on the modules' own grid is also what keeps this within the time of the decode-only
-check it replaced (`bench/verify_budget.py`): pdfium's anti-aliasing rasteriser does a third less
-work when every edge lies on a pixel boundary. It hides nothing: a path that strays from the
-grid by a tenth of a module turns a row of pixels grey. Pictures rendered elsewhere, at any
-resolution (the test suite's other engines, the PNG cards), are compared by `check_modules`,
-which samples the centre, edges and corners of every module.
+Drawing on the modules' own grid costs pdfium's anti-aliasing rasteriser a fifth less than
+150 dpi off the grid (0.23 against 0.29 s for a 400-code board), though it has more pixels. It
+hides nothing: a path that strays from the grid by a tenth of a module turns a row of pixels
+grey. `bench/verify_budget.py` compares the whole check with the decode-only 80 dpi one it
+replaced. Pictures rendered elsewhere, at any resolution (the test suite's other engines, the PNG
+cards), are compared by `check_modules`, which samples the centre, edges and corners of every
+module.
 
 A file with the wrong number of pages is a problem too. The result is a report with one line per
 procedure; raising `VerificationError` is the caller's choice.
@@ -354,9 +356,10 @@ class SymbolRenderer:
     """Rasterises one QR symbol of a pdfium page at a time, with its quiet zone, in greyscale,
     into a reused buffer, on the modules' own pixel grid.
 
-    pdfium draws only what meets the picture, so this costs about 0.5 ms for a version 7 code at
-    150 dpi, and going through pdfium's C API with one buffer per size saves pypdfium2's bitmap
-    objects (0.1 ms). The picture returned is only valid until the next call."""
+    pdfium draws only what meets the picture, so this costs about 0.55 ms for a version 7 code
+    at 6 pixels a module (171 dpi for grid cards), and going through pdfium's C API with one
+    buffer per size saves pypdfium2's bitmap objects (0.1 ms). The picture returned is only valid
+    until the next call."""
 
     FLAGS = 0  # anti-aliased, like a viewer
 
@@ -428,7 +431,7 @@ def _check_pages(path: str, pages: Sequence[Page], indexes: Sequence[int], min_d
         renderer.close()
         pdf.close()
     # Decoded together, after the pages are drawn: zxing-cpp then runs with its own code and
-    # tables in the processor's caches, not pdfium's (0.2 against 0.1 ms a symbol).
+    # tables in the processor's caches, not pdfium's (a board's check: 5% less time).
     for item in compared:
         result, found = read_compared(item)
         results.append(result)
