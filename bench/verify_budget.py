@@ -58,15 +58,18 @@ CHILD = textwrap.dedent("""
     B.make_registry(tmp / "r.db", procs)
     from qrproc.registry import Registry
     reg = Registry(tmp / "r.db")
+    jobs = []
     for k in range(5 if which == "board" else 1):
         out = tmp / f"o{k}.pdf"
+        t = time.perf_counter()
         if hasattr(P, "make_posters"):  # the old tree
             P.make_posters(reg, layout="grid", selection=P.Selection.all(), as_of=B.AS_OF, out=out, at=B.AT)
         else:
             from qrproc import board
             board.print_posters(reg, layout="grid", selection=P.Selection.all(), as_of=B.AS_OF,
                                 out=out, at=B.AT)
-    print(json.dumps({"walls": [t[0] for t in times], "cpus": [t[1] for t in times],
+        jobs.append(time.perf_counter() - t)
+    print(json.dumps({"walls": [t[0] for t in times], "cpus": [t[1] for t in times], "jobs": jobs,
                       "dpi": times[0][2], "codes": times[0][3], "verified": times[0][4]}))
 """)
 
@@ -101,12 +104,14 @@ def main(argv: list[str] | None = None) -> int:
             for which in jobs:
                 found: dict[str, list[float]] = {"old": [], "new": []}
                 cpus: dict[str, list[float]] = {"old": [], "new": []}
+                jobs: dict[str, list[float]] = {"old": [], "new": []}
                 info = {}
                 for _ in range(args.rounds if which == "board" else args.national_rounds):
                     for name, root in (("old", old), ("new", REPO)):
                         r = run(root, which, catalogue)
                         found[name].append(statistics.median(r["walls"]))
                         cpus[name].append(statistics.median(r["cpus"]))
+                        jobs[name].append(statistics.median(r["jobs"]))
                         info[name] = r
                 o, n = statistics.median(found["old"]), statistics.median(found["new"])
                 oc, nc = statistics.median(cpus["old"]), statistics.median(cpus["new"])
@@ -120,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
                       f"{', '.join(f'{w:.3f}' for w in found['new'])})")
                 print(f"  {'PASS' if n <= o else 'FAIL'}  ratio new/old {n / o:.2f} (target ≤ 1.00); "
                       f"CPU ratio {nc / oc:.2f}")
+                oj, nj = statistics.median(jobs["old"]), statistics.median(jobs["new"])
+                print(f"  the whole job (lay out, write, check, record): old {oj:.3f} s, "
+                      f"now {nj:.3f} s, ratio {nj / oj:.2f}")
         finally:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old)],
                            check=False)
