@@ -22,7 +22,7 @@ from datetime import date, datetime
 from qrproc import scope as scopemod
 from qrproc.diff import Upcoming, shown_date, vn_date
 from qrproc.errors import ImportRefused, QrprocError, RegistryError
-from qrproc.i18n import N_, _, ngettext, place
+from qrproc.i18n import N_, _, ngettext, option, place
 from qrproc.model import (
     FLAG_CODE_CORRECTED,
     FLAG_CODE_FIXED,
@@ -280,8 +280,8 @@ def required_catalogue(registry: Registry, day: date) -> CatalogueView:
         if first is not None:
             raise RegistryError(_("no catalogue is in force on {day}: the first one takes effect "
                                   "on {first}").format(day=shown_date(day), first=shown_date(first)))
-        raise RegistryError(_("no catalogue is in force on {day}; import one first (qrproc import "
-                              "FILE)").format(day=shown_date(day)))
+        raise RegistryError(_("no catalogue is in force on {day}; import one first {where}").format(
+            day=shown_date(day), where=option("import_where")))
     return view
 
 
@@ -398,12 +398,13 @@ def _fill_rows(new: Catalogue, *, list_date: date | None, date_source: str, deci
                  if decisions else "")
         raise ImportRefused(ngettext(
             "{where}: {n} row{named} does not say when it takes effect; nothing was imported. "
-            "Give the date with --effective DATE (the date the decision's 'có hiệu lực' article "
+            "Give the date {with_effective} (the date the decision's 'có hiệu lực' article "
             "gives), or fill the file's 'Ngày hiệu lực' column",
             "{where}: {n} rows{named} do not say when they take effect; nothing was imported. "
-            "Give the date with --effective DATE (the date the decision's 'có hiệu lực' article "
+            "Give the date {with_effective} (the date the decision's 'có hiệu lực' article "
             "gives), or fill the file's 'Ngày hiệu lực' column",
-            len(missing)).format(where=where, n=len(missing), named=named))
+            len(missing)).format(where=where, n=len(missing), named=named,
+                                 with_effective=option("with_effective")))
     return rows
 
 
@@ -441,14 +442,15 @@ def _refuse_scope(new: Catalogue, split: Split, rules: ScopeRules, unit: str, *,
         raise ImportRefused(ngettext(
             "{source}: this is the list of {other}: its {n} province-specific procedure is "
             "promulgated by {other}, none by {province}; this registry is for {unit} in "
-            "{province} ({hcode}). Nothing was imported (if this is meant, import it with "
-            "--other-province)",
+            "{province} ({hcode}). Nothing was imported (if this is meant, import it "
+            "{with_other_province})",
             "{source}: this is the list of {other}: its {n} province-specific procedures are "
             "promulgated by {other}, none by {province}; this registry is for {unit} in "
-            "{province} ({hcode}). Nothing was imported (if this is meant, import it with "
-            "--other-province)", len(specific)).format(
+            "{province} ({hcode}). Nothing was imported (if this is meant, import it "
+            "{with_other_province})", len(specific)).format(
                 source=new.source, other=other, n=len(specific), province=prov.name,
-                unit=unit or _("a unit"), hcode=prov.hcode))
+                unit=unit or _("a unit"), hcode=prov.hcode,
+                with_other_province=option("with_other_province")))
     if not any(p.code for p in split.included):
         why = ", ".join(f"{n} {scopemod.reason_words(c)}" for c, n in out.items()) or _("no procedures")
         raise ImportRefused(ngettext(
@@ -476,14 +478,15 @@ def check_drop(new_codes: set[str], previous: dict[str, Procedure], source: str,
         raise ImportRefused(ngettext(
             "{source}: lists {listed} procedure but drops {dropped} of the {before} in force in "
             "the previous list ({share:.0%} > {limit:.0%}); nothing was imported. If the file "
-            "lists only changes (a decision annex), use --amend; if the drop is real, use "
-            "--accept-drop",
+            "lists only changes (a decision annex), {use_amend}; if the drop is real, "
+            "{use_accept_drop}",
             "{source}: lists {listed} procedures but drops {dropped} of the {before} in force in "
             "the previous list ({share:.0%} > {limit:.0%}); nothing was imported. If the file "
-            "lists only changes (a decision annex), use --amend; if the drop is real, use "
-            "--accept-drop", len(new_codes)).format(
+            "lists only changes (a decision annex), {use_amend}; if the drop is real, "
+            "{use_accept_drop}", len(new_codes)).format(
                 source=source, listed=len(new_codes), dropped=len(dropped), before=len(before),
-                share=len(dropped) / len(before), limit=MAX_DROP))
+                share=len(dropped) / len(before), limit=MAX_DROP, use_amend=option("use_amend"),
+                use_accept_drop=option("use_accept_drop")))
     return dropped
 
 
@@ -496,20 +499,23 @@ def plan_import(new: Catalogue, tl: Timeline, snapshots: dict[int, Snapshot], ru
     if empty and (amend or not accept_drop):
         raise ImportRefused((
             _("{source}: no procedures found; nothing was imported") if amend else
-            _("{source}: no procedures found; nothing was imported (use --accept-drop to store an "
-              "empty list anyway)")).format(source=new.source))
+            _("{source}: no procedures found; nothing was imported ({use_accept_drop} to store "
+              "an empty list anyway)")).format(source=new.source,
+                                               use_accept_drop=option("use_accept_drop")))
     kind = AMEND if amend else FULL
     has_catalogue = bool(snapshots)
     if amend and tl.first_day() is None:
-        raise ImportRefused(_("{source}: --amend needs an earlier full list to amend; import the "
-                              "full catalogue first").format(source=new.source))
+        raise ImportRefused(_("{source}: {amend} needs an earlier full list to amend; import the "
+                              "full catalogue first").format(source=new.source,
+                                                             amend=option("amend")))
     list_date, date_source = _list_date(new, effective=effective, amend=amend,
                                         has_catalogue=has_catalogue, today=today)
     if list_date is None and new.decision and not any(p.effective for p in new.procedures):
         raise ImportRefused(_(
             "{source}: decision {decision} does not say when it takes effect (no 'có hiệu lực …' "
-            "article found) and its rows give no date; nothing was imported. Give the date with "
-            "--effective DATE").format(source=new.source, decision=new.decision))
+            "article found) and its rows give no date; nothing was imported. Give the date "
+            "{with_effective}").format(source=new.source, decision=new.decision,
+                                       with_effective=option("with_effective")))
     file_decision = decision if decision is not None else new.decision
     before = view_on(tl, snapshots, rules, list_date) if list_date else None
     inherit = {p.code: p for p in before.split.included + tuple(p for p, _ in before.excluded)
@@ -525,9 +531,10 @@ def plan_import(new: Catalogue, tl: Timeline, snapshots: dict[int, Snapshot], ru
         raise ImportRefused(_(
             "{source}: no row says its level (cấp thực hiện), so qrproc cannot tell which "
             "procedures the commune receives; nothing was imported. If this file is the unit's own "
-            "list, import it with --own-list; the portal's list items never carry the level: use "
-            "qrproc fetch, which reads each procedure's detail, or import the detail "
-            "objects").format(source=new.source))
+            "list, import it {with_own_list}; the portal's list items never carry the level: "
+            "{use_fetch}, or import the detail objects").format(
+                source=new.source, with_own_list=option("with_own_list"),
+                use_fetch=option("use_fetch")))
     split = scopemod.split(rows, rules)
     if not empty:
         _refuse_scope(new, split, rules, unit, other_province=other_province)
@@ -544,11 +551,12 @@ def plan_import(new: Catalogue, tl: Timeline, snapshots: dict[int, Snapshot], ru
         warnings.append(ngettext(
             "{source}: {n} procedure in force is not in this file ({codes}); with no date given it "
             "counts as no longer listed from today, {day}. If it ends on a later decision's date, "
-            "import the file again with --effective DATE",
+            "import the file again {with_effective}",
             "{source}: {n} procedures in force are not in this file ({codes}); with no date given "
             "they count as no longer listed from today, {day}. If they end on a later decision's "
-            "date, import the file again with --effective DATE", len(dropped)).format(
+            "date, import the file again {with_effective}", len(dropped)).format(
                 source=new.source, n=len(dropped), day=vn_date(list_date),
+                with_effective=option("with_effective"),
                 codes=", ".join(dropped[:5]) + (" …" if len(dropped) > 5 else "")))
     if amend:
         base = tl.on(list_date)

@@ -16,6 +16,11 @@ the shell says).
 Placeholders are named (``{code}``), so a translation can put them in its own order; the test
 suite checks that every message in the code has a Vietnamese translation with the same
 placeholders.
+
+A message that tells the user what to do next names the option to use the way the front end in
+use does (`option`): the command line's flags ("use --amend") by default, the desk's boxes and
+pages ("đánh dấu ô «Tệp chỉ liệt kê các thay đổi»") inside ``with naming(DESK_WORDS):``. The
+library never knows which front end it serves.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import functools
 import os
 import re
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 LANGUAGES = ("vi", "en")
@@ -66,6 +71,55 @@ def begin(lang: str) -> contextvars.Token:
 
 def end(token: contextvars.Token) -> None:
     _speaking.reset(token)
+
+
+def N_(message: str) -> str:
+    """Mark `message` for translation where it is shown, not here."""
+    return message
+
+
+#: How the command line names the options that messages point to (translated where shown).
+OPTION_WORDS = {
+    "import_where": N_("(qrproc import FILE)"),
+    "with_effective": N_("with --effective DATE"),
+    "with_other_province": N_("with --other-province"),
+    "with_own_list": N_("with --own-list"),
+    "use_amend": N_("use --amend"),
+    "use_accept_drop": N_("use --accept-drop"),
+    "amend": N_("--amend"),
+    "use_fetch": N_("use qrproc fetch, which reads each procedure's detail"),
+}
+_naming: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar("qrproc_naming",
+                                                                                 default=None)
+
+
+def option(key: str) -> str:
+    """How the front end in use names the option `key` of OPTION_WORDS, in the current language:
+    the desk's own words inside `naming`, else the command line's."""
+    own = _naming.get()
+    if own is not None and key in own:
+        return own[key]
+    return _(OPTION_WORDS[key])
+
+
+@contextlib.contextmanager
+def naming(words: Mapping[str, str]) -> Iterator[None]:
+    """Inside the block (this thread or task), messages name options with `words` (keys of
+    OPTION_WORDS; the rest keep the command line's)."""
+    token = _naming.set(words)
+    try:
+        yield
+    finally:
+        _naming.reset(token)
+
+
+def begin_naming(words: Mapping[str, str]) -> contextvars.Token:
+    """Like `naming`, for a framework's before/after hooks: returns the token for `end_naming`."""
+    return _naming.set(words)
+
+
+def end_naming(token: contextvars.Token) -> None:
+    _naming.reset(token)
 
 
 def language() -> str:
@@ -146,10 +200,6 @@ def place(origin: str, lang: str | None = None) -> str:
     return origin
 
 
-def N_(message: str) -> str:
-    """Mark `message` for translation where it is shown, not here."""
-    return message
-
-
-__all__ = ["N_", "_", "begin", "place", "catalogue", "end", "language", "ngettext", "set_language",
-           "speaking", "vietnamese"]
+__all__ = ["N_", "OPTION_WORDS", "_", "begin", "begin_naming", "catalogue", "end", "end_naming",
+           "language", "naming", "ngettext", "option", "place", "set_language", "speaking",
+           "vietnamese"]

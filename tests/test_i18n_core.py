@@ -121,8 +121,8 @@ def test_the_import_plan_warns_in_vietnamese_with_dates_as_ddmmyyyy(reg, vi):
     assert out.warnings[-1] == (
         "moi.csv: 1 thủ tục đang có hiệu lực không có trong tệp này (2.002080); vì tệp không ghi "
         "ngày nên các thủ tục này được tính là không còn trong danh mục từ hôm nay, 28/11/2026. "
-        "Nếu các thủ tục này chỉ hết hiệu lực từ ngày của một Quyết định sau, hãy nhập lại tệp "
-        "với --effective NGÀY")
+        "Nếu các thủ tục này chỉ hết hiệu lực từ ngày của một Quyết định sau, hãy nhập lại tệp, "
+        "ghi ngày bằng --effective NGÀY")
 
 
 def test_no_catalogue_in_force_yet_gives_both_dates_as_ddmmyyyy(reg, vi):

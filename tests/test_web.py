@@ -366,6 +366,8 @@ def test_a_decision_without_an_effective_date_asks_for_it_and_the_preview_saves_
     page = desk.wait(preview)
     assert 'data-testid="job-error"' in page
     assert "không ghi ngày có hiệu lực" in page  # the library's own words, in Vietnamese, in our frame
+    assert "Hãy ghi ngày vào ô “Ngày hiệu lực”" in page  # the form's box, not the CLI's flag
+    assert "--effective" not in page
     assert "Nhập thông tin còn thiếu rồi xem trước lại" in page
     with desk.registry() as reg:
         assert len(reg.snapshots()) == 1
@@ -385,6 +387,33 @@ def test_a_decision_without_an_effective_date_asks_for_it_and_the_preview_saves_
         assert [s.effective for s in reg.snapshots()] == [JUL, DEC]
     # Confirming twice imports once.
     assert "đã được xác nhận hoặc hủy rồi" in desk.post(again + "/xac-nhan").text
+
+
+def test_a_refusal_on_the_desk_names_the_forms_boxes_not_the_command_lines_flags(desk, tmp_path):
+    """The library says what to do next; on the desk that is a box to tick, which the receptionist
+    can see, not a flag to type. The same refusal on the command line keeps its flags."""
+    set_up(desk)
+    imported(desk, sample_path("xa-mau-2026-07.csv"))
+    with open(sample_path("xa-mau-2026-07.csv"), encoding="utf-8-sig", newline="") as f:
+        header, *rows = list(csv.reader(f))
+    few = tmp_path / "thieu.csv"  # a quarter of the list: as a full list it drops too much
+    with open(few, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header] + rows[:len(rows) // 4])
+    page = desk.wait(upload(desk, few, hieu_luc="15/12/2026"))
+    assert 'data-testid="job-error"' in page
+    assert "hãy đánh dấu ô “Tệp chỉ liệt kê các thay đổi”" in page
+    assert ("hãy đánh dấu ô “Chấp nhận danh mục thiếu hơn 20% số thủ tục của danh mục trước” trong "
+            "“Tùy chọn khác”") in page
+    assert "--amend" not in page and "--accept-drop" not in page
+
+    from click.testing import CliRunner
+
+    from qrproc.cli import cli
+
+    r = CliRunner().invoke(cli, ["--db", str(desk.db), "import", str(few), "--effective",
+                                 "2026-12-15"], env={"QRPROC_LANG": "vi"})
+    assert r.exit_code == 1
+    assert "hãy dùng --amend" in r.output and "hãy dùng --accept-drop" in r.output
 
 
 def test_a_preview_is_not_confirmed_once_the_registry_changed(desk):

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from qrproc import i18n
 from qrproc.diff import vn_date
 from qrproc.errors import QrprocError
+from qrproc.web.words import OPTION_WORDS
 from qrproc.http import DEFAULT_RATE
 from qrproc.report import vn_percent
 from qrproc.sources.cache import DEFAULT_DIRNAME
@@ -121,11 +122,16 @@ def create_app(db: str | Path, *, clock: Callable[[], datetime] | None = None,
 
 
 def _speak_vietnamese():
-    """The desk is Vietnamese whatever the shell's language: the library's messages too."""
+    """The desk is Vietnamese whatever the shell's language: the library's messages too, and
+    they name the desk's own boxes and pages, not the command line's flags (`words`)."""
     g.qrproc_language = i18n.begin("vi")
+    g.qrproc_naming = i18n.begin_naming(OPTION_WORDS)
 
 
 def _stop_speaking(_exc=None):
+    token = g.pop("qrproc_naming", None)
+    if token is not None:
+        i18n.end_naming(token)
     token = g.pop("qrproc_language", None)
     if token is not None:
         i18n.end(token)

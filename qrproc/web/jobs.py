@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from qrproc.errors import QrprocError
-from qrproc.i18n import speaking
+from qrproc.i18n import naming, speaking
+from qrproc.web.words import OPTION_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,8 @@ class JobRunner:
         return job
 
     def _run(self, job: Job, work: Callable[[Job], Any]) -> None:
-        with self._slots, speaking("vi"):  # the desk's messages are Vietnamese
+        # the desk's messages are Vietnamese, and name the desk's boxes, not the CLI's flags
+        with self._slots, speaking("vi"), naming(OPTION_WORDS):
             job.state = RUNNING
             try:
                 job.result = work(job)

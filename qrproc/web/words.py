@@ -1,0 +1,25 @@
+"""How the desk names the choices that the library's messages point to (`i18n.option`).
+
+The library's refusals say what to do next; on the command line that is a flag ("use
+--amend"), on the desk it is a box on the import form. Every request and every background job
+of the desk runs inside ``i18n.naming(OPTION_WORDS)``, so the same refusal reads "hãy đánh dấu ô
+“Tệp chỉ liệt kê các thay đổi”" here. The labels quoted are those of
+templates/_import.html and imports.html.
+"""
+
+from __future__ import annotations
+
+OTHER_OPTIONS = "“Tùy chọn khác”"
+
+OPTION_WORDS = {
+    "import_where": "(trang “Nhập danh mục”)",
+    "with_effective": "vào ô “Ngày hiệu lực”",
+    "with_other_province": f"sau khi đánh dấu ô “Nhập danh mục của tỉnh khác (có chủ ý)” trong {OTHER_OPTIONS}",
+    "with_own_list": f"sau khi đánh dấu ô “Đây là danh mục riêng của đơn vị” trong {OTHER_OPTIONS}",
+    "use_amend": "đánh dấu ô “Tệp chỉ liệt kê các thay đổi”",
+    "use_accept_drop": ("đánh dấu ô “Chấp nhận danh mục thiếu hơn 20% số thủ tục của danh mục trước” "
+                        f"trong {OTHER_OPTIONS}"),
+    "amend": "ô “Tệp chỉ liệt kê các thay đổi”",
+    "use_fetch": ("lấy danh mục ở phần “Lấy từ Cổng Dịch vụ công quốc gia” (việc này đọc thông tin "
+                  "chi tiết của từng thủ tục)"),
+}
