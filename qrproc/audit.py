@@ -674,9 +674,10 @@ def classify(seen_payloads: Iterable[str], catalogue: Sequence[Procedure],
 
 # -- the whole job (I/O) --------------------------------------------------------------------------
 
-def read_photo(path: str | Path, *, thorough: bool = False) -> PhotoResult:
-    """Hash and decode one photo file. An unreadable file gives status 'unreadable' and a note."""
-    name = str(path)
+def read_photo(path: str | Path, *, thorough: bool = False, name: str | None = None) -> PhotoResult:
+    """Hash and decode one photo file. An unreadable file gives status 'unreadable' and a note.
+    `name` is what the evidence calls it (default: the path as given)."""
+    name = str(path) if name is None else name
     start = time.perf_counter()
     try:
         data = Path(path).read_bytes()
@@ -763,14 +764,20 @@ def audit_files(result: AuditResult) -> list[AuditFile]:
 
 
 def read_photos(photos: Sequence[str | Path], *, thorough: bool = False,
-                on_progress: ProgressFn | None = None) -> tuple[list[PhotoResult], tuple[str, ...]]:
+                on_progress: ProgressFn | None = None, names: Sequence[str] | None = None
+                ) -> tuple[list[PhotoResult], tuple[str, ...]]:
     """Hash and decode each photo; the warnings for the ones that showed nothing. Raises
-    AuditError when none is readable."""
+    AuditError when none is readable. `names` (one per photo) are what the evidence and the
+    messages call them, for photos kept under another name (an upload's temporary copy); by
+    default, the paths as given."""
     if not photos:
         raise AuditError(_("give at least one photo of the board"))
+    if names is not None and len(names) != len(photos):
+        raise ValueError("one name per photo")  # developers only
     results: list[PhotoResult] = []
     for k, path in enumerate(photos, start=1):
-        results.append(read_photo(path, thorough=thorough))
+        results.append(read_photo(path, thorough=thorough,
+                                  name=None if names is None else names[k - 1]))
         if on_progress:
             on_progress("decode", k, len(photos))
     warnings = tuple(_("{name}: {note} (skipped)").format(name=p.name, note=p.note)

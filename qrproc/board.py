@@ -282,9 +282,10 @@ def _versions(registry: Registry) -> list[Procedure]:
 
 
 def audit_board(registry: Registry, photos, *, day: date, apply: bool = False, force: bool = False,
-                at: datetime, on_progress=None, thorough: bool = False):
+                at: datetime, on_progress=None, thorough: bool = False, names=None):
     """Decode photos of the board, classify what they show for `day`, and record the audit as
-    evidence (file names, SHA-256, codes found).
+    evidence (file names, SHA-256, codes found). `names`, one per photo, are the file names to
+    record when the photos are kept under others (the desk's uploads); by default the paths.
 
     With `apply`, also make the posted set what was seen, in the same transaction and change:
     seen labels not on record are posted on `day`, postings not seen are closed on `day`.
@@ -297,7 +298,8 @@ def audit_board(registry: Registry, photos, *, day: date, apply: bool = False, f
 
     registry.require_initialised()
     view = required_catalogue(registry, day)
-    results, warnings = auditmod.read_photos(photos, thorough=thorough, on_progress=on_progress)
+    results, warnings = auditmod.read_photos(photos, thorough=thorough, on_progress=on_progress,
+                                             names=names)
     config = PayloadConfig.from_settings(registry.settings())
     result = auditmod.classify(auditmod.labels_seen_per_photo(results), view.included,
                                registry.posted(), day, config, history=_versions(registry),
@@ -319,7 +321,7 @@ def audit_board(registry: Registry, photos, *, day: date, apply: bool = False, f
 
 
 def preview_audit(registry: Registry, photos, *, day: date, at: datetime, on_progress=None,
-                  force: bool = False):
+                  force: bool = False, names=None):
     """What `audit_board` would find, changing nothing: (the result, why applying it would be
     refused, or None when it may be applied). The photos are decoded once."""
     from qrproc import audit as auditmod
@@ -327,7 +329,7 @@ def preview_audit(registry: Registry, photos, *, day: date, at: datetime, on_pro
 
     with registry.dry_run():
         result = audit_board(registry, photos, day=day, apply=False, at=at,
-                             on_progress=on_progress)
+                             on_progress=on_progress, names=names)
     try:
         auditmod.apply_changes(result, force=force)
     except AuditError as e:

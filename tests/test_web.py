@@ -601,6 +601,8 @@ def test_an_audit_whose_photo_shows_no_code_cannot_be_applied(desk, tmp_path):
     where = blank_photo_audited(desk, tmp_path)
     page = desk.wait(where)
     assert 'data-testid="apply-refused"' in page and "không tìm thấy mã QR nào" in page
+    assert "tuong-trong.png: không tìm thấy mã QR nào" in page
+    assert str(desk.app.extensions["qrproc"].uploads.root) not in page  # no temporary path
     assert 'data-testid="apply"' not in page
     assert "không tìm thấy mã QR nào" in page
     token = where.rsplit("/", 1)[1]
@@ -700,3 +702,5 @@ def test_photos_handed_to_the_saving_job_survive_the_desk_forgetting_old_jobs(de
     with desk.registry() as reg:
         files = reg.latest_audit().files
     assert [(f.status, f.sha256 is not None) for f in files] == [("no_code", True)]
+    # recorded under the name it was sent with, not the desk's temporary copy
+    assert [f.name for f in files] == ["tuong-trong.png"]

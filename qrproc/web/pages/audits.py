@@ -65,7 +65,7 @@ def _preview(d, job: Job) -> AuditPreview:
     with closing(d.open_registry()) as registry:
         mark = journal_mark(registry)
         result, error = board.preview_audit(registry, paths, day=day, at=d.now(),
-                                            on_progress=job.progress)
+                                            on_progress=job.progress, names=_names(paths))
     return AuditPreview(result, error, mark)
 
 
@@ -74,7 +74,13 @@ def _save(d, job: Job):
     with closing(d.open_registry()) as registry:
         ensure_unchanged(registry, p["mark"])
         return board.audit_board(registry, p["paths"], day=p["day"], apply=p["mode"] == APPLY,
-                                 at=d.now(), on_progress=job.progress)
+                                 at=d.now(), on_progress=job.progress, names=_names(p["paths"]))
+
+
+def _names(paths) -> list[str]:
+    """The photos as the receptionist named them: an upload is kept in a temporary folder of
+    the desk, whose path means nothing in the evidence or in a message."""
+    return [path.name for path in paths]
 
 
 @bp.get("/<token>")
