@@ -294,12 +294,21 @@ def audit_board(registry: Registry, photos, *, day: date, apply: bool = False, f
     `on_progress('decode', done, total)` follows the photos.
     """
     from qrproc import audit as auditmod
-    from qrproc.poster.payload import PayloadConfig
 
     registry.require_initialised()
+    required_catalogue(registry, day)
+    read = auditmod.read_photos(photos, thorough=thorough, on_progress=on_progress, names=names)
+    return _record_audit(registry, read, day=day, apply=apply, force=force, at=at)
+
+
+def _record_audit(registry: Registry, read, *, day: date, apply: bool, force: bool, at: datetime):
+    """Classify photos already read (`audit.read_photos`) and record the audit (see
+    `audit_board`)."""
+    from qrproc import audit as auditmod
+    from qrproc.poster.payload import PayloadConfig
+
+    results, warnings = read
     view = required_catalogue(registry, day)
-    results, warnings = auditmod.read_photos(photos, thorough=thorough, on_progress=on_progress,
-                                             names=names)
     config = PayloadConfig.from_settings(registry.settings())
     result = auditmod.classify(auditmod.labels_seen_per_photo(results), view.included,
                                registry.posted(), day, config, history=_versions(registry),
@@ -323,13 +332,17 @@ def audit_board(registry: Registry, photos, *, day: date, apply: bool = False, f
 def preview_audit(registry: Registry, photos, *, day: date, at: datetime, on_progress=None,
                   force: bool = False, names=None):
     """What `audit_board` would find, changing nothing: (the result, why applying it would be
-    refused, or None when it may be applied). The photos are decoded once."""
+    refused, or None when it may be applied). The photos are decoded once, before the dry run
+    begins: decoding a dozen photos takes seconds, and the dry run's transaction would keep
+    every other writer of the registry (the desk's other pages, the command line) waiting."""
     from qrproc import audit as auditmod
     from qrproc.errors import AuditError
 
+    registry.require_initialised()
+    required_catalogue(registry, day)
+    read = auditmod.read_photos(photos, on_progress=on_progress, names=names)
     with registry.dry_run():
-        result = audit_board(registry, photos, day=day, apply=False, at=at,
-                             on_progress=on_progress, names=names)
+        result = _record_audit(registry, read, day=day, apply=False, force=False, at=at)
     try:
         auditmod.apply_changes(result, force=force)
     except AuditError as e:

@@ -377,6 +377,35 @@ def run(db, *args):
     return CliRunner().invoke(cli, ["--db", str(db), "audit", *map(str, args)])
 
 
+def test_a_preview_keeps_no_lock_while_it_reads_the_photos_and_changes_nothing(db, tmp_path):
+    """Reading a dozen photos takes seconds; meanwhile another writer (the desk's marking page,
+    the command line) must get in. Each photo's progress report is a moment of that reading."""
+    one = photo(tmp_path, "trai.png", [url(KHAI_SINH)])
+    two = photo(tmp_path, "phai.png", [url(KET_HON)])
+    reg = Registry(db)
+    other = Registry(db, timeout=0)
+    wrote = []
+
+    def meanwhile(stage, done, total):
+        other.post([GIAM_HO], day=DAY, at=AT)  # raises RegistryError if the preview holds the lock
+        wrote.append((stage, done, total))
+
+    try:
+        before = registry_state(reg)
+        result, refused = board.preview_audit(reg, [one, two], day=DAY, at=AT,
+                                              on_progress=meanwhile, names=["a.png", "b.png"])
+        assert wrote == [("decode", 1, 2), ("decode", 2, 2)]
+        after = registry_state(reg)
+        # the preview itself wrote nothing: only the other writer's postings are new
+        assert after["audits"] == before["audits"] and after["audit_files"] == before["audit_files"]
+        assert [p.procedure.code for p in other.postings() if p.procedure.code == GIAM_HO.code]
+        assert {KHAI_SINH.code, KET_HON.code} <= set(result.summary()["current"])
+        assert [p.name for p in result.photos] == ["a.png", "b.png"]
+    finally:
+        other.close()
+        reg.close()
+
+
 def test_cli_lists_a_code_from_another_host_as_unknown_and_never_maps_it(db, tmp_path):
     path = photo(tmp_path, "bang.png", [url(KHAI_SINH), FOREIGN])
     r = run(db, path, "--date", "2026-12-15", "--json")
