@@ -43,7 +43,7 @@ from urllib.parse import urlsplit
 
 from qrproc.errors import AuditError, PayloadError
 from qrproc import model
-from qrproc.i18n import N_, _, ngettext
+from qrproc.i18n import N_, _, ngettext, option
 from qrproc.model import AuditFile, PostedLabel, Procedure, normalise_code
 from qrproc.states import (ABOLISHED, CURRENT, LABEL_CHANGED, LINK_CHANGED, NOT_LISTED,  # noqa: F401
                            NOT_ON_BOARD, NOT_SEEN, NOT_YET_IN_FORCE, ORPHAN, OUT_OF_SCOPE,
@@ -746,13 +746,14 @@ def apply_changes(result: AuditResult, *, force: bool = False) -> None:
         raise AuditError(_(
             "refusing to apply: the photos show labels of {seen}, but applying would also close "
             "{unseen} of the {total} postings to close, in {fields} no photo shows ({names}). "
-            "Photograph those parts of the board too, or use --force if those labels really are "
-            "gone. Nothing was changed").format(
+            "Photograph those parts of the board too, or {force_if_gone}. Nothing was "
+            "changed").format(
                 seen=ngettext("{n} field", "{n} fields", len(seen_fields)).format(
                     n=len(seen_fields)),
                 unseen=len(unseen), total=len(result.to_close),
                 fields=ngettext("{n} field", "{n} fields", len(fields)).format(n=len(fields)),
-                names=", ".join(fields[:4]) + (" …" if len(fields) > 4 else "")))
+                names=", ".join(fields[:4]) + (" …" if len(fields) > 4 else ""),
+                force_if_gone=option("force_if_gone")))
 
 
 def audit_files(result: AuditResult) -> list[AuditFile]:

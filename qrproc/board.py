@@ -11,7 +11,7 @@ from qrproc import diff as diffmod
 from qrproc.catalogue import CatalogueView, catalogue_on, required_catalogue, upcoming
 from qrproc.diff import shown_date
 from qrproc.errors import RegistryError
-from qrproc.i18n import N_, _
+from qrproc.i18n import N_, _, option
 from qrproc.model import ABOLISHED, REPLACED, Procedure, vi_sort_key
 from qrproc.registry import Registry, Summary
 
@@ -166,16 +166,16 @@ def take_down(registry: Registry, codes: Iterable[str], *, day: date, at: dateti
             if len(still) == 1:
                 message = _(
                     "{code} is still in force on {day}{decision}: its label belongs on the board, "
-                    "so nothing was taken down. If it really came down (torn, lost), use --force: "
-                    "it then counts as missing until it is put up again")
+                    "so nothing was taken down. {if_it_came_down}")
+                advice = option("if_it_came_down")
             else:
                 message = _(
                     "{code} and {more} more are still in force on {day}{decision}: their labels "
-                    "belong on the board, so nothing was taken down. If they really came down "
-                    "(torn, lost), use --force: they then count as missing until they are put up "
-                    "again")
+                    "belong on the board, so nothing was taken down. {if_they_came_down}")
+                advice = option("if_they_came_down")
             raise RegistryError(message.format(code=still[0], more=len(still) - 1,
-                                               day=shown_date(day), decision=decision))
+                                               day=shown_date(day), decision=decision,
+                                               if_it_came_down=advice, if_they_came_down=advice))
     with registry.change("takedown", at=at) as change:
         done, absent = registry.take_down(codes, day=day, at=at)
         change.summary = Summary.counted(len(done), N_("{n} label taken down on {day}"),

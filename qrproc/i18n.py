@@ -88,6 +88,13 @@ OPTION_WORDS = {
     "use_accept_drop": N_("use --accept-drop"),
     "amend": N_("--amend"),
     "use_fetch": N_("use qrproc fetch, which reads each procedure's detail"),
+    "if_it_came_down": N_("If it really came down (torn, lost), use --force: it then counts as "
+                          "missing until it is put up again"),
+    "if_they_came_down": N_("If they really came down (torn, lost), use --force: they then count "
+                            "as missing until they are put up again"),
+    "again": N_("run the command again"),
+    "use_single": N_("use --layout single"),
+    "force_if_gone": N_("use --force if those labels really are gone"),
 }
 _naming: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar("qrproc_naming",
                                                                                  default=None)

@@ -30,7 +30,7 @@ from typing import Iterable, Iterator
 
 from qrproc.diff import shown_date
 from qrproc.errors import RegistryError
-from qrproc.i18n import N_, _
+from qrproc.i18n import N_, _, option
 from qrproc.model import AuditFile, Catalogue, Procedure  # noqa: F401 - AuditFile re-exported
 
 SCHEMA_VERSION = 7
@@ -321,7 +321,7 @@ def _day(value: str | None) -> date | None:
 
 def _locked(path: str) -> str:
     return _("{path}: another qrproc is changing this registry right now; wait until it has "
-             "finished and run the command again").format(path=path)
+             "finished and {again}").format(path=path, again=option("again"))
 
 
 def _english(message: str) -> str:

@@ -351,6 +351,16 @@ def test_apply_from_a_photo_of_one_field_does_not_close_the_others(reg, tmp_path
         "the 2 postings to close, in 1 field no photo shows (Chứng thực). Photograph those parts "
         "of the board too, or use --force if those labels really are gone. Nothing was changed")
     assert registry_state(reg) == before
+    # the desk, which has no --force, says what its own buttons and pages do instead
+    from qrproc import i18n
+    from qrproc.web.words import OPTION_WORDS
+
+    with i18n.speaking("vi"), i18n.naming(OPTION_WORDS):
+        result, refused = board.preview_audit(reg, [path], day=DAY, at=AT)
+    assert refused.endswith(
+        "Hãy chụp cả những phần đó của bảng niêm yết, hoặc bấm “Chỉ lưu làm bằng chứng”, rồi ghi "
+        "gỡ ở trang “Đánh dấu” những thẻ thực sự không còn trên bảng. Sổ đăng ký không thay đổi")
+    assert registry_state(reg) == before
     # with --force it applies, as one change that undo reverts in full
     postings = [tuple(r) for r in reg.conn.execute("SELECT * FROM postings ORDER BY id")]
     board.audit_board(reg, [path], day=DAY, at=AT, apply=True, force=True)

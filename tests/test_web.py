@@ -527,6 +527,9 @@ def test_ticking_takedowns_refuses_a_label_still_in_force_and_undo_takes_back_th
     assert "Đã ghi nhận dán 3 thẻ ngày 01/07/2026." in r.text
     r = desk.post("/danh-dau/xem-truoc", {"viec": "go", "ma": codes[:1], "ngay": "02/07/2026"})
     assert "Không thực hiện được:" in r.text and "vẫn còn hiệu lực" in r.text
+    # what the desk can do about a torn label (the CLI's --force has no box here)
+    assert "hãy in lại thẻ đó ở trang “In” (chọn “Một số thủ tục (theo mã)”) rồi dán lại" in r.text
+    assert "--force" not in r.text
     r = desk.post("/danh-dau/xem-truoc", {"viec": "dan", "ngay": "01/07/2026",
                                           "back": "//evil.example/"}, allow_redirects=False)
     assert r.headers["Location"] == "/danh-dau/"  # a refusal goes back to a page of the desk only

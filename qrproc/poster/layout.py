@@ -27,7 +27,7 @@ from datetime import date
 from typing import Callable, Iterable, Sequence
 
 from qrproc.errors import PayloadError, QrprocError
-from qrproc.i18n import _
+from qrproc.i18n import _, option
 from qrproc.model import vi_sort_key
 from qrproc.states import NO_FIELD
 from qrproc.diff import vn_date
@@ -545,8 +545,9 @@ def fit_card(spec: CardSpec, cell_w: float, cell_h: float, gap: float, max_span:
                 card=f"{cell_h:.0f}"))
     raise QrprocError(_(
         "{code}: the name ({n} characters) does not fit even a card {span} cells wide at {size} pt; "
-        "use --layout single: {name}…").format(code=spec.code, n=len(spec.name), span=max_span,
-                                               size=min(style.name_sizes), name=spec.name[:80]))
+        "{use_single}: {name}…").format(code=spec.code, n=len(spec.name), span=max_span,
+                                        size=min(style.name_sizes), name=spec.name[:80],
+                                        use_single=option("use_single")))
 
 
 # -- page furniture ---------------------------------------------------------------------------

@@ -4,12 +4,13 @@ The library's refusals say what to do next; on the command line that is a flag (
 --amend"), on the desk it is a box on the import form. Every request and every background job
 of the desk runs inside ``i18n.naming(OPTION_WORDS)``, so the same refusal reads "hãy đánh dấu ô
 “Tệp chỉ liệt kê các thay đổi”" here. The labels quoted are those of
-templates/_import.html and imports.html.
+templates/_import.html and imports.html, and of pages/printing.py's choices.
 """
 
 from __future__ import annotations
 
 OTHER_OPTIONS = "“Tùy chọn khác”"
+BY_CODE = "“Một số thủ tục (theo mã)”"
 
 OPTION_WORDS = {
     "import_where": "(trang “Nhập danh mục”)",
@@ -22,4 +23,13 @@ OPTION_WORDS = {
     "amend": "ô “Tệp chỉ liệt kê các thay đổi”",
     "use_fetch": ("lấy danh mục ở phần “Lấy từ Cổng Dịch vụ công quốc gia” (việc này đọc thông tin "
                   "chi tiết của từng thủ tục)"),
+    # the desk does not record a label in force as taken down: a torn or lost one is replaced
+    "if_it_came_down": ("Nếu thẻ đã bị rách hoặc mất, hãy in lại thẻ đó ở trang “In” (chọn "
+                        f"{BY_CODE}) rồi dán lại; thẻ vẫn được tính là đang niêm yết"),
+    "if_they_came_down": ("Nếu các thẻ đã bị rách hoặc mất, hãy in lại ở trang “In” (chọn "
+                          f"{BY_CODE}) rồi dán lại; các thẻ vẫn được tính là đang niêm yết"),
+    "again": "thử lại",
+    "use_single": "chọn kiểu “Mỗi thủ tục một trang” ở trang “In”",
+    "force_if_gone": ("bấm “Chỉ lưu làm bằng chứng”, rồi ghi gỡ ở trang “Đánh dấu” những thẻ thực sự "
+                      "không còn trên bảng"),
 }
