@@ -19,8 +19,8 @@ placeholders.
 
 A message that tells the user what to do next names the option to use the way the front end in
 use does (`option`): the command line's flags ("use --amend") by default, the desk's boxes and
-pages ("đánh dấu ô «Tệp chỉ liệt kê các thay đổi»") inside ``with naming(DESK_WORDS):``. The
-library never knows which front end it serves.
+pages ("đánh dấu ô “Tệp chỉ liệt kê các thay đổi”") inside ``with naming(words):`` (the desk's
+are `qrproc.web.words.DESK_WORDS`). The library never knows which front end it serves.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def N_(message: str) -> str:
 
 
 #: How the command line names the options that messages point to (translated where shown).
-OPTION_WORDS = {
+COMMAND_LINE_WORDS = {
     "import_where": N_("(qrproc import FILE)"),
     "with_effective": N_("with --effective DATE"),
     "with_other_province": N_("with --other-province"),
@@ -101,18 +101,18 @@ _naming: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextV
 
 
 def option(key: str) -> str:
-    """How the front end in use names the option `key` of OPTION_WORDS, in the current language:
-    the desk's own words inside `naming`, else the command line's."""
+    """How the front end in use names the option `key` of COMMAND_LINE_WORDS, in the current
+    language: the front end's own words inside `naming`, else the command line's."""
     own = _naming.get()
     if own is not None and key in own:
         return own[key]
-    return _(OPTION_WORDS[key])
+    return _(COMMAND_LINE_WORDS[key])
 
 
 @contextlib.contextmanager
 def naming(words: Mapping[str, str]) -> Iterator[None]:
     """Inside the block (this thread or task), messages name options with `words` (keys of
-    OPTION_WORDS; the rest keep the command line's)."""
+    COMMAND_LINE_WORDS; the rest keep the command line's)."""
     token = _naming.set(words)
     try:
         yield
@@ -207,6 +207,6 @@ def place(origin: str, lang: str | None = None) -> str:
     return origin
 
 
-__all__ = ["N_", "OPTION_WORDS", "_", "begin", "begin_naming", "catalogue", "end", "end_naming",
-           "language", "naming", "ngettext", "option", "place", "set_language", "speaking",
-           "vietnamese"]
+__all__ = ["COMMAND_LINE_WORDS", "N_", "_", "begin", "begin_naming", "catalogue", "end",
+           "end_naming", "language", "naming", "ngettext", "option", "place", "set_language",
+           "speaking", "vietnamese"]

@@ -353,9 +353,9 @@ def test_apply_from_a_photo_of_one_field_does_not_close_the_others(reg, tmp_path
     assert registry_state(reg) == before
     # the desk, which has no --force, says what its own buttons and pages do instead
     from qrproc import i18n
-    from qrproc.web.words import OPTION_WORDS
+    from qrproc.web.words import DESK_WORDS
 
-    with i18n.speaking("vi"), i18n.naming(OPTION_WORDS):
+    with i18n.speaking("vi"), i18n.naming(DESK_WORDS):
         result, refused = board.preview_audit(reg, [path], day=DAY, at=AT)
     assert refused.endswith(
         "Hãy chụp cả những phần đó của bảng niêm yết, hoặc bấm “Chỉ lưu làm bằng chứng”, rồi ghi "

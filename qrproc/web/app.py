@@ -16,7 +16,6 @@ from werkzeug.exceptions import HTTPException, NotFound
 from qrproc import i18n
 from qrproc.diff import vn_date
 from qrproc.errors import QrprocError
-from qrproc.web.words import OPTION_WORDS
 from qrproc.http import DEFAULT_RATE
 from qrproc.report import vn_percent
 from qrproc.sources.cache import DEFAULT_DIRNAME
@@ -25,6 +24,7 @@ from qrproc.web import security
 from qrproc.web.desk import Desk, close_registries, desk, reader
 from qrproc.web.jobs import STAGE_LABELS, JobRunner, status
 from qrproc.web.uploads import UploadError, Uploads
+from qrproc.web.words import DESK_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def _speak_vietnamese():
     """The desk is Vietnamese whatever the shell's language: the library's messages too, and
     they name the desk's own boxes and pages, not the command line's flags (`words`)."""
     g.qrproc_language = i18n.begin("vi")
-    g.qrproc_naming = i18n.begin_naming(OPTION_WORDS)
+    g.qrproc_naming = i18n.begin_naming(DESK_WORDS)
 
 
 def _stop_speaking(_exc=None):

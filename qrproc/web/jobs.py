@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from qrproc.errors import QrprocError
 from qrproc.i18n import naming, speaking
-from qrproc.web.words import OPTION_WORDS
+from qrproc.web.words import DESK_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class JobRunner:
 
     def _run(self, job: Job, work: Callable[[Job], Any]) -> None:
         # the desk's messages are Vietnamese, and name the desk's boxes, not the CLI's flags
-        with self._slots, speaking("vi"), naming(OPTION_WORDS):
+        with self._slots, speaking("vi"), naming(DESK_WORDS):
             job.state = RUNNING
             try:
                 job.result = work(job)

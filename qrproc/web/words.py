@@ -2,7 +2,7 @@
 
 The library's refusals say what to do next; on the command line that is a flag ("use
 --amend"), on the desk it is a box on the import form. Every request and every background job
-of the desk runs inside ``i18n.naming(OPTION_WORDS)``, so the same refusal reads "hãy đánh dấu ô
+of the desk runs inside ``i18n.naming(DESK_WORDS)``, so the same refusal reads "hãy đánh dấu ô
 “Tệp chỉ liệt kê các thay đổi”" here. The labels quoted are those of
 templates/_import.html and imports.html, and of pages/printing.py's choices.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 OTHER_OPTIONS = "“Tùy chọn khác”"
 BY_CODE = "“Một số thủ tục (theo mã)”"
 
-OPTION_WORDS = {
+DESK_WORDS = {
     "import_where": "(trang “Nhập danh mục”)",
     "with_effective": "vào ô “Ngày hiệu lực”",
     "with_other_province": f"sau khi đánh dấu ô “Nhập danh mục của tỉnh khác (có chủ ý)” trong {OTHER_OPTIONS}",
