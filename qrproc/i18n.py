@@ -95,6 +95,7 @@ COMMAND_LINE_WORDS = {
     "again": N_("run the command again"),
     "use_single": N_("use --layout single"),
     "force_if_gone": N_("use --force if those labels really are gone"),
+    "allow_host": N_("add it with: qrproc payload --allow-host {host}"),
 }
 _naming: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar("qrproc_naming",
                                                                                  default=None)

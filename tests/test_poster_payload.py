@@ -112,6 +112,7 @@ def test_payload_command_sets_and_refuses(db_path):
     bad = runner.invoke(cli, ["--db", str(db_path), "payload", "--template", "https://evil.example.com/{code}"])
     assert bad.exit_code == 1
     assert "host 'evil.example.com' is not on the allow-list" in bad.output
+    assert "add it with: qrproc payload --allow-host evil.example.com" in bad.output
     ok = runner.invoke(cli, ["--db", str(db_path), "payload", "--template", "https://qr.xa.vn/q/{code}",
                              "--allow-host", "qr.xa.vn"], catch_exceptions=False)
     assert ok.exit_code == 0, ok.output

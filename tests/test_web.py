@@ -570,6 +570,8 @@ def test_settings_change_the_scope_and_the_links_with_reasons(desk):
     r = desk.post("/cai-dat/lien-ket", {"mau": "https://dichvucong.hungyen.gov.vn/tthc/{code}",
                                         "mau_ma": "", "ten_mien": ""})
     assert "Không thực hiện được:" in r.text  # the host is not allowed yet
+    assert ("hãy thêm dichvucong.hungyen.gov.vn vào ô “Tên miền được phép thêm” ở trang “Cài đặt”"
+            in r.text and "--allow-host" not in r.text)
     r = desk.post("/cai-dat/lien-ket", {"mau": "https://dichvucong.hungyen.gov.vn/tthc/{code}",
                                         "mau_ma": "", "ten_mien": "dichvucong.hungyen.gov.vn"})
     assert "Đã lưu liên kết của mã QR." in r.text

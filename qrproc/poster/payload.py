@@ -20,7 +20,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import numpy as np
 
 from qrproc.errors import PayloadError
-from qrproc.i18n import _, ngettext
+from qrproc.i18n import _, ngettext, option
 from qrproc.poster import qr_mask
 
 #: The national portal's page of one procedure, by its UUID.
@@ -154,11 +154,12 @@ def check_url(url: str, allowed_hosts: Iterable[str]) -> str:
     if host not in allowed:
         if host:
             message = _("refusing QR payload {url!r}: host {host!r} is not on the allow-list "
-                        "({allowed}); add it with: qrproc payload --allow-host {host}")
+                        "({allowed}); {allow_host}")
         else:
             message = _("refusing QR payload {url!r}: the link names no host; the allow-list is "
                         "{allowed}")
-        raise PayloadError(message.format(url=url, host=host, allowed=", ".join(sorted(allowed))))
+        raise PayloadError(message.format(url=url, host=host, allowed=", ".join(sorted(allowed)),
+                                          allow_host=option("allow_host").format(host=host)))
     return url
 
 

@@ -32,4 +32,5 @@ DESK_WORDS = {
     "use_single": "chọn kiểu “Mỗi thủ tục một trang” ở trang “In”",
     "force_if_gone": ("bấm “Chỉ lưu làm bằng chứng”, rồi ghi gỡ ở trang “Đánh dấu” những thẻ thực sự "
                       "không còn trên bảng"),
+    "allow_host": "hãy thêm {host} vào ô “Tên miền được phép thêm” ở trang “Cài đặt”",
 }
