@@ -296,19 +296,20 @@ def audit_board(registry: Registry, photos, *, day: date, apply: bool = False, f
     from qrproc import audit as auditmod
 
     registry.require_initialised()
-    required_catalogue(registry, day)
+    view = required_catalogue(registry, day)
     read = auditmod.read_photos(photos, thorough=thorough, on_progress=on_progress, names=names)
-    return _record_audit(registry, read, day=day, apply=apply, force=force, at=at)
+    return _record_audit(registry, read, view, day=day, apply=apply, force=force, at=at)
 
 
-def _record_audit(registry: Registry, read, *, day: date, apply: bool, force: bool, at: datetime):
-    """Classify photos already read (`audit.read_photos`) and record the audit (see
-    `audit_board`)."""
+def _record_audit(registry: Registry, read, view=None, *, day: date, apply: bool, force: bool,
+                  at: datetime):
+    """Classify photos already read (`audit.read_photos`) against `view` (the catalogue on
+    `day`; None: read it now) and record the audit (see `audit_board`)."""
     from qrproc import audit as auditmod
     from qrproc.poster.payload import PayloadConfig
 
     results, warnings = read
-    view = required_catalogue(registry, day)
+    view = view if view is not None else required_catalogue(registry, day)
     config = PayloadConfig.from_settings(registry.settings())
     result = auditmod.classify(auditmod.labels_seen_per_photo(results), view.included,
                                registry.posted(), day, config, history=_versions(registry),
@@ -339,9 +340,9 @@ def preview_audit(registry: Registry, photos, *, day: date, at: datetime, on_pro
     from qrproc.errors import AuditError
 
     registry.require_initialised()
-    required_catalogue(registry, day)
+    required_catalogue(registry, day)  # before seconds of decoding, not after
     read = auditmod.read_photos(photos, on_progress=on_progress, names=names)
-    with registry.dry_run():
+    with registry.dry_run():  # the catalogue read again inside, as the transaction sees it
         result = _record_audit(registry, read, day=day, apply=False, force=False, at=at)
     try:
         auditmod.apply_changes(result, force=force)
