@@ -164,18 +164,18 @@ def take_down(registry: Registry, codes: Iterable[str], *, day: date, at: dateti
             p = live[still[0]]
             decision = f" ({p.decision})" if p.decision else ""
             if len(still) == 1:
+                advice = "if_it_came_down"
                 message = _(
                     "{code} is still in force on {day}{decision}: its label belongs on the board, "
                     "so nothing was taken down. {if_it_came_down}")
-                advice = option("if_it_came_down")
             else:
+                advice = "if_they_came_down"
                 message = _(
                     "{code} and {more} more are still in force on {day}{decision}: their labels "
                     "belong on the board, so nothing was taken down. {if_they_came_down}")
-                advice = option("if_they_came_down")
             raise RegistryError(message.format(code=still[0], more=len(still) - 1,
                                                day=shown_date(day), decision=decision,
-                                               if_it_came_down=advice, if_they_came_down=advice))
+                                               **{advice: option(advice)}))
     with registry.change("takedown", at=at) as change:
         done, absent = registry.take_down(codes, day=day, at=at)
         change.summary = Summary.counted(len(done), N_("{n} label taken down on {day}"),

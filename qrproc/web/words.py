@@ -15,8 +15,10 @@ BY_CODE = "“Một số thủ tục (theo mã)”"
 DESK_WORDS = {
     "import_where": "(trang “Nhập danh mục”)",
     "with_effective": "vào ô “Ngày hiệu lực”",
-    "with_other_province": f"sau khi đánh dấu ô “Nhập danh mục của tỉnh khác (có chủ ý)” trong {OTHER_OPTIONS}",
-    "with_own_list": f"sau khi đánh dấu ô “Đây là danh mục riêng của đơn vị” trong {OTHER_OPTIONS}",
+    "with_other_province": ("sau khi đánh dấu ô “Nhập danh mục của tỉnh khác (có chủ ý)” trong "
+                            f"{OTHER_OPTIONS}"),
+    "with_own_list": ("sau khi đánh dấu ô “Đây là danh mục riêng của đơn vị” trong "
+                      f"{OTHER_OPTIONS}"),
     "use_amend": "đánh dấu ô “Tệp chỉ liệt kê các thay đổi”",
     "use_accept_drop": ("đánh dấu ô “Chấp nhận danh mục thiếu hơn 20% số thủ tục của danh mục trước” "
                         f"trong {OTHER_OPTIONS}"),
