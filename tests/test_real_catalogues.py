@@ -414,6 +414,20 @@ def test_a_link_column_gives_each_procedure_its_own_page(tmp_path):
     assert (out.plan.links_own, out.plan.links_search) == (2, 1)
 
 
+def test_many_links_without_a_portal_id_are_one_warning_naming_the_first(tmp_path):
+    search = "https://dichvucong.gov.vn/p/home/dvc-chi-tiet-thu-tuc-hanh-chinh.html?ma_thu_tuc="
+    codes = ["2.000815", "2.000843", "2.000884", "2.000913", "2.000927"]
+    rows = [["code", "name", "field", "level", "url"]] + [
+        [c, f"Thủ tục chứng thực số {k}", "Chứng thực", "Cấp xã", search + c]
+        for k, c in enumerate(codes, start=1)]
+    cat = load_file(write_csv(tmp_path / "links.csv", rows))
+    assert [p.portal_id for p in cat.procedures] == [""] * 5
+    assert cat.warnings == (
+        "links.csv, row 2 and 4 more rows: column 'url' holds links without a portal id (for "
+        "example 'https://dichvucong.gov.vn/p/home/dvc-chi-tiet-thu…'); their cards link to the "
+        "portal's search by code",)
+
+
 def test_two_procedures_sharing_a_portal_id_are_refused(tmp_path):
     same = "019d2c05-1111-7abc-8def-000000000001"
     rows = [["Mã TTHC", "Tên TTHC", "Cấp thực hiện", "ID trên Cổng"],

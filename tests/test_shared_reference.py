@@ -98,6 +98,12 @@ def test_the_real_annex_csv_gives_its_eleven_commune_procedures():
     assert out.plan.rows == 50 and sum(out.plan.counts.values()) == 50
     # its url column holds old-portal links built from the code: no portal id, so search links
     assert out.plan.links_search == 11
+    # said once for the file, not once a row (49 identical lines hid the other warnings)
+    unlinked = [w for w in cat.warnings if "without a portal id" in w]
+    assert len(unlinked) == 1
+    assert unlinked[0].startswith("binhthuan_qd1766_2020_annex_tthc.csv, row 2 and 48 more rows: "
+                                  "column 'url' holds links without a portal id (for example "
+                                  "'https://dichvucong.gov.vn/p/home/dvc-chi-tiet-thu")
 
 
 def test_the_real_verified_list_keeps_its_own_links():

@@ -105,7 +105,7 @@ def parse_document(document: Document, where: str, *,
         previous = header
     if previous is None:
         raise no_table_error(where)
-    state.close_counts()
+    state.close()
     return build_catalogue(where, found.procedures,
                            found.warnings + ignored_warning(where, ignored) + state.notes,
                            defaults=defaults)

@@ -62,6 +62,10 @@ QUOTE_CHARS = 60
 HEADING_MAX_CHARS = 300
 #: At most this many ignored columns are named in the warning.
 IGNORED_SHOWN = 8
+#: Rows of one file whose link cell holds no portal id that are each named in a warning; past
+#: that, one warning names the first and counts the rest (a decision annex often gives every
+#: row the old portal's search link: 49 identical lines would hide the other warnings).
+UNLINKED_SHOWN = 3
 
 # A group marker alone in its cell: 'I', 'II.', 'A.', 'I.1', 'b)'. Arabic numbers are row numbers.
 _MARKER = re.compile(r"(?:[IVXLC]+|[A-Za-z])(?:\.\d+)*[.):]?")
@@ -148,6 +152,9 @@ class GroupState:
     levels_in_field: bool = False
     counts: list[_Count] = dc_field(default_factory=list, compare=False, repr=False)
     notes: list[str] = dc_field(default_factory=list, compare=False, repr=False)
+    # (origin, column, text, is a link) of each link cell that holds no portal id
+    unlinked: list[tuple[str, str, str, bool]] = dc_field(default_factory=list, compare=False,
+                                                          repr=False)
 
     def open_count(self, rank: int, label: str) -> None:
         """Close the counts a heading of `rank` ends, and open its own if it states one."""
@@ -171,6 +178,33 @@ class GroupState:
     def count_row(self) -> None:
         for c in self.counts:
             c.seen += 1
+
+    def close(self) -> None:
+        """At the end of the file: close every count, and note the link cells without a portal
+        id (each, or the first and how many more: UNLINKED_SHOWN)."""
+        self.close_counts()
+        groups: dict[tuple[str, bool], list[tuple[str, str]]] = {}
+        for origin, column, text, link in self.unlinked:
+            groups.setdefault((column, link), []).append((origin, text))
+        for (column, link), cells in groups.items():
+            if len(cells) <= UNLINKED_SHOWN:
+                for origin, text in cells:
+                    message = (_("{origin}: column '{column}': '{text}' is a link without a "
+                                 "portal id; the card links to the portal's search by code") if link
+                               else _("{origin}: column '{column}': '{text}' is not a portal id; "
+                                      "the card links to the portal's search by code"))
+                    self.notes.append(message.format(origin=place(origin), column=column,
+                                                     text=quote(text, 50)))
+                continue
+            message = (_("{origin} and {more} more rows: column '{column}' holds links without a "
+                         "portal id (for example '{text}'); their cards link to the portal's "
+                         "search by code") if link
+                       else _("{origin} and {more} more rows: column '{column}' holds no portal id "
+                              "(for example '{text}'); their cards link to the portal's search by "
+                              "code"))
+            origin, text = cells[0]
+            self.notes.append(message.format(origin=place(origin), more=len(cells) - 1,
+                                             column=column, text=quote(text, 50)))
 
 
 @dataclass(frozen=True)
@@ -220,7 +254,7 @@ def parse_table(rows: Iterable[Sequence[object]], where: str, *,
         titles.extend(distinct_texts(row))
     defaults = defaults or read_decision(titles)
     found = read_rows(grid, header, where, state=state, defaults=defaults)
-    state.close_counts()
+    state.close()
     return build_catalogue(where, found.procedures,
                            found.warnings + ignored_warning(where, header.ignored) + state.notes,
                            defaults=defaults)
@@ -591,7 +625,7 @@ def _fields(row: list[object], texts: list[str], header: Header, state: GroupSta
         field=get("field") or state.field,
         levels=levels,
         agency=get("agency"),
-        portal_id=_portal_id(get("portal_id"), header, origin, warnings),
+        portal_id=_portal_id(get("portal_id"), header, origin, state),
         processing_time=_with_unit(get("processing_time"), header, "processing_time", _TIME_UNITS,
                                    origin, warnings),
         fees=_with_unit(get("fees"), header, "fees", _MONEY_UNITS, origin, warnings),
@@ -622,20 +656,14 @@ def _replaced_row(row: list[object], texts: list[str], header: Header, new: Proc
                           promulgator=new.promulgator, change=CHANGE_REPLACED)
 
 
-def _portal_id(text: str, header: Header, origin: str, warnings: list[str]) -> str:
-    """The portal id of an 'ID trên Cổng' / url / link cell; a cell that holds none is noted."""
+def _portal_id(text: str, header: Header, origin: str, state: GroupState) -> str:
+    """The portal id of an 'ID trên Cổng' / url / link cell; a cell that holds none is noted in
+    `state` (`GroupState.close` words the notes)."""
     if not text:
         return ""
     found = portal_id_in(text)
     if not found:
-        column = header.labels.get("portal_id", "ID")
-        if "/" in text:
-            message = _("{origin}: column '{column}': '{text}' is a link without a portal id; the "
-                        "card links to the portal's search by code")
-        else:
-            message = _("{origin}: column '{column}': '{text}' is not a portal id; the card links "
-                        "to the portal's search by code")
-        warnings.append(message.format(origin=place(origin), column=column, text=quote(text, 50)))
+        state.unlinked.append((origin, header.labels.get("portal_id", "ID"), text, "/" in text))
     return found
 
 
