@@ -267,6 +267,28 @@ def test_the_check_renders_each_symbol_on_its_modules_own_pixel_grid(tmp_path):
     assert verify.pixels_per_module(0.2) == 3  # never fewer than 3
 
 
+def test_a_check_in_this_process_leaves_no_file_open(tmp_path):
+    """The file is opened once per process that checks pages, not once per task; a check that
+    ran in this process closes it, also when it found problems or the wrong number of pages."""
+    import dataclasses
+    import os
+
+    reg = new_registry()
+    result = board.print_posters(reg, selection=Selection.all(), as_of=JUL, out=tmp_path / "b.pdf",
+                                 at=AT, workers=1)
+    doc = result.document
+    assert len(doc.pages) > 1  # several tasks
+    symbols = {a.code: pl.encode(a.payload, a.ec) for page in doc.pages for a in page.qrs}
+    one, other = [code for code in symbols if symbols[code].version == symbols[BOARD[0].code].version][:2]
+    wrong = {**symbols, one: symbols[other]}  # another procedure's code, of the same size
+    before = sorted(os.listdir("/proc/self/fd"))
+    assert verify.verify_pdf(tmp_path / "b.pdf", doc, workers=1, symbols=symbols).ok
+    assert not verify.verify_pdf(tmp_path / "b.pdf", doc, workers=1, symbols=wrong).ok
+    short = dataclasses.replace(doc, pages=doc.pages[:1])
+    assert not verify.verify_pdf(tmp_path / "b.pdf", short, workers=1).ok
+    assert sorted(os.listdir("/proc/self/fd")) == before and verify._OPEN == {}
+
+
 def blown_up(dark, pixels, quiet=4):
     full = np.pad(dark, quiet)
     return np.where(np.kron(full, np.ones((pixels, pixels), dtype=bool)), 0, 255).astype(np.uint8)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from qrproc.poster.workers import fork_map, fork_map_async
+import pytest
+
+from qrproc.poster.workers import balanced_chunks, fork_map, fork_map_async
 
 
 def test_each_pool_runs_its_own_work_when_two_threads_start_pools_at_once():
@@ -62,3 +64,28 @@ def test_ending_a_pool_prints_nothing_when_the_parent_turns_sigterm_into_an_inte
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0 and done.stderr == ""
+
+
+@pytest.mark.parametrize("weights, n", [
+    ([7] * 57, 8),  # a commune board's grid pages: cut by page count it was 7 tasks of 8 and 1
+    ([0, 0, 3, 7, 7, 7, 2, 7, 7, 7, 1, 0], 4),  # contents pages, a field's last page
+    ([1] * 5, 9),  # more tasks asked for than pages
+    ([0, 0, 0], 2),  # nothing to weigh: by count
+    ([5], 3),
+])
+def test_balanced_chunks_cover_every_index_once_in_tasks_of_about_equal_work(weights, n):
+    chunks = balanced_chunks(weights, n)
+    assert [i for r in chunks for i in r] == list(range(len(weights)))
+    assert all(len(r) > 0 for r in chunks) and len(chunks) <= n
+    sums = [sum(weights[i] for i in r) for r in chunks]
+    if sum(weights):
+        # each task within one item's weight of an equal share
+        share = sum(weights) / len(chunks)
+        assert all(abs(s - share) <= max(weights) for s in sums), sums
+    assert len(chunks) == min(n, len(weights))
+
+
+def test_balanced_chunks_of_a_board_leave_no_worker_a_seventh_of_the_work_alone():
+    sums = [len(r) * 7 for r in balanced_chunks([7] * 57, 8)]
+    assert max(sums) - min(sums) <= 7 and len(sums) == 8
+    assert balanced_chunks([], 4) == []
