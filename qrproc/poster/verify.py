@@ -173,6 +173,14 @@ def expected_samples(dark, quiet: int):
     return touching == 4, touching == 0
 
 
+@lru_cache(maxsize=1)
+def _colours():
+    """A light module's pixel value and a dark one's, to look up with a 0/1 matrix."""
+    import numpy as np
+
+    return np.array([255, 0], dtype=np.uint8)
+
+
 @lru_cache(maxsize=16)
 def _half_steps(points: int, quiet: int):
     import numpy as np
@@ -225,27 +233,31 @@ def check_blocks(gray, dark, pixels: int, quiet: int = 4) -> ModuleCheck:
     n = dark.shape[0] + 2 * quiet
     side = n * pixels
     g = np.asarray(gray)
+    dark = np.asarray(dark, dtype=bool)
     if g.shape[0] < side or g.shape[1] < side:
         g = np.pad(g[:side, :side], ((0, max(0, side - g.shape[0])), (0, max(0, side - g.shape[1]))),
                    constant_values=128)  # neither dark nor light: off the picture is wrong
-    full = np.zeros((n, n), dtype=bool)
-    full[quiet:n - quiet, quiet:n - quiet] = dark
     c = pixels // 2
     # Nearly always a correct rendering on this grid is pure black and white, the module matrix
-    # blown up: every pixel row is the one through its modules' centres, and that row is the
-    # matrix's row blown up. Two comparisons settle it (the first on 8 pixels at a time when
-    # the rows' length allows, as `SymbolRenderer`'s do), and the pixel-by-pixel pass below is
-    # not needed.
+    # blown up, with light padding on the right: one comparison settles it, 8 pixels at a time
+    # when the rows' length allows (`SymbolRenderer`'s do), and the pixel-by-pixel pass below
+    # is not needed.
     if g.flags.c_contiguous and g.shape[1] % 8 == 0:
-        words = g[:side].view(np.uint64).reshape(n, pixels, g.shape[1] // 8)
-        uniform = not (words != words[:, c:c + 1, :]).any()
+        stride = g.shape[1]
+        want = np.full((n, -(-stride // pixels)), 255, dtype=np.uint8)
+        want[quiet:n - quiet, quiet:n - quiet] = _colours().take(dark.view(np.uint8))
+        row = want.repeat(pixels, axis=1)[:, :stride]  # each module row's pixel row
+        words = g[:side].view(np.uint64).reshape(n, pixels, stride // 8)
+        if (words == row.view(np.uint64)[:, None, :]).all():
+            return ModuleCheck(0, 0)
     else:
         block_rows = g[:side, :side].reshape(n, pixels, side)
-        uniform = bool((block_rows == block_rows[:, c:c + 1, :]).all())
-    if uniform:
-        exact = ((~full).view(np.uint8) * np.uint8(255)).repeat(pixels, axis=1)
-        if (g[c:side:pixels, :side] == exact).all():
-            return ModuleCheck(0, 0)
+        if (block_rows == block_rows[:, c:c + 1, :]).all():
+            exact = _colours().take(np.pad(dark, quiet).view(np.uint8)).repeat(pixels, axis=1)
+            if (g[c:side:pixels, :side] == exact).all():
+                return ModuleCheck(0, 0)
+    full = np.zeros((n, n), dtype=bool)
+    full[quiet:n - quiet, quiet:n - quiet] = dark
     g = g[:side, :side]
     rows = g.reshape(n, pixels, side)  # each module row's pixel rows
     darkest = rows.min(axis=1).reshape(n, n, pixels).min(axis=2)
