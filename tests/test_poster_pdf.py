@@ -279,7 +279,8 @@ def test_a_check_in_this_process_leaves_no_file_open(tmp_path):
     doc = result.document
     assert len(doc.pages) > 1  # several tasks
     symbols = {a.code: pl.encode(a.payload, a.ec) for page in doc.pages for a in page.qrs}
-    one, other = [code for code in symbols if symbols[code].version == symbols[BOARD[0].code].version][:2]
+    version = symbols[BOARD[0].code].version
+    one, other = [code for code in symbols if symbols[code].version == version][:2]
     wrong = {**symbols, one: symbols[other]}  # another procedure's code, of the same size
     before = sorted(os.listdir("/proc/self/fd"))
     assert verify.verify_pdf(tmp_path / "b.pdf", doc, workers=1, symbols=symbols).ok

@@ -39,9 +39,10 @@ FONT_FILES = {False: "BeVietnamPro-Regular.ttf", True: "BeVietnamPro-Bold.ttf"}
 # frequent first; then the other printable ASCII characters and Vietnamese letters, then every
 # other character of the font, in code point order. All of the first two groups get CIDs below
 # 256.
-CID_ORDER = (" nhtcgiuđmTpaụ1oã0HủàCấyváeưểx2dM,Qérệk:lsạ.Nôảbộếậị73qốề45ớ6/8ựứGợờêâổBíĐơ9ăửýDởóUẩầI"
-             "LXỉĩVọỦồì()ặYPữỤÀẢÃẾÊÍẪ·ừòK;ỗúắễSAỹ-ùOằẻỏ–ỡũỘẫƯERÁẤẠỷÔỔ“ỊỞ”ỈẬỨèỀỜẹỢỆỂẳFỰÝĂỚỸÓ%ỳỐƠỬỒWẶÌẵĨ\"ÉỮỠÂõ"
-             "ẮẦẰÚỲỪỌJwẺỄẽÒfZz")
+CID_ORDER = (" nhtcgiuđmTpaụ1oã0HủàCấyváeưểx2dM,Qérệk:lsạ.Nôảbộếậị73qốề45ớ6/8ự"
+             "ứGợờêâổBíĐơ9ăửýDởóUẩầILXỉĩVọỦồì()ặYPữỤÀẢÃẾÊÍẪ·ừòK;ỗúắễSAỹ-ùOằẻỏ–"
+             'ỡũỘẫƯERÁẤẠỷÔỔ“ỊỞ”ỈẬỨèỀỜẹỢỆỂẳFỰÝĂỚỸÓ%ỳỐƠỬỒWẶÌẵĨ"ÉỮỠÂõẮẦẰÚỲỪỌJwẺỄẽ'
+             "ÒfZz")
 
 
 def font_dir() -> Path:
@@ -129,7 +130,8 @@ class TrueTypeFont:
     def subset(self, codepoints: Iterable[int]) -> bytes:
         """The font with only the outlines of `codepoints` (and .notdef, and the components of
         composite glyphs); every other glyph is emptied, so glyph ids stay what `cid_to_gid`
-        maps the content streams' codes to. Layout tables (GSUB, GPOS…) are left out: the PDF places every glyph."""
+        maps the content streams' codes to. Layout tables (GSUB, GPOS…) are left out: the PDF
+        places every glyph."""
         glyf, loca_raw = self._table("glyf"), self._table("loca")
         n = self.num_glyphs + 1
         loca = (struct.unpack_from(f">{n}I", loca_raw) if self.loca_long
@@ -188,10 +190,10 @@ class _CharCodes(dict):
         self.cid = cid
 
     def __missing__(self, cp: int) -> str:
-        g = self.cid.get(cp)
-        if g is None:
+        cid = self.cid.get(cp)
+        if cid is None:
             return "\uffff"
-        code = "".join(self._ESCAPE.get(b, chr(b)) for b in (g >> 8, g & 0xFF))
+        code = "".join(self._ESCAPE.get(b, chr(b)) for b in (cid >> 8, cid & 0xFF))
         self[cp] = code
         return code
 
