@@ -290,6 +290,52 @@ def test_a_check_in_this_process_leaves_no_file_open(tmp_path):
     assert sorted(os.listdir("/proc/self/fd")) == before and verify._OPEN == {}
 
 
+def test_checks_in_several_threads_of_this_process_take_turns_with_pdfium(tmp_path):
+    """pdfium is not thread-safe. The desk runs two print jobs at once in two threads, and a
+    short print (one task) is checked in the job's own thread: two such checks at once crashed
+    the whole process, in about one run in five (SIGTRAP, or "malloc(): unsorted double linked
+    list corrupted"). Here three threads check at once while pdfium's rendering call is watched
+    (it waits 5 ms inside, to give another thread every chance to come in): never more than one
+    thread is in it. In a child process, so that a crash fails this test, not the suite."""
+    import pickle
+    import sys
+
+    reg = new_registry()
+    result = board.print_posters(reg, selection=Selection.all(), as_of=JUL, out=tmp_path / "b.pdf",
+                                 at=AT, workers=1)
+    (tmp_path / "doc.pickle").write_bytes(pickle.dumps(result.document))
+    script = (
+        "import pickle, sys, threading, time\n"
+        "import pypdfium2.raw as pdfium_c\n"
+        "from qrproc.poster import verify\n"
+        "doc = pickle.loads(open(sys.argv[1], 'rb').read())\n"
+        "inside, most, guard = [0], [0], threading.Lock()\n"
+        "real = pdfium_c.FPDF_RenderPageBitmapWithMatrix\n"
+        "def watched(*args):\n"
+        "    with guard:\n"
+        "        inside[0] += 1\n"
+        "        most[0] = max(most[0], inside[0])\n"
+        "    time.sleep(0.005)\n"
+        "    try:\n"
+        "        return real(*args)\n"
+        "    finally:\n"
+        "        with guard:\n"
+        "            inside[0] -= 1\n"
+        "pdfium_c.FPDF_RenderPageBitmapWithMatrix = watched\n"
+        "ok = []\n"
+        "def job():\n"
+        "    for _ in range(3):\n"
+        "        ok.append(verify.verify_pdf(sys.argv[2], doc, workers=1).ok)\n"
+        "threads = [threading.Thread(target=job) for _ in range(3)]\n"
+        "for t in threads: t.start()\n"
+        "for t in threads: t.join()\n"
+        "print(sum(ok), len(ok), most[0])\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "doc.pickle"),
+                           str(tmp_path / "b.pdf")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, (done.returncode, done.stderr[-500:])
+    assert done.stdout.split() == ["9", "9", "1"]  # every check passed, one thread at a time
+
+
 def blown_up(dark, pixels, quiet=4):
     full = np.pad(dark, quiet)
     return np.where(np.kron(full, np.ones((pixels, pixels), dtype=bool)), 0, 255).astype(np.uint8)

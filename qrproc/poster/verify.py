@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -427,6 +428,13 @@ class SymbolRenderer:
 _OPEN: dict[int, tuple[object, SymbolRenderer]] = {}
 _CHECKS = itertools.count()
 
+# pdfium is not thread-safe. The desk runs two print jobs at once, in two threads, and a short
+# print (one task) is checked in the job's own thread: two such checks at once crashed the
+# whole server (SIGTRAP, or "malloc(): unsorted double linked list corrupted"). Every use of
+# pdfium in this process holds this lock, forking included, so a worker never starts with
+# another thread's pdfium call half done; a forked worker has pdfium to itself.
+_PDFIUM = threading.Lock()
+
 
 def _opened(check: int, path: str, min_dpi: float) -> tuple[object, SymbolRenderer]:
     if check not in _OPEN:
@@ -478,9 +486,14 @@ def _check_pages(check: int, path: str, pages: Sequence[Page], indexes: Sequence
 
 
 def page_count(path: str | Path) -> int:
+    with _PDFIUM:
+        return _page_count(str(path))
+
+
+def _page_count(path: str) -> int:
     import pypdfium2 as pdfium
 
-    pdf = pdfium.PdfDocument(str(path))
+    pdf = pdfium.PdfDocument(path)
     try:
         return len(pdf)
     finally:
@@ -494,10 +507,18 @@ def verify_pdf(path: str | Path, doc: Document, *, workers: int = 1, dpi: float 
 
     `symbols` (procedure code -> the symbol drawn, as `render_pdf.render` returns them) are what
     the modules are compared with; without them each payload is encoded again. Each symbol is
-    rendered at `dpi` or a little more (`SymbolRenderer`); the report gives the lowest."""
-    path = str(path)
+    rendered at `dpi` or a little more (`SymbolRenderer`); the report gives the lowest.
+
+    Checks in several threads of this process take turns (`_PDFIUM`)."""
+    with _PDFIUM:
+        return _verify_pdf(str(path), doc, workers, dpi, symbols, on_progress)
+
+
+def _verify_pdf(path: str, doc: Document, workers: int, dpi: float,
+                symbols: Mapping[str, QrSymbol] | None,
+                on_progress: Callable[[str, int, int], None] | None) -> VerificationReport:
     expected = doc.qr_count
-    n = page_count(path)
+    n = _page_count(path)
     if n != len(doc.pages):
         return VerificationReport(path, n, expected, 0, dpi,
                                   (Problem("", 0, "pages", str(len(doc.pages)), str(n)),))
