@@ -240,23 +240,17 @@ def check_blocks(gray, dark, pixels: int, quiet: int = 4) -> ModuleCheck:
                    constant_values=128)  # neither dark nor light: off the picture is wrong
     c = pixels // 2
     # Nearly always a correct rendering on this grid is pure black and white, the module matrix
-    # blown up, with light padding on the right: one comparison settles it, 8 pixels at a time
-    # when the rows' length allows (`SymbolRenderer`'s do), and the pixel-by-pixel pass below
-    # is not needed.
-    if g.flags.c_contiguous and g.shape[1] % 8 == 0:
-        stride = g.shape[1]
-        want = np.full((n, -(-stride // pixels)), 255, dtype=np.uint8)
-        want[quiet:n - quiet, quiet:n - quiet] = _colours().take(dark.view(np.uint8))
-        row = want.repeat(pixels, axis=1)[:, :stride]  # each module row's pixel row
-        words = g[:side].view(np.uint64).reshape(n, pixels, stride // 8)
-        if (words == row.view(np.uint64)[:, None, :]).all():
-            return ModuleCheck(0, 0)
-    else:
-        block_rows = g[:side, :side].reshape(n, pixels, side)
-        if (block_rows == block_rows[:, c:c + 1, :]).all():
-            exact = _colours().take(np.pad(dark, quiet).view(np.uint8)).repeat(pixels, axis=1)
-            if (g[c:side:pixels, :side] == exact).all():
-                return ModuleCheck(0, 0)
+    # blown up, with light padding on the right: one comparison settles it (8 pixels at a time
+    # when the rows' length allows, as `SymbolRenderer`'s does), and the pixel-by-pixel pass
+    # below is not needed.
+    g = np.ascontiguousarray(g)
+    stride = g.shape[1]
+    want = np.full((n, -(-stride // pixels)), 255, dtype=np.uint8)
+    want[quiet:n - quiet, quiet:n - quiet] = _colours().take(dark.view(np.uint8))
+    row = want.repeat(pixels, axis=1)[:, :stride]  # each module row's pixel row
+    word = np.uint64 if stride % 8 == 0 else np.uint8
+    if (g[:side].view(word).reshape(n, pixels, -1) == row.view(word)[:, None, :]).all():
+        return ModuleCheck(0, 0)
     full = np.zeros((n, n), dtype=bool)
     full[quiet:n - quiet, quiet:n - quiet] = dark
     g = g[:side, :side]
@@ -483,11 +477,6 @@ def _check_pages(check: int, path: str, pages: Sequence[Page], indexes: Sequence
         results.append(result)
         problems.extend(found)
     return results, problems
-
-
-def page_count(path: str | Path) -> int:
-    with _PDFIUM:
-        return _page_count(str(path))
 
 
 def _page_count(path: str) -> int:
