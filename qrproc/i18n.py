@@ -96,6 +96,8 @@ COMMAND_LINE_WORDS = {
     "use_single": N_("use --layout single"),
     "force_if_gone": N_("use --force if those labels really are gone"),
     "allow_host": N_("add it with: qrproc payload --allow-host {host}"),
+    "set_template": N_("set with qrproc payload --template"),
+    "find_links": N_("qrproc links finds the portal ids of the codes"),
 }
 _naming: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar("qrproc_naming",
                                                                                  default=None)

@@ -95,6 +95,20 @@ def test_versions_above_6_are_reported():
     assert "above 6" in line and "1.001193" in line and "1.000894" not in line
 
 
+def test_the_dense_code_warning_names_the_settings_box_on_the_desk():
+    """The warning shows on the desk's print result page, which has no command line."""
+    from qrproc import i18n
+    from qrproc.web.words import DESK_WORDS
+
+    with i18n.speaking("vi"):
+        (cli,) = pl.version_warnings({"1.001193": 7})
+        with i18n.naming(DESK_WORDS):
+            (desk,) = pl.version_warnings({"1.001193": 7})
+    assert "qrproc payload --template" in cli
+    assert "qrproc" not in desk and "--" not in desk
+    assert "ô “Mẫu liên kết khi biết mã thủ tục trên Cổng”, trang “Cài đặt”" in desk
+
+
 def test_settings_round_trip_through_the_registry():
     reg = Registry(":memory:")
     reg.set_settings({"unit": "UBND xã Mẫu", "province": "H31"}, at=AT)

@@ -537,12 +537,12 @@ def fit_card(spec: CardSpec, cell_w: float, cell_h: float, gap: float, max_span:
         raise PayloadError(_(
             "{code}: its link needs QR version {version} ({modules} modules): {need} mm at the "
             "minimum module size {module} mm, more than the {room} mm a {card} mm card has for it. "
-            "A link to the procedure's own page is shorter (qrproc links finds the portal ids of "
-            "the codes); or shorten the link (qrproc payload --template), or use --layout "
-            "single").format(
+            "A link to the procedure's own page is shorter ({find_links}); or shorten the link "
+            "({set_template}), or {use_single}").format(
                 code=spec.code, version=spec.version, modules=17 + 4 * spec.version,
                 need=f"{need:.1f}", module=style.min_module, room=f"{cell_h - 1.0:.1f}",
-                card=f"{cell_h:.0f}"))
+                card=f"{cell_h:.0f}", find_links=option("find_links"),
+                set_template=option("set_template"), use_single=option("use_single")))
     raise QrprocError(_(
         "{code}: the name ({n} characters) does not fit even a card {span} cells wide at {size} pt; "
         "{use_single}: {name}…").format(code=spec.code, n=len(spec.name), span=max_span,

@@ -353,12 +353,13 @@ def version_warnings(versions: Mapping[str, int]) -> list[str]:
         codes = _("{codes} and {n} more").format(codes=codes, n=len(dense) - 8)
     return [ngettext(
         "{n} QR code needs a version above {limit} (up to {worst}; {modules} modules): {codes}. A "
-        "shorter link (e.g. a short redirect set with qrproc payload --template) prints larger "
-        "modules that scan more easily.",
+        "shorter link (e.g. a short redirect {set_template}) prints larger modules that scan "
+        "more easily.",
         "{n} QR codes need a version above {limit} (up to {worst}; {modules} modules): {codes}. A "
-        "shorter link (e.g. a short redirect set with qrproc payload --template) prints larger "
-        "modules that scan more easily.", len(dense)).format(
-            n=len(dense), limit=WARN_VERSION, worst=worst, modules=modules(worst), codes=codes)]
+        "shorter link (e.g. a short redirect {set_template}) prints larger modules that scan "
+        "more easily.", len(dense)).format(
+            n=len(dense), limit=WARN_VERSION, worst=worst, modules=modules(worst), codes=codes,
+            set_template=option("set_template"))]
 
 
 # -- from a decoded payload back to a procedure (the inverse of payload_for) ----------------------

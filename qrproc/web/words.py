@@ -35,4 +35,7 @@ DESK_WORDS = {
     "force_if_gone": ("bấm “Chỉ lưu làm bằng chứng”, rồi ghi gỡ ở trang “Đánh dấu” những thẻ thực sự "
                       "không còn trên bảng"),
     "allow_host": "hãy thêm {host} vào ô “Tên miền được phép thêm” ở trang “Cài đặt”",
+    "set_template": "đặt ở ô “Mẫu liên kết khi biết mã thủ tục trên Cổng”, trang “Cài đặt”",
+    "find_links": ("danh mục lấy ở phần “Lấy từ Cổng Dịch vụ công quốc gia” ghi trang riêng của "
+                   "từng thủ tục"),
 }
